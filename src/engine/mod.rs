@@ -1,0 +1,1 @@
+//! The numerical engine. It knows nothing about syntax.

@@ -1,0 +1,4 @@
+//! Source text to syntax tree.
+
+pub mod ast;
+pub mod token;

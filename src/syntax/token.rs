@@ -1,0 +1,266 @@
+//! The lexer: source text to a flat list of spanned tokens.
+//!
+//! Lexing never fails as a whole. A character or literal it cannot read becomes a
+//! `Token::Error`, so the parser can still see the shape of the rest of the line, and
+//! the lexer's own message (which knows *why*) is what the user sees.
+
+use std::fmt;
+
+use logos::Logos;
+
+use crate::diagnostics::{Diagnostic, Span};
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LexError {
+    #[default]
+    UnknownCharacter,
+    NumberTooLarge,
+    BadEscape(char),
+    UnterminatedString,
+}
+
+#[derive(Logos, Debug, Clone, PartialEq)]
+#[logos(error = LexError)]
+#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip(r"#[^\n]*", allow_greedy = true))]
+pub enum Token<'src> {
+    // Keywords.
+    #[token("let")]
+    Let,
+    #[token("print")]
+    Print,
+    #[token("network")]
+    Network,
+    #[token("input")]
+    Input,
+    #[token("dense")]
+    Dense,
+    #[token("repeat")]
+    Repeat,
+    #[token("residual")]
+    Residual,
+    #[token("data")]
+    Data,
+    #[token("train")]
+    Train,
+    #[token("compare")]
+    Compare,
+    #[token("sweep")]
+    Sweep,
+    #[token("explain")]
+    Explain,
+    #[token("on")]
+    On,
+    #[token("in")]
+    In,
+    #[token("step")]
+    Step,
+    #[token("seed")]
+    Seed,
+    #[token("precision")]
+    Precision,
+    #[token("true")]
+    True,
+    #[token("false")]
+    False,
+    #[token("none")]
+    None,
+
+    #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
+    Ident(&'src str),
+    #[regex(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", parse_number)]
+    Num(f64),
+    #[regex(r#""([^"\\\n]|\\[^\n])*""#, unescape)]
+    #[regex(r#""([^"\\\n]|\\[^\n])*"#, unterminated)]
+    Str(String),
+
+    // Operators and punctuation.
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("*")]
+    Star,
+    #[token("/")]
+    Slash,
+    #[token("^")]
+    Caret,
+    #[token("=")]
+    Eq,
+    #[token("..")]
+    DotDot,
+    #[token(",")]
+    Comma,
+    #[token(";")]
+    Semi,
+    #[token("(")]
+    LParen,
+    #[token(")")]
+    RParen,
+    #[token("[")]
+    LBracket,
+    #[token("]")]
+    RBracket,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+
+    /// Produced by `lex` for input the lexer could not read; never by logos itself.
+    Error,
+}
+
+fn parse_number<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<f64, LexError> {
+    let value: f64 = lex.slice().parse().map_err(|_| LexError::NumberTooLarge)?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(LexError::NumberTooLarge)
+    }
+}
+
+fn unterminated<'s>(_: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
+    Err(LexError::UnterminatedString)
+}
+
+fn unescape<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
+    let slice = lex.slice();
+    let body = &slice[1..slice.len() - 1];
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some(other) => return Err(LexError::BadEscape(other)),
+            None => return Err(LexError::UnterminatedString),
+        }
+    }
+    Ok(out)
+}
+
+impl fmt::Display for Token<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let text = match self {
+            Token::Let => "let",
+            Token::Print => "print",
+            Token::Network => "network",
+            Token::Input => "input",
+            Token::Dense => "dense",
+            Token::Repeat => "repeat",
+            Token::Residual => "residual",
+            Token::Data => "data",
+            Token::Train => "train",
+            Token::Compare => "compare",
+            Token::Sweep => "sweep",
+            Token::Explain => "explain",
+            Token::On => "on",
+            Token::In => "in",
+            Token::Step => "step",
+            Token::Seed => "seed",
+            Token::Precision => "precision",
+            Token::True => "true",
+            Token::False => "false",
+            Token::None => "none",
+            Token::Ident(name) => return write!(f, "identifier `{name}`"),
+            Token::Num(n) => return write!(f, "number {n}"),
+            Token::Str(_) => "string",
+            Token::Plus => "+",
+            Token::Minus => "-",
+            Token::Star => "*",
+            Token::Slash => "/",
+            Token::Caret => "^",
+            Token::Eq => "=",
+            Token::DotDot => "..",
+            Token::Comma => ",",
+            Token::Semi => ";",
+            Token::LParen => "(",
+            Token::RParen => ")",
+            Token::LBracket => "[",
+            Token::RBracket => "]",
+            Token::LBrace => "{",
+            Token::RBrace => "}",
+            Token::Error => "invalid input",
+        };
+        write!(f, "{text}")
+    }
+}
+
+/// Brackets and unary minuses deeper than this are refused before parsing: no real
+/// script comes near it, and it keeps every later recursive pass shallow.
+pub const MAX_NESTING: usize = 256;
+
+/// Lexes the whole source. Errors come back as diagnostics, and their tokens stay in
+/// the stream as `Token::Error` so the parser can recover around them.
+pub fn lex(src: &str) -> (Vec<(Token<'_>, Span)>, Vec<Diagnostic>) {
+    let mut tokens = Vec::new();
+    let mut errors = Vec::new();
+    for (result, range) in Token::lexer(src).spanned() {
+        let span = Span::from(range.clone());
+        match result {
+            Ok(token) => tokens.push((token, span)),
+            Err(error) => {
+                errors.push(lex_error(error, &src[range], span));
+                tokens.push((Token::Error, span));
+            }
+        }
+    }
+    if let Some(too_deep) = check_nesting(&tokens) {
+        errors.push(too_deep);
+    }
+    (tokens, errors)
+}
+
+fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
+    match error {
+        LexError::UnknownCharacter => {
+            let c = text.chars().next().unwrap_or('?');
+            let d = Diagnostic::error(format!("unexpected character `{}`", c.escape_debug()))
+                .with_label(span, "gradlab does not use this character");
+            match c {
+                '\'' => d.with_help("strings use double quotes: \"text\""),
+                ':' => d.with_help("settings take no colon: write `loss mse`, not `loss: mse`"),
+                '%' => d.with_help("comments start with `#`"),
+                _ => d,
+            }
+        }
+        LexError::NumberTooLarge => Diagnostic::error("number literal is too large")
+            .with_label(span, "this does not fit in a 64-bit float")
+            .with_help("the largest finite value is about 1.8e308"),
+        LexError::BadEscape(c) => Diagnostic::error(format!("unknown escape `\\{c}` in string"))
+            .with_label(span, "in this string")
+            .with_help("the escapes are \\n, \\t, \\\\ and \\\""),
+        LexError::UnterminatedString => Diagnostic::error("unterminated string")
+            .with_label(span, "this string has no closing `\"` on its line")
+            .with_help("add a `\"` where the string should end"),
+    }
+}
+
+fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
+    let mut open: Vec<Span> = Vec::new();
+    let mut minus_run = 0usize;
+    for (token, span) in tokens {
+        match token {
+            Token::LParen | Token::LBracket | Token::LBrace => open.push(*span),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                open.pop();
+            }
+            _ => {}
+        }
+        minus_run = if *token == Token::Minus { minus_run + 1 } else { 0 };
+        if open.len() > MAX_NESTING || minus_run > MAX_NESTING {
+            return Some(
+                Diagnostic::error(format!("nesting deeper than {MAX_NESTING} levels"))
+                    .with_label(*span, "too deeply nested here")
+                    .with_help("split the expression with `let` bindings"),
+            );
+        }
+    }
+    None
+}
