@@ -1,4 +1,260 @@
-//! Source text to syntax tree.
+//! Source text to syntax tree: lexing, parsing and the reports for both.
 
 pub mod ast;
+mod parser;
 pub mod token;
+
+use chumsky::error::{Rich, RichPattern, RichReason};
+use chumsky::span::SimpleSpan;
+
+use crate::diagnostics::{Diagnostic, Span};
+use ast::Program;
+
+/// At most this many syntax errors are shown; past it, the rest are mostly echoes.
+pub const MAX_SYNTAX_ERRORS: usize = 10;
+
+pub struct Parsed {
+    /// Present whenever the parser could build a tree, even a partial one.
+    pub program: Option<Program>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn parse(src: &str) -> Parsed {
+    let (tokens, mut diagnostics) = token::lex(src);
+    if token::check_nesting(&tokens).is_some() {
+        // Refused before parsing, so nothing downstream recurses that deep.
+        return Parsed {
+            program: None,
+            diagnostics,
+        };
+    }
+    let error_spans: Vec<Span> = tokens
+        .iter()
+        .filter(|(t, _)| *t == token::Token::Error)
+        .map(|(_, s)| *s)
+        .collect();
+    let (program, errors) = parser::parse_tokens(tokens, src.len());
+    for error in errors {
+        let at = Span::from(*error.span());
+        // An invalid token was already reported by the lexer, which knows why.
+        if error_spans.iter().any(|s| s.start == at.start) {
+            continue;
+        }
+        diagnostics.push(syntax_error(&error, src));
+    }
+    diagnostics.sort_by_key(|d| d.primary_span().start);
+    if diagnostics.len() > MAX_SYNTAX_ERRORS {
+        let hidden = diagnostics.len() - MAX_SYNTAX_ERRORS;
+        diagnostics.truncate(MAX_SYNTAX_ERRORS);
+        if let Some(last) = diagnostics.last_mut() {
+            last.notes.push(format!(
+                "{hidden} more syntax error{} not shown; fix these first",
+                if hidden == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Parsed {
+        program,
+        diagnostics,
+    }
+}
+
+fn describe_pattern(pattern: &RichPattern<'_, String>) -> String {
+    match pattern {
+        RichPattern::Token(t) => {
+            let t: &String = t;
+            if t.starts_with("identifier") || t.starts_with("number") || t == "string" {
+                t.clone()
+            } else {
+                format!("`{t}`")
+            }
+        }
+        RichPattern::Label(l) => l.to_string(),
+        RichPattern::EndOfInput => "end of input".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str) -> Diagnostic {
+    let at = Span::from(*error.span());
+    let found = match error.found() {
+        Some(t) if t.starts_with("identifier") || t.starts_with("number") || t == "string" => {
+            t.clone()
+        }
+        Some(t) => format!("`{t}`"),
+        None => "end of input".to_string(),
+    };
+    let mut diagnostic = match error.reason() {
+        RichReason::Custom(message) => {
+            Diagnostic::error(message.clone()).with_label(at, message.clone())
+        }
+        RichReason::ExpectedFound { .. } => {
+            let mut expected: Vec<String> = error.expected().map(describe_pattern).collect();
+            expected.sort();
+            expected.dedup();
+            let list = join_alternatives(&expected);
+            let message = if list.is_empty() {
+                format!("unexpected {found}")
+            } else {
+                format!("expected {list}, found {found}")
+            };
+            Diagnostic::error(message).with_label(at, format!("unexpected {found}"))
+        }
+    };
+    for (label, ctx_span) in error.contexts() {
+        let ctx = Span::from(*ctx_span);
+        if ctx.start != at.start || ctx.end != at.end {
+            diagnostic = diagnostic.with_label(
+                Span::new(ctx.start, ctx.start.max(first_line_end(src, ctx))),
+                format!("while parsing this {}", describe_pattern(label)),
+            );
+        }
+    }
+    if let Some(help) = hint_for(error) {
+        diagnostic = diagnostic.with_help(help);
+    }
+    diagnostic
+}
+
+/// Context labels underline only the first line of a construct, which is where the
+/// reader looks for "what was I in", not the whole multi-line block.
+fn first_line_end(src: &str, span: Span) -> usize {
+    let start = span.start.min(src.len());
+    let end = span.end.min(src.len());
+    src[start..end].find('\n').map_or(end, |i| start + i)
+}
+
+fn join_alternatives(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn hint_for(error: &Rich<'static, String, SimpleSpan>) -> Option<String> {
+    let expected: Vec<String> = error.expected().map(describe_pattern).collect();
+    let found = error.found().map(String::as_str);
+    if expected.iter().any(|e| e == "activation") {
+        return Some(
+            "a dense layer is `dense WIDTH ACTIVATION`, for example `dense 8 relu`".to_string(),
+        );
+    }
+    if found == Some("=") && expected.iter().any(|e| e == "`on`") {
+        return Some("runs are written `train NET on DATA { … }`".to_string());
+    }
+    if expected.iter().any(|e| e == "`on`") {
+        return Some("runs are written `train NET on DATA { … }`".to_string());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ast::*;
+
+    fn parse_ok(src: &str) -> Program {
+        let parsed = parse(src);
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "unexpected errors: {:?}",
+            parsed.diagnostics
+        );
+        parsed.program.expect("a program")
+    }
+
+    fn only_expr(src: &str) -> Expr {
+        match parse_ok(src).items.remove(0).kind {
+            ItemKind::Expr(e) => e,
+            other => panic!("not an expression: {other:?}"),
+        }
+    }
+
+    fn shape(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Num(n) => n.to_string(),
+            ExprKind::Var(v) => v.clone(),
+            ExprKind::Neg(x) => format!("(-{})", shape(x)),
+            ExprKind::Binary { op, lhs, rhs } => {
+                format!("({} {} {})", shape(lhs), op.symbol(), shape(rhs))
+            }
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        assert_eq!(shape(&only_expr("1 + 2 * 3")), "(1 + (2 * 3))");
+        assert_eq!(shape(&only_expr("2 ^ 3 ^ 2")), "(2 ^ (3 ^ 2))");
+        assert_eq!(shape(&only_expr("-2 ^ 2")), "(-(2 ^ 2))");
+        assert_eq!(shape(&only_expr("8 - 2 - 1")), "((8 - 2) - 1)");
+        assert_eq!(shape(&only_expr("(1 + 2) * 3")), "((1 + 2) * 3)");
+    }
+
+    #[test]
+    fn spans_cover_their_text() {
+        let src = "let x = 1 + 2";
+        let program = parse_ok(src);
+        let ItemKind::Let { name, value } = &program.items[0].kind else {
+            panic!()
+        };
+        assert_eq!(&src[name.span.range()], "x");
+        assert_eq!(&src[value.span.range()], "1 + 2");
+        assert_eq!(&src[program.items[0].span.range()], src);
+    }
+
+    #[test]
+    fn network_with_repeat_and_attributes() {
+        let src = "network chain(depth = 20, w = 2.34) {\n input 1\n repeat depth { dense 1 relu weight=w bias=none batchnorm }\n}";
+        let program = parse_ok(src);
+        let ItemKind::Network(net) = &program.items[0].kind else {
+            panic!()
+        };
+        assert_eq!(net.params.len(), 2);
+        let LayerKind::Repeat { body, .. } = &net.body[1].kind else {
+            panic!()
+        };
+        let LayerKind::Dense { attrs, activation, .. } = &body[0].kind else {
+            panic!()
+        };
+        assert_eq!(activation.name.name, "relu");
+        let names: Vec<_> = attrs.iter().map(|a| a.name.name.as_str()).collect();
+        assert_eq!(names, ["weight", "bias", "batchnorm"]);
+        assert!(attrs[2].value.is_none());
+    }
+
+    #[test]
+    fn settings_split_on_names_not_newlines() {
+        let src = "train n on d { loss mse optimizer sgd(lr=0.01) steps 3 show gradients, weights }";
+        let program = parse_ok(src);
+        let ItemKind::Run(run) = &program.items[0].kind else {
+            panic!()
+        };
+        let keys: Vec<_> = run.settings.iter().map(|s| s.key.name.as_str()).collect();
+        assert_eq!(keys, ["loss", "optimizer", "steps", "show"]);
+        assert_eq!(run.settings[3].values.len(), 2);
+    }
+
+    #[test]
+    fn several_errors_in_one_run() {
+        let parsed = parse("let = 1\nlet y = (2 +\nprint 3\nlet z = ]\n");
+        assert!(parsed.diagnostics.len() >= 2, "{:?}", parsed.diagnostics);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let src = "(".repeat(100_000) + &")".repeat(100_000);
+        let parsed = parse(&src);
+        assert!(parsed.diagnostics.iter().any(|d| d.message.contains("nesting")));
+        let src = "-".repeat(100_000) + "1";
+        assert!(!parse(&src).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn huge_number_is_an_error_not_inf() {
+        let parsed = parse("let x = 1e999");
+        assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
+        assert!(parsed.diagnostics[0].message.contains("too large"));
+    }
+}

@@ -242,7 +242,7 @@ fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
     }
 }
 
-fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
+pub fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
     let mut open: Vec<Span> = Vec::new();
     let mut minus_run = 0usize;
     for (token, span) in tokens {
