@@ -135,34 +135,100 @@ fn floor_char_boundary(src: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// Renders diagnostics for the source `name` with text `src`.
+/// One source text (a script, or one REPL input) in a session.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    /// Spans in this file start at `base`: every file of a session has its own range
+    /// of offsets, so a span alone says which file it is in.
+    pub base: usize,
+}
+
+/// All the sources a session has seen, so a report about one input can point at a
+/// declaration made in another.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Adds a source and returns its base offset.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
+        let base = self
+            .files
+            .last()
+            .map_or(0, |f| f.base + f.text.len() + 1);
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+            base,
+        });
+        base
+    }
+
+    pub fn file_at(&self, offset: usize) -> Option<&SourceFile> {
+        self.files
+            .iter()
+            .rev()
+            .find(|f| f.base <= offset && offset <= f.base + f.text.len())
+    }
+
+    /// File name, line and column of a global offset.
+    pub fn locate(&self, offset: usize) -> Option<(&str, usize, usize)> {
+        let file = self.file_at(offset)?;
+        let (line, col) = line_col(&file.text, offset - file.base);
+        Some((&file.name, line, col))
+    }
+
+    /// Drops every file (the REPL's `:reset`).
+    pub fn clear(&mut self) {
+        self.files.clear();
+    }
+}
+
+/// Renders diagnostics against the sources their spans point into.
 ///
 /// Trailing spaces are stripped from every line, so output is stable for golden files
 /// whatever ariadne pads with.
-pub fn render(diagnostics: &[Diagnostic], name: &str, src: &str, color: bool) -> String {
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = Vec::new();
-    let mut cache = (name.to_string(), Source::from(src));
+    let mut cache = ariadne::sources(
+        sources
+            .files
+            .iter()
+            .map(|f| (f.name.clone(), f.text.clone())),
+    );
     for diagnostic in diagnostics {
-        let clamp = |span: Span| {
-            let end = floor_char_boundary(src, span.end.min(src.len()));
-            let start = floor_char_boundary(src, span.start.min(end));
-            start..end
+        // A label whose file is unknown (it cannot happen, but a report must not panic)
+        // is dropped rather than drawn at a wrong place.
+        let place = |span: Span| -> Option<(String, Range<usize>)> {
+            let file = sources.file_at(span.start)?;
+            let text = &file.text;
+            let local_end = span.end.saturating_sub(file.base).min(text.len());
+            let end = floor_char_boundary(text, local_end);
+            let start = floor_char_boundary(text, (span.start - file.base).min(end));
+            Some((file.name.clone(), start..end))
         };
         let (kind, primary_color) = match diagnostic.severity {
             Severity::Error => (ReportKind::Error, Color::Red),
             Severity::Warning => (ReportKind::Warning, Color::Yellow),
         };
-        let anchor = clamp(diagnostic.primary_span());
-        let mut report = Report::build(kind, (name.to_string(), anchor)).with_config(
+        let Some(anchor) = place(diagnostic.primary_span()) else {
+            out.extend_from_slice(format!("{}: {}\n", kind, diagnostic.message).as_bytes());
+            continue;
+        };
+        let mut report = Report::build(kind, anchor).with_config(
             Config::default()
                 .with_index_type(IndexType::Byte)
                 .with_color(color),
         );
         report.set_message(&diagnostic.message);
         for (i, label) in diagnostic.labels.iter().enumerate() {
+            let Some(at) = place(label.span) else { continue };
             let label_color = if i == 0 { primary_color } else { Color::Cyan };
             report.add_label(
-                Label::new((name.to_string(), clamp(label.span)))
+                Label::new(at)
                     .with_message(&label.message)
                     .with_color(label_color)
                     .with_order(i as i32),
@@ -227,7 +293,17 @@ mod tests {
         let d = Diagnostic::error("bad thing")
             .with_label(Span::new(4, 5), "here")
             .with_help("do better");
-        let text = render(&[d], "x.grad", "let = 1\n", false);
+        let mut sources = SourceMap::default();
+        sources.add("first.grad", "let a = 1\n");
+        let base = sources.add("x.grad", "let = 1\n");
+        let d = Diagnostic {
+            labels: vec![LabelText {
+                span: Span::new(base + 4, base + 5),
+                message: "here".into(),
+            }],
+            ..d
+        };
+        let text = render(&[d], &sources, false);
         assert!(text.contains("x.grad:1:5"), "{text}");
         assert!(text.lines().all(|l| !l.ends_with(' ')));
         assert!(text.contains("Help: do better"), "{text}");

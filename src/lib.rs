@@ -4,6 +4,7 @@
 //! The pipeline runs one way: `syntax` (source → tokens → AST) → `check` (AST → checked
 //! program) → `engine` (numerics, no syntax) → events → `report` (text, JSON).
 
+pub mod check;
 pub mod diagnostics;
 pub mod engine;
 pub mod syntax;

@@ -19,9 +19,14 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn parse(src: &str) -> Parsed {
-    let (tokens, mut diagnostics) = token::lex(src);
-    if token::check_nesting(&tokens).is_some() {
+/// Parses `src`, whose spans start at `base` (see `SourceMap`).
+pub fn parse(src: &str, base: usize) -> Parsed {
+    let token::Lexed {
+        tokens,
+        errors: mut diagnostics,
+        too_deep,
+    } = token::lex(src, base);
+    if too_deep {
         // Refused before parsing, so nothing downstream recurses that deep.
         return Parsed {
             program: None,
@@ -33,14 +38,14 @@ pub fn parse(src: &str) -> Parsed {
         .filter(|(t, _)| *t == token::Token::Error)
         .map(|(_, s)| *s)
         .collect();
-    let (program, errors) = parser::parse_tokens(tokens, src.len());
+    let (program, errors) = parser::parse_tokens(tokens, base + src.len());
     for error in errors {
         let at = Span::from(*error.span());
         // An invalid token was already reported by the lexer, which knows why.
         if error_spans.iter().any(|s| s.start == at.start) {
             continue;
         }
-        diagnostics.push(syntax_error(&error, src));
+        diagnostics.push(syntax_error(&error, src, base));
     }
     diagnostics.sort_by_key(|d| d.primary_span().start);
     if diagnostics.len() > MAX_SYNTAX_ERRORS {
@@ -75,7 +80,7 @@ fn describe_pattern(pattern: &RichPattern<'_, String>) -> String {
     }
 }
 
-fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str) -> Diagnostic {
+fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str, base: usize) -> Diagnostic {
     let at = Span::from(*error.span());
     let found = match error.found() {
         Some(t) if t.starts_with("identifier") || t.starts_with("number") || t == "string" => {
@@ -105,7 +110,7 @@ fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str) -> Diagnos
         let ctx = Span::from(*ctx_span);
         if ctx.start != at.start || ctx.end != at.end {
             diagnostic = diagnostic.with_label(
-                Span::new(ctx.start, ctx.start.max(first_line_end(src, ctx))),
+                Span::new(ctx.start, ctx.start.max(first_line_end(src, base, ctx))),
                 format!("while parsing this {}", describe_pattern(label)),
             );
         }
@@ -118,10 +123,14 @@ fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str) -> Diagnos
 
 /// Context labels underline only the first line of a construct, which is where the
 /// reader looks for "what was I in", not the whole multi-line block.
-fn first_line_end(src: &str, span: Span) -> usize {
-    let start = span.start.min(src.len());
-    let end = span.end.min(src.len());
-    src[start..end].find('\n').map_or(end, |i| start + i)
+fn first_line_end(src: &str, base: usize, span: Span) -> usize {
+    let start = span.start.saturating_sub(base).min(src.len());
+    let end = span.end.saturating_sub(base).min(src.len()).max(start);
+    let local = src
+        .get(start..end)
+        .and_then(|s| s.find('\n'))
+        .map_or(end, |i| start + i);
+    base + local
 }
 
 fn join_alternatives(items: &[String]) -> String {
@@ -155,7 +164,7 @@ mod tests {
     use ast::*;
 
     fn parse_ok(src: &str) -> Program {
-        let parsed = parse(src);
+        let parsed = parse(src, 0);
         assert!(
             parsed.diagnostics.is_empty(),
             "unexpected errors: {:?}",
@@ -238,22 +247,22 @@ mod tests {
 
     #[test]
     fn several_errors_in_one_run() {
-        let parsed = parse("let = 1\nlet y = (2 +\nprint 3\nlet z = ]\n");
+        let parsed = parse("let = 1\nlet y = (2 +\nprint 3\nlet z = ]\n", 0);
         assert!(parsed.diagnostics.len() >= 2, "{:?}", parsed.diagnostics);
     }
 
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let src = "(".repeat(100_000) + &")".repeat(100_000);
-        let parsed = parse(&src);
+        let parsed = parse(&src, 0);
         assert!(parsed.diagnostics.iter().any(|d| d.message.contains("nesting")));
         let src = "-".repeat(100_000) + "1";
-        assert!(!parse(&src).diagnostics.is_empty());
+        assert!(!parse(&src, 0).diagnostics.is_empty());
     }
 
     #[test]
     fn huge_number_is_an_error_not_inf() {
-        let parsed = parse("let x = 1e999");
+        let parsed = parse("let x = 1e999", 0);
         assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
         assert!(parsed.diagnostics[0].message.contains("too large"));
     }

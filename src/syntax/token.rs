@@ -196,13 +196,21 @@ impl fmt::Display for Token<'_> {
 /// script comes near it, and it keeps every later recursive pass shallow.
 pub const MAX_NESTING: usize = 256;
 
-/// Lexes the whole source. Errors come back as diagnostics, and their tokens stay in
-/// the stream as `Token::Error` so the parser can recover around them.
-pub fn lex(src: &str) -> (Vec<(Token<'_>, Span)>, Vec<Diagnostic>) {
+pub struct Lexed<'src> {
+    pub tokens: Vec<(Token<'src>, Span)>,
+    pub errors: Vec<Diagnostic>,
+    /// Nesting passed `MAX_NESTING`: the tokens must not be parsed.
+    pub too_deep: bool,
+}
+
+/// Lexes the whole source, whose spans start at `base`. Errors come back as
+/// diagnostics, and their tokens stay in the stream as `Token::Error` so the parser
+/// can recover around them.
+pub fn lex(src: &str, base: usize) -> Lexed<'_> {
     let mut tokens = Vec::new();
     let mut errors = Vec::new();
     for (result, range) in Token::lexer(src).spanned() {
-        let span = Span::from(range.clone());
+        let span = Span::new(base + range.start, base + range.end);
         match result {
             Ok(token) => tokens.push((token, span)),
             Err(error) => {
@@ -211,10 +219,18 @@ pub fn lex(src: &str) -> (Vec<(Token<'_>, Span)>, Vec<Diagnostic>) {
             }
         }
     }
-    if let Some(too_deep) = check_nesting(&tokens) {
-        errors.push(too_deep);
+    let too_deep = match check_nesting(&tokens) {
+        Some(error) => {
+            errors.push(error);
+            true
+        }
+        None => false,
+    };
+    Lexed {
+        tokens,
+        errors,
+        too_deep,
     }
-    (tokens, errors)
 }
 
 fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
@@ -242,7 +258,7 @@ fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
     }
 }
 
-pub fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
+fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
     let mut open: Vec<Span> = Vec::new();
     let mut minus_run = 0usize;
     for (token, span) in tokens {

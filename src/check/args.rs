@@ -1,0 +1,245 @@
+//! Binding call arguments to a signature: positional and named arguments, defaults,
+//! and the checks that make wrong names, types and counts clear errors.
+
+use super::signature::{Fallback, Kind, Signature, did_you_mean};
+use super::value::{SpecArg, Value};
+use crate::diagnostics::{Diagnostic, Span};
+
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub values: Vec<(&'static str, Value, Span)>,
+}
+
+impl Bound {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, v, _)| v)
+    }
+
+    pub fn span(&self, name: &str) -> Option<Span> {
+        self.values
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, s)| *s)
+    }
+
+    /// A numeric parameter; binding has already checked its kind.
+    pub fn num(&self, name: &str) -> f64 {
+        match self.get(name) {
+            Some(Value::Num(n)) => *n,
+            _ => f64::NAN,
+        }
+    }
+
+    pub fn count(&self, name: &str) -> usize {
+        self.num(name) as usize
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Value::Bool(true)))
+    }
+
+    /// The chosen option of a `Kind::Choice` parameter.
+    pub fn choice(&self, name: &str) -> &str {
+        match self.get(name) {
+            Some(Value::Spec(spec)) => &spec.name,
+            Some(Value::Str(s)) => s,
+            _ => "",
+        }
+    }
+
+    pub fn pair(&self, name: &str) -> (f64, f64) {
+        match self.get(name) {
+            Some(Value::List(items)) => match items.as_slice() {
+                [Value::Num(a), Value::Num(b)] => (*a, *b),
+                _ => (f64::NAN, f64::NAN),
+            },
+            _ => (f64::NAN, f64::NAN),
+        }
+    }
+}
+
+/// Binds `args` to `sig`. `what` names the family for messages ("optimizer").
+pub fn bind(
+    sig: &Signature,
+    what: &str,
+    args: &[SpecArg],
+    call_span: Span,
+) -> Result<Bound, Diagnostic> {
+    let mut slots: Vec<Option<(Value, Span)>> = vec![None; sig.params.len()];
+    let mut seen_named = false;
+    for (position, arg) in args.iter().enumerate() {
+        let index = match &arg.name {
+            Some(name) => {
+                seen_named = true;
+                match sig.params.iter().position(|p| p.name == name) {
+                    Some(i) => i,
+                    None => return Err(unknown_parameter(sig, what, name, arg.span)),
+                }
+            }
+            None => {
+                if seen_named {
+                    return Err(Diagnostic::error("positional argument after a named one")
+                        .with_label(arg.span, "this argument has no name")
+                        .with_help("write positional arguments first, or name this one"));
+                }
+                if position >= sig.params.len() {
+                    return Err(too_many(sig, what, args.len(), arg.span));
+                }
+                position
+            }
+        };
+        if slots[index].is_some() {
+            return Err(Diagnostic::error(format!(
+                "`{}` is given twice",
+                sig.params[index].name
+            ))
+            .with_label(arg.span, "given again here"));
+        }
+        let param = &sig.params[index];
+        check_kind(param.name, param.kind, &arg.value, arg.span)?;
+        slots[index] = Some((arg.value.clone(), arg.span));
+    }
+
+    let mut values = Vec::with_capacity(sig.params.len());
+    for (param, slot) in sig.params.iter().zip(slots) {
+        let (value, span) = match slot {
+            Some(given) => given,
+            None => match default_value(param.default) {
+                Some(v) => (v, call_span),
+                None if param.default == Fallback::Absent => continue,
+                None => {
+                    return Err(Diagnostic::error(format!(
+                        "{what} `{}` needs `{}`",
+                        sig.name, param.name
+                    ))
+                    .with_label(call_span, format!("`{}` is missing here", param.name))
+                    .with_help(format!("{}: {}", param.name, param.kind.describe()))
+                    .with_help(format!("for example {}", example_call(sig))));
+                }
+            },
+        };
+        values.push((param.name, value, span));
+    }
+    Ok(Bound { values })
+}
+
+fn default_value(default: Fallback) -> Option<Value> {
+    match default {
+        Fallback::Required | Fallback::Absent => None,
+        Fallback::Num(n) => Some(Value::Num(n)),
+        Fallback::Bool(b) => Some(Value::Bool(b)),
+        Fallback::Name(n) => Some(Value::Str(n.to_string())),
+        Fallback::Pair(a, b) => Some(Value::List(vec![Value::Num(a), Value::Num(b)])),
+    }
+}
+
+/// A call that shows every required parameter, for help lines.
+pub fn example_call(sig: &Signature) -> String {
+    let required: Vec<String> = sig
+        .params
+        .iter()
+        .filter(|p| p.default == Fallback::Required)
+        .map(|p| format!("{}={}", p.name, example_value(p.kind)))
+        .collect();
+    if required.is_empty() {
+        sig.name.to_string()
+    } else {
+        format!("`{}({})`", sig.name, required.join(", "))
+    }
+}
+
+fn example_value(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Count | Kind::Natural => "4",
+        Kind::Bool => "true",
+        Kind::Str => "\"…\"",
+        Kind::Pair => "(0.9, 0.999)",
+        Kind::List => "[…]",
+        Kind::Any => "…",
+        Kind::Choice(options) => options.first().copied().unwrap_or("…"),
+        _ => "0.1",
+    }
+}
+
+fn unknown_parameter(sig: &Signature, what: &str, name: &str, span: Span) -> Diagnostic {
+    let mut d = Diagnostic::error(format!("{what} `{}` has no parameter `{name}`", sig.name))
+        .with_label(span, "unknown parameter");
+    if let Some(best) = did_you_mean(name, sig.params.iter().map(|p| p.name)) {
+        d = d.with_help(format!("did you mean `{best}`?"));
+    } else if sig.params.is_empty() {
+        d = d.with_help(format!("`{}` takes no arguments", sig.name));
+    } else {
+        let names: Vec<String> = sig.params.iter().map(|p| format!("`{}`", p.name)).collect();
+        d = d.with_help(format!("its parameters are {}", names.join(", ")));
+    }
+    d
+}
+
+fn too_many(sig: &Signature, what: &str, given: usize, span: Span) -> Diagnostic {
+    let most = sig.params.len();
+    let message = if most == 0 {
+        format!("{what} `{}` takes no arguments, found {given}", sig.name)
+    } else {
+        format!(
+            "{what} `{}` takes at most {most} argument{}, found {given}",
+            sig.name,
+            if most == 1 { "" } else { "s" }
+        )
+    };
+    let mut d = Diagnostic::error(message).with_label(span, "this one is too many");
+    if most == 0 {
+        d = d.with_help(format!("write `{}` without parentheses", sig.name));
+    }
+    d
+}
+
+/// Checks that `value` is of `kind`; `name` is the parameter, for the message.
+pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(), Diagnostic> {
+    let ok = match (kind, value) {
+        (Kind::Any, _) => true,
+        (Kind::Num, Value::Num(_)) => true,
+        (Kind::Positive, Value::Num(n)) => *n > 0.0,
+        (Kind::NonNegative, Value::Num(n)) => *n >= 0.0,
+        (Kind::Count, Value::Num(n)) => *n >= 1.0 && n.fract() == 0.0 && *n <= 1e9,
+        (Kind::Natural, Value::Num(n)) => *n >= 0.0 && n.fract() == 0.0 && *n <= 1e18,
+        (Kind::Bool, Value::Bool(_)) => true,
+        (Kind::Str, Value::Str(_)) => true,
+        (Kind::Choice(options), Value::Spec(spec)) => {
+            spec.args.is_empty() && options.contains(&spec.name.as_str())
+        }
+        (Kind::Choice(options), Value::Str(s)) => options.contains(&s.as_str()),
+        (Kind::Pair, Value::List(items)) => {
+            items.len() == 2 && items.iter().all(|v| matches!(v, Value::Num(_)))
+        }
+        (Kind::List, Value::List(_)) => true,
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let found = match value {
+        Value::Num(_) | Value::Bool(_) | Value::Str(_) => format!("{value}"),
+        Value::Spec(spec) => format!("`{}`", spec.name),
+        other => other.type_name().to_string(),
+    };
+    let mut d = Diagnostic::error(format!(
+        "`{name}` must be {}, found {found}",
+        kind.describe()
+    ))
+    .with_label(span, format!("expected {}", kind.describe()));
+    if let (Kind::Choice(options), Value::Spec(spec)) = (kind, value)
+        && let Some(best) = did_you_mean(&spec.name, options.iter().copied())
+    {
+        d = d.with_help(format!("did you mean `{best}`?"));
+    }
+    if matches!(kind, Kind::Count | Kind::Natural)
+        && let Value::Num(n) = value
+        && n.fract() != 0.0
+    {
+        d = d.with_help(format!("use a whole number such as {}", n.round().max(1.0)));
+    }
+    Err(d)
+}

@@ -1,0 +1,334 @@
+//! Evaluating expressions. Everything in a gradlab script is known before training
+//! starts (there are no loops or conditions), so the checker evaluates expressions
+//! fully; only `forward(...)` is left for the engine, as a `Value::Forward`.
+
+use std::rc::Rc;
+
+use super::args::bind;
+use super::data;
+use super::env::{Entry, Env};
+use super::network;
+use super::signature::{self as sig, did_you_mean};
+use super::value::{Forward, NetRef, Spec, SpecArg, Value};
+use crate::diagnostics::{Diagnostic, Span};
+use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
+
+/// Ranges longer than this are refused: they are typos, not sweeps.
+pub const MAX_RANGE_LEN: usize = 100_000;
+
+/// Names visible to an expression: the session's, plus a network's parameters while
+/// its body is being instantiated.
+pub struct Scope<'a> {
+    pub env: &'a Env,
+    pub locals: &'a [(String, Value)],
+}
+
+impl<'a> Scope<'a> {
+    pub fn global(env: &'a Env) -> Self {
+        Scope { env, locals: &[] }
+    }
+}
+
+/// Bare words that name built-in things, usable as values: `relu`, `gradients`, `f64`…
+pub fn is_builtin_word(name: &str) -> bool {
+    builtin_words().any(|w| w == name)
+}
+
+pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
+    const EXTRA: &[&str] = &[
+        "f32", "f64", "stop", "continue", "fan_in", "fan_out", "global", "per_layer", "inf",
+    ];
+    [
+        sig::ACTIVATIONS,
+        sig::LOSSES,
+        sig::OPTIMIZERS,
+        sig::INITS,
+        sig::REMEDIES,
+        sig::SHOW,
+        sig::DIAGNOSTICS,
+        sig::METRICS,
+    ]
+    .into_iter()
+    .flat_map(|table| table.iter().map(|s| s.name))
+    .chain(EXTRA.iter().copied())
+}
+
+fn spec_family(name: &str) -> bool {
+    [
+        sig::ACTIVATIONS,
+        sig::LOSSES,
+        sig::OPTIMIZERS,
+        sig::INITS,
+        sig::REMEDIES,
+        sig::DIAGNOSTICS,
+        sig::METRICS,
+    ]
+    .iter()
+    .any(|t| sig::find(t, name).is_some())
+}
+
+pub fn eval(expr: &Expr, scope: &Scope) -> Result<Value, Diagnostic> {
+    match &expr.kind {
+        ExprKind::Num(n) => Ok(Value::Num(*n)),
+        ExprKind::Str(s) => Ok(Value::Str(s.clone())),
+        ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+        ExprKind::None => Ok(Value::None),
+        ExprKind::Var(name) => lookup(name, expr.span, scope),
+        ExprKind::List(items) | ExprKind::Tuple(items) => items
+            .iter()
+            .map(|item| eval(item, scope))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List),
+        ExprKind::Range { start, end, step } => range(start, end, step.as_deref(), expr.span, scope),
+        ExprKind::Neg(inner) => match eval(inner, scope)? {
+            Value::Num(n) => Ok(Value::Num(-n)),
+            other => Err(not_a_number("-", &other, inner.span)),
+        },
+        ExprKind::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, expr.span, scope),
+        ExprKind::Call(call) => eval_call(call, scope),
+        // Already reported by the parser.
+        ExprKind::Error => Err(Diagnostic::error("invalid expression").with_label(expr.span, "here")),
+    }
+}
+
+pub fn lookup(name: &str, span: Span, scope: &Scope) -> Result<Value, Diagnostic> {
+    if let Some((_, value)) = scope.locals.iter().find(|(n, _)| n == name) {
+        return Ok(value.clone());
+    }
+    if let Some(binding) = scope.env.get(name) {
+        return Ok(match &binding.entry {
+            Entry::Let(value) => value.clone(),
+            Entry::Network(_) => Value::Network(NetRef {
+                name: name.to_string(),
+                args: Vec::new(),
+                span,
+            }),
+            Entry::Data(data) => Value::Data(data.clone()),
+        });
+    }
+    if is_builtin_word(name) {
+        return Ok(Value::Spec(Spec {
+            name: name.to_string(),
+            args: Vec::new(),
+            span,
+        }));
+    }
+    Err(unknown_name(name, span, scope))
+}
+
+fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
+    let declared = scope
+        .locals
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .chain(scope.env.names.keys().map(String::as_str));
+    let mut d = Diagnostic::error(format!("unknown name `{name}`"))
+        .with_label(span, "not declared anywhere above");
+    let mut candidates: Vec<&str> = declared.collect();
+    candidates.extend(builtin_words());
+    if let Some(best) = did_you_mean(name, candidates) {
+        d = d.with_help(format!("did you mean `{best}`?"));
+    } else {
+        d = d.with_help("declare it first with `let`, `network` or `data`");
+    }
+    d
+}
+
+fn not_a_number(op: &str, value: &Value, span: Span) -> Diagnostic {
+    let mut d = Diagnostic::error(format!("`{op}` needs numbers, found a {}", value.type_name()))
+        .with_label(span, format!("this is a {}", value.type_name()));
+    if matches!(value, Value::Forward(_)) {
+        d = d.with_help("a network's output can be printed or bound with `let`, not computed with");
+    }
+    d
+}
+
+fn binary(op: BinOp, lhs: &Expr, rhs: &Expr, span: Span, scope: &Scope) -> Result<Value, Diagnostic> {
+    let left = eval(lhs, scope)?;
+    let right = eval(rhs, scope)?;
+    // `+` also joins remedies: clip_norm(1) + init(he_normal).
+    if op == BinOp::Add
+        && let (Some(a), Some(b)) = (as_remedies(&left), as_remedies(&right))
+    {
+        return Ok(Value::Combo([a, b].concat()));
+    }
+    let a = match left {
+        Value::Num(n) => n,
+        other => return Err(not_a_number(op.symbol(), &other, lhs.span)),
+    };
+    let b = match right {
+        Value::Num(n) => n,
+        other => return Err(not_a_number(op.symbol(), &other, rhs.span)),
+    };
+    if op == BinOp::Div && b == 0.0 {
+        return Err(Diagnostic::error("division by zero")
+            .with_label(rhs.span, "this is zero")
+            .with_label(span, "in this division"));
+    }
+    let result = match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        BinOp::Div => a / b,
+        BinOp::Pow => a.powf(b),
+    };
+    if !result.is_finite() {
+        return Err(Diagnostic::error("this arithmetic does not give a finite number")
+            .with_label(span, format!("{} {} {} is {}", super::value::format_number(a), op.symbol(), super::value::format_number(b), super::value::format_number(result)))
+            .with_note("gradlab keeps script values finite; overflow belongs in training, where it is diagnosed"));
+    }
+    Ok(Value::Num(result))
+}
+
+fn as_remedies(value: &Value) -> Option<Vec<Spec>> {
+    match value {
+        Value::Spec(spec) if sig::find(sig::REMEDIES, &spec.name).is_some() => Some(vec![spec.clone()]),
+        Value::Combo(specs) => Some(specs.clone()),
+        _ => None,
+    }
+}
+
+fn range(start: &Expr, end: &Expr, step: Option<&Expr>, span: Span, scope: &Scope) -> Result<Value, Diagnostic> {
+    let number = |e: &Expr| -> Result<f64, Diagnostic> {
+        match eval(e, scope)? {
+            Value::Num(n) => Ok(n),
+            other => Err(not_a_number("..", &other, e.span)),
+        }
+    };
+    let (a, b) = (number(start)?, number(end)?);
+    let s = match step {
+        Some(e) => number(e)?,
+        None => 1.0,
+    };
+    if s <= 0.0 {
+        let at = step.map_or(span, |e| e.span);
+        return Err(Diagnostic::error("a range's step must be greater than 0")
+            .with_label(at, format!("the step is {}", super::value::format_number(s))));
+    }
+    if b < a {
+        return Err(Diagnostic::error("empty range")
+            .with_label(span, format!("{} is below {}", super::value::format_number(b), super::value::format_number(a)))
+            .with_help("ranges count upwards and include both ends: `1..10`"));
+    }
+    // A little slack so `0..1 step 0.1` includes 1 despite rounding.
+    let count = ((b - a) / s + 1e-9).floor() + 1.0;
+    if count > MAX_RANGE_LEN as f64 {
+        return Err(Diagnostic::error(format!("range has more than {MAX_RANGE_LEN} values"))
+            .with_label(span, format!("{count} values"))
+            .with_help("use a larger `step`"));
+    }
+    Ok(Value::List((0..count as usize).map(|i| Value::Num(a + i as f64 * s)).collect()))
+}
+
+fn eval_args(args: &[Arg], scope: &Scope) -> Result<Vec<SpecArg>, Diagnostic> {
+    args.iter()
+        .map(|arg| {
+            Ok(SpecArg {
+                name: arg.name.as_ref().map(|n| n.name.clone()),
+                value: eval(&arg.value, scope)?,
+                span: arg.span,
+            })
+        })
+        .collect()
+}
+
+pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
+    let name = call.name.name.as_str();
+    let args = eval_args(call.args.as_deref().unwrap_or(&[]), scope)?;
+    if let Some(binding) = scope.env.get(name) {
+        return match &binding.entry {
+            Entry::Network(decl) => network::net_ref(decl, name, args, call.span),
+            other => Err(Diagnostic::error(format!("`{name}` is a {}, not something to call", other.kind()))
+                .with_label(call.name.span, "called here")
+                .with_label(binding.span, "declared here")),
+        };
+    }
+    if let Some(function) = sig::find(sig::FUNCTIONS, name) {
+        let bound = bind(function, "function", &args, call.span)?;
+        return call_function(name, &bound, call, scope);
+    }
+    if spec_family(name) {
+        return Ok(Value::Spec(Spec {
+            name: name.to_string(),
+            args,
+            span: call.span,
+        }));
+    }
+    let mut candidates: Vec<&str> = scope
+        .env
+        .names
+        .iter()
+        .filter(|(_, b)| matches!(b.entry, Entry::Network(_)))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    candidates.extend(sig::names(sig::FUNCTIONS));
+    candidates.extend(builtin_words());
+    let mut d = Diagnostic::error(format!("unknown function `{name}`"))
+        .with_label(call.name.span, "no network or function has this name");
+    if let Some(best) = did_you_mean(name, candidates) {
+        d = d.with_help(format!("did you mean `{best}`?"));
+    }
+    Err(d)
+}
+
+fn call_function(name: &str, bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
+    let math = |f: fn(f64) -> f64| Ok(Value::Num(f(bound.num("x"))));
+    match name {
+        "sqrt" => math(f64::sqrt),
+        "exp" => {
+            let v = bound.num("x").exp();
+            if v.is_finite() {
+                Ok(Value::Num(v))
+            } else {
+                Err(Diagnostic::error("exp overflows").with_label(call.span, "this is larger than 1.8e308"))
+            }
+        }
+        "log" => math(f64::ln),
+        "abs" => math(f64::abs),
+        "forward" => forward(bound, call, scope),
+        _ => data::generate(name, bound, call, scope.env).map(|d| Value::Data(Rc::new(d))),
+    }
+}
+
+fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
+    let net_span = bound.span("net").unwrap_or(call.span);
+    let x_span = bound.span("x").unwrap_or(call.span);
+    let net_ref = match bound.get("net") {
+        Some(Value::Network(net)) => net.clone(),
+        Some(other) => {
+            return Err(Diagnostic::error(format!("`forward` needs a network, found a {}", other.type_name()))
+                .with_label(net_span, "not a network"));
+        }
+        None => unreachable!("bind checked required arguments"),
+    };
+    let instance = network::instantiate(&net_ref, scope.env)?;
+    let x = bound.get("x").cloned().unwrap_or(Value::None);
+    let (rows, single) = match x.as_vector() {
+        Some(v) => (vec![v], true),
+        None => match x.as_matrix() {
+            Some(rows) => (rows, false),
+            None => {
+                return Err(Diagnostic::error("`forward` needs numbers as input")
+                    .with_label(x_span, "expected a list of numbers, or a list of rows"));
+            }
+        },
+    };
+    if let Some(bad) = rows.iter().find(|r| r.len() != instance.spec.input) {
+        return Err(Diagnostic::error(format!(
+            "input has {} value{}, but `{}` takes {}",
+            bad.len(),
+            if bad.len() == 1 { "" } else { "s" },
+            net_ref.name,
+            instance.spec.input
+        ))
+        .with_label(x_span, "this input")
+        .with_label(instance.input_span, format!("the network's input is declared here")));
+    }
+    Ok(Value::Forward(Rc::new(Forward {
+        net: instance.spec,
+        rows,
+        single,
+        seed: scope.env.seed,
+        precision: scope.env.precision,
+    })))
+}

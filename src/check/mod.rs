@@ -1,0 +1,206 @@
+//! The checker: a syntax tree to a checked program.
+//!
+//! It resolves every name, evaluates every expression that does not need the engine,
+//! instantiates networks and loads data, so that a program that passes here can only
+//! fail in numerics. It reports every mistake it finds, not just the first.
+
+pub mod args;
+pub mod data;
+pub mod env;
+pub mod eval;
+pub mod network;
+pub mod run;
+pub mod signature;
+pub mod value;
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use crate::diagnostics::{Diagnostic, Span};
+use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, Program};
+use env::{Binding, Entry, Env};
+use eval::{Scope, eval};
+use network::instantiate;
+use run::{RunPlan, SweepPlan};
+use value::{NetRef, Value};
+
+/// What running a checked item does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// A name was declared; `replaced` when it replaced an earlier one (REPL only).
+    Declared {
+        name: String,
+        kind: &'static str,
+        replaced: bool,
+        span: Span,
+    },
+    /// Print a value (`print x`, or a bare expression).
+    Print { value: Value, span: Span },
+    Run(Box<RunPlan>),
+    Sweep(Box<SweepPlan>),
+    /// `seed` or `precision` changed; nothing to print.
+    Setting,
+}
+
+/// What to do when a script declares a name that already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeclare {
+    /// Scripts: an error pointing at both declarations.
+    Error,
+    /// The REPL: the new declaration replaces the old, with a note.
+    Replace,
+}
+
+pub struct Checked {
+    pub plans: Vec<Plan>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks `program` item by item against `env`, declaring names into it as it goes.
+pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked {
+    let mut plans = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    // Names whose declaration failed: errors about them being unknown are echoes.
+    let mut poisoned: HashSet<String> = HashSet::new();
+    for item in &program.items {
+        match check_item(item, env, redeclare) {
+            Ok(plan) => plans.push(plan),
+            Err(error) => {
+                if let Some(name) = declared_name(item) {
+                    poisoned.insert(name.name.clone());
+                }
+                let echo = poisoned.iter().any(|n| error.message == format!("unknown name `{n}`"));
+                let repeat = diagnostics
+                    .iter()
+                    .any(|d| d.message == error.message && d.primary_span() == error.primary_span());
+                if !echo && !repeat {
+                    diagnostics.push(error);
+                }
+            }
+        }
+    }
+    Checked { plans, diagnostics }
+}
+
+fn declared_name(item: &Item) -> Option<&Ident> {
+    match &item.kind {
+        ItemKind::Let { name, .. } => Some(name),
+        ItemKind::Network(n) => Some(&n.name),
+        ItemKind::Data(d) => Some(&d.name),
+        _ => None,
+    }
+}
+
+fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
+    match &item.kind {
+        ItemKind::Let { name, value } => {
+            let value = eval(value, &Scope::global(env))?;
+            declare(env, name, Entry::Let(value), redeclare)
+        }
+        ItemKind::Network(decl) => {
+            let replaced = check_redeclare(env, &decl.name, redeclare)?;
+            let previous = env.names.insert(
+                decl.name.name.clone(),
+                Binding {
+                    entry: Entry::Network(Rc::new(decl.clone())),
+                    span: decl.name.span,
+                },
+            );
+            // Instantiating with the defaults checks every layer now, at the declaration.
+            let check = instantiate(
+                &NetRef {
+                    name: decl.name.name.clone(),
+                    args: Vec::new(),
+                    span: decl.name.span,
+                },
+                env,
+            );
+            if let Err(error) = check {
+                match previous {
+                    Some(old) => env.names.insert(decl.name.name.clone(), old),
+                    None => env.names.remove(&decl.name.name),
+                };
+                return Err(error);
+            }
+            Ok(Plan::Declared {
+                name: decl.name.name.clone(),
+                kind: "network",
+                replaced,
+                span: decl.name.span,
+            })
+        }
+        ItemKind::Data(decl) => {
+            let data = match &decl.source {
+                DataSource::Fields(fields) => data::from_fields(&decl.name.name, fields, item.span, env)?,
+                DataSource::Expr(expr) => match eval(expr, &Scope::global(env))? {
+                    Value::Data(d) => value::Data {
+                        name: decl.name.name.clone(),
+                        set: d.set.clone(),
+                    },
+                    other => {
+                        return Err(Diagnostic::error(format!("expected a data set, found a {}", other.type_name()))
+                            .with_label(expr.span, "not a data set")
+                            .with_help("use a generator such as `xor()`, `spiral(100, 3, 0.2)` or `csv(\"file.csv\", x=[0], y=[1])`"));
+                    }
+                },
+            };
+            declare(env, &decl.name, Entry::Data(Rc::new(data)), redeclare)
+        }
+        ItemKind::Print(expr) | ItemKind::Expr(expr) => Ok(Plan::Print {
+            value: eval(expr, &Scope::global(env))?,
+            span: expr.span,
+        }),
+        ItemKind::Seed(expr) => {
+            let value = eval(expr, &Scope::global(env))?;
+            args::check_kind("seed", signature::Kind::Natural, &value, expr.span)?;
+            if let Value::Num(n) = value {
+                env.seed = n as u64;
+            }
+            Ok(Plan::Setting)
+        }
+        ItemKind::Precision(name) => {
+            let expr = crate::syntax::ast::Expr {
+                kind: crate::syntax::ast::ExprKind::Var(name.name.clone()),
+                span: name.span,
+            };
+            env.precision = run::precision_of(&expr, env)?;
+            Ok(Plan::Setting)
+        }
+        ItemKind::Run(decl) => Ok(Plan::Run(Box::new(run::check_run(decl, item.span, env)?))),
+        ItemKind::Sweep(decl) => Ok(Plan::Sweep(Box::new(run::check_sweep(decl, item.span, env)?))),
+    }
+}
+
+fn check_redeclare(env: &Env, name: &Ident, redeclare: Redeclare) -> Result<bool, Diagnostic> {
+    match env.get(&name.name) {
+        None => Ok(false),
+        Some(_) if redeclare == Redeclare::Replace => Ok(true),
+        Some(old) => Err(Diagnostic::error(format!("`{}` is already declared", name.name))
+            .with_label(name.span, "declared again here")
+            .with_label(old.span, format!("first declared here, as a {}", old.entry.kind()))
+            .with_help("pick another name, or remove one of the declarations")),
+    }
+}
+
+fn declare(env: &mut Env, name: &Ident, entry: Entry, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
+    if eval::is_builtin_word(&name.name) || signature::find(signature::FUNCTIONS, &name.name).is_some() {
+        return Err(Diagnostic::error(format!("`{}` is a built-in name", name.name))
+            .with_label(name.span, "cannot be declared")
+            .with_help("pick another name"));
+    }
+    let replaced = check_redeclare(env, name, redeclare)?;
+    let kind = entry.kind();
+    env.names.insert(
+        name.name.clone(),
+        Binding {
+            entry,
+            span: name.span,
+        },
+    );
+    Ok(Plan::Declared {
+        name: name.name.clone(),
+        kind,
+        replaced,
+        span: name.span,
+    })
+}

@@ -1,0 +1,436 @@
+//! Networks: checking a reference like `chain(depth = 5)` and instantiating a
+//! declaration into the engine's flat layer list, remembering which line of the
+//! script each layer came from.
+
+use super::args::{bind, check_kind};
+use super::env::{Entry, Env};
+use super::eval::{Scope, eval};
+use super::signature::{self as sig, Kind, did_you_mean};
+use super::value::{NetRef, Spec, SpecArg, Value};
+use crate::diagnostics::{Diagnostic, Span};
+use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, WeightSpec};
+use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
+
+/// No network may have more dense layers than this after `repeat`s are expanded.
+pub const MAX_LAYERS: usize = 10_000;
+/// No layer may be wider than this.
+pub const MAX_WIDTH: usize = 1 << 16;
+
+/// Where a layer of an instantiated network came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerOrigin {
+    /// The `dense …` line.
+    pub span: Span,
+    /// The outermost `repeat` around it, which is what a reader changes to fix depth.
+    pub repeat: Option<Span>,
+    /// An init scheme given on the layer, for the remedies that honour it.
+    pub init: Option<Spec>,
+    pub batchnorm: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub name: String,
+    pub spec: NetSpec,
+    /// Indexed by `LayerSpec::origin`.
+    pub origins: Vec<LayerOrigin>,
+    pub input_span: Span,
+    pub decl_span: Span,
+    /// The parameter values this instance was built with.
+    pub params: Vec<(String, Value)>,
+}
+
+/// Checks the arguments of `name(args)` against the network's parameters.
+pub fn net_ref(decl: &NetworkDecl, name: &str, args: Vec<SpecArg>, span: Span) -> Result<Value, Diagnostic> {
+    let mut bound: Vec<(String, Value, Span)> = Vec::new();
+    let mut seen_named = false;
+    for (position, arg) in args.into_iter().enumerate() {
+        let param = match &arg.name {
+            Some(n) => {
+                seen_named = true;
+                match decl.params.iter().find(|p| &p.name.name == n) {
+                    Some(p) => p,
+                    None => {
+                        let mut d = Diagnostic::error(format!("network `{name}` has no parameter `{n}`"))
+                            .with_label(arg.span, "unknown parameter")
+                            .with_label(decl.name.span, "network declared here");
+                        if let Some(best) = did_you_mean(n, decl.params.iter().map(|p| p.name.name.as_str())) {
+                            d = d.with_help(format!("did you mean `{best}`?"));
+                        } else if decl.params.is_empty() {
+                            d = d.with_help(format!(
+                                "give `{name}` parameters to vary it: `network {name}(depth = 3) {{ … }}`"
+                            ));
+                        }
+                        return Err(d);
+                    }
+                }
+            }
+            None if seen_named => {
+                return Err(Diagnostic::error("positional argument after a named one")
+                    .with_label(arg.span, "this argument has no name"));
+            }
+            None => match decl.params.get(position) {
+                Some(p) => p,
+                None => {
+                    return Err(Diagnostic::error(format!(
+                        "network `{name}` takes {} parameter{}, found more",
+                        decl.params.len(),
+                        if decl.params.len() == 1 { "" } else { "s" }
+                    ))
+                    .with_label(arg.span, "one too many")
+                    .with_label(decl.name.span, "network declared here"));
+                }
+            },
+        };
+        if bound.iter().any(|(n, _, _)| *n == param.name.name) {
+            return Err(Diagnostic::error(format!("`{}` is given twice", param.name.name))
+                .with_label(arg.span, "given again here"));
+        }
+        bound.push((param.name.name.clone(), arg.value, arg.span));
+    }
+    Ok(Value::Network(NetRef {
+        name: name.to_string(),
+        args: bound,
+        span,
+    }))
+}
+
+/// Builds the engine's layer list for `net`, checking every layer.
+pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
+    let decl = match env.get(&net.name).map(|b| &b.entry) {
+        Some(Entry::Network(decl)) => decl.clone(),
+        _ => {
+            return Err(Diagnostic::error(format!("`{}` is not a network", net.name))
+                .with_label(net.span, "expected a network here"));
+        }
+    };
+    // Defaults may refer to earlier parameters: `network n(width = 4, last = width)`.
+    let mut locals: Vec<(String, Value)> = Vec::new();
+    for param in &decl.params {
+        let value = match net.args.iter().find(|(n, _, _)| *n == param.name.name) {
+            Some((_, v, _)) => v.clone(),
+            None => eval(&param.default, &Scope { env, locals: &locals })?,
+        };
+        locals.push((param.name.name.clone(), value));
+    }
+
+    let mut builder = Builder {
+        env,
+        locals: &locals,
+        input: None,
+        layers: Vec::new(),
+        origins: Vec::new(),
+        net_name: &net.name,
+    };
+    builder.layers_of(&decl.body, None)?;
+    let decl_span = decl.name.span;
+    let Some((input, input_span)) = builder.input else {
+        return Err(Diagnostic::error(format!("network `{}` has no `input` line", net.name))
+            .with_label(decl_span, "this network")
+            .with_help("start the network with its input width: `input 2`"));
+    };
+    if builder.layers.is_empty() {
+        return Err(Diagnostic::error(format!("network `{}` has no layers", net.name))
+            .with_label(decl_span, "this network")
+            .with_help("add a layer: `dense 1 linear`"));
+    }
+    let layers = builder.layers;
+    let origins = builder.origins;
+    Ok(Instance {
+        name: net.name.clone(),
+        spec: NetSpec { input, layers },
+        origins,
+        input_span,
+        decl_span,
+        params: locals,
+    })
+}
+
+struct Builder<'a> {
+    env: &'a Env,
+    locals: &'a [(String, Value)],
+    input: Option<(usize, Span)>,
+    layers: Vec<LayerSpec>,
+    origins: Vec<LayerOrigin>,
+    net_name: &'a str,
+}
+
+impl Builder<'_> {
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            env: self.env,
+            locals: self.locals,
+        }
+    }
+
+    fn number(&self, expr: &crate::syntax::ast::Expr, what: &str, kind: Kind) -> Result<f64, Diagnostic> {
+        let value = eval(expr, &self.scope())?;
+        check_kind(what, kind, &value, expr.span)?;
+        match value {
+            Value::Num(n) => Ok(n),
+            _ => unreachable!("check_kind accepted a non-number"),
+        }
+    }
+
+    fn layers_of(&mut self, body: &[Layer], repeat: Option<Span>) -> Result<(), Diagnostic> {
+        for layer in body {
+            match &layer.kind {
+                LayerKind::Input(width) => {
+                    if let Some((_, first)) = self.input {
+                        return Err(Diagnostic::error("a network has one `input` line")
+                            .with_label(layer.span, "second `input`")
+                            .with_label(first, "first `input` here"));
+                    }
+                    if repeat.is_some() || !self.layers.is_empty() {
+                        return Err(Diagnostic::error("`input` must come before the layers")
+                            .with_label(layer.span, "this `input` comes too late"));
+                    }
+                    let n = self.number(width, "input width", Kind::Count)?;
+                    self.input = Some((self.width(n, width.span)?, layer.span));
+                }
+                LayerKind::Dense { width, activation, attrs } => {
+                    let Some((input, _)) = self.input else {
+                        return Err(Diagnostic::error("a layer before the `input` line")
+                            .with_label(layer.span, "this layer has no input width")
+                            .with_help("start the network with `input N`"));
+                    };
+                    let n = self.number(width, "width", Kind::Count)?;
+                    let width_value = self.width(n, width.span)?;
+                    let fan_in = self.layers.last().map_or(input, |l| l.width);
+                    let act = self.activation(activation)?;
+                    let mut spec = LayerSpec {
+                        width: width_value,
+                        activation: act,
+                        weight: WeightSpec::Default,
+                        bias: BiasSpec::Default,
+                        origin: self.origins.len(),
+                    };
+                    let mut origin = LayerOrigin {
+                        span: layer.span,
+                        repeat,
+                        init: None,
+                        batchnorm: false,
+                    };
+                    self.attributes(attrs, fan_in, &mut spec, &mut origin)?;
+                    if self.layers.len() >= MAX_LAYERS {
+                        return Err(Diagnostic::error(format!(
+                            "network `{}` has more than {MAX_LAYERS} layers",
+                            self.net_name
+                        ))
+                        .with_label(repeat.unwrap_or(layer.span), "this makes too many layers"));
+                    }
+                    self.layers.push(spec);
+                    self.origins.push(origin);
+                }
+                LayerKind::Repeat { count, body } => {
+                    let n = self.number(count, "repeat count", Kind::Count)?;
+                    let header = Span::new(layer.span.start, count.span.end);
+                    if n as usize > MAX_LAYERS {
+                        return Err(Diagnostic::error(format!("repeat count above {MAX_LAYERS}"))
+                            .with_label(count.span, "too many repetitions"));
+                    }
+                    for _ in 0..n as usize {
+                        self.layers_of(body, Some(repeat.unwrap_or(header)))?;
+                    }
+                }
+                LayerKind::Residual { .. } => {
+                    return Err(Diagnostic::error("`residual` blocks are not supported yet")
+                        .with_label(layer.span, "residual block")
+                        .with_help("write the layers without `residual { … }`"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn width(&self, n: f64, span: Span) -> Result<usize, Diagnostic> {
+        if n as usize > MAX_WIDTH {
+            return Err(Diagnostic::error(format!("width above {MAX_WIDTH}"))
+                .with_label(span, "too wide to simulate"));
+        }
+        Ok(n as usize)
+    }
+
+    fn activation(&self, call: &crate::syntax::ast::Call) -> Result<Activation, Diagnostic> {
+        let name = call.name.name.as_str();
+        let Some(signature) = sig::find(sig::ACTIVATIONS, name) else {
+            let mut d = Diagnostic::error(format!("unknown activation `{name}`"))
+                .with_label(call.name.span, "not an activation");
+            if let Some(best) = did_you_mean(name, sig::names(sig::ACTIVATIONS)) {
+                d = d.with_help(format!("did you mean `{best}`?"));
+            } else {
+                d = d.with_help(format!(
+                    "the activations are {}",
+                    sig::names(sig::ACTIVATIONS).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            return Err(d);
+        };
+        let args = call
+            .args
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .map(|a| {
+                Ok(SpecArg {
+                    name: a.name.as_ref().map(|n| n.name.clone()),
+                    value: eval(&a.value, &self.scope())?,
+                    span: a.span,
+                })
+            })
+            .collect::<Result<Vec<_>, Diagnostic>>()?;
+        let bound = bind(signature, "activation", &args, call.span)?;
+        Ok(match name {
+            "relu" => Activation::Relu,
+            "leaky_relu" => Activation::LeakyRelu { slope: bound.num("slope") },
+            "elu" => Activation::Elu { alpha: bound.num("alpha") },
+            "gelu" => Activation::Gelu,
+            "sigmoid" => Activation::Sigmoid,
+            "tanh" => Activation::Tanh,
+            "softplus" => Activation::Softplus,
+            _ => Activation::Linear,
+        })
+    }
+
+    fn attributes(
+        &self,
+        attrs: &[Attr],
+        fan_in: usize,
+        spec: &mut LayerSpec,
+        origin: &mut LayerOrigin,
+    ) -> Result<(), Diagnostic> {
+        const ATTRS: &[&str] = &["weight", "bias", "init", "batchnorm"];
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for attr in attrs {
+            let name = attr.name.name.as_str();
+            if !ATTRS.contains(&name) {
+                let mut d = Diagnostic::error(format!("unknown layer attribute `{name}`"))
+                    .with_label(attr.name.span, "not a layer attribute");
+                if let Some(best) = did_you_mean(name, ATTRS.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{best}`?"));
+                } else {
+                    d = d.with_help("a layer takes weight=…, bias=…, init=… and batchnorm");
+                }
+                return Err(d);
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                return Err(Diagnostic::error(format!("`{name}` is given twice"))
+                    .with_label(attr.span, "given again here")
+                    .with_label(*first, "first given here"));
+            }
+            seen.push((name, attr.span));
+            if name == "batchnorm" {
+                if let Some(value) = &attr.value {
+                    return Err(Diagnostic::error("`batchnorm` is a flag and takes no value")
+                        .with_label(value.span, "remove `=` and this value"));
+                }
+                origin.batchnorm = true;
+                continue;
+            }
+            let Some(expr) = &attr.value else {
+                return Err(Diagnostic::error(format!("`{name}` needs a value"))
+                    .with_label(attr.span, format!("write `{name}=…`")));
+            };
+            let value = eval(expr, &self.scope())?;
+            match name {
+                "weight" => spec.weight = self.weight(value, expr.span, spec.width, fan_in, origin)?,
+                "bias" => spec.bias = bias(value, expr.span, spec.width)?,
+                _ => origin.init = Some(init_scheme(value, expr.span)?),
+            }
+        }
+        if seen.iter().any(|(n, _)| *n == "weight") && seen.iter().any(|(n, _)| *n == "init") {
+            return Err(Diagnostic::error("`weight` and `init` both set the weights")
+                .with_label(attrs[0].span, "on this layer")
+                .with_help("keep one of them"));
+        }
+        Ok(())
+    }
+
+    fn weight(
+        &self,
+        value: Value,
+        span: Span,
+        width: usize,
+        fan_in: usize,
+        origin: &mut LayerOrigin,
+    ) -> Result<WeightSpec, Diagnostic> {
+        match &value {
+            Value::Num(v) => Ok(WeightSpec::Const(*v)),
+            Value::List(_) => {
+                let rows = value.as_matrix().ok_or_else(|| {
+                    Diagnostic::error("a weight matrix holds numbers only").with_label(span, "in this matrix")
+                })?;
+                let shape_ok = rows.len() == width && rows.iter().all(|r| r.len() == fan_in);
+                if !shape_ok {
+                    let cols = rows.first().map_or(0, Vec::len);
+                    return Err(Diagnostic::error(format!(
+                        "weight matrix is {}×{cols}, but this layer needs {width}×{fan_in}",
+                        rows.len()
+                    ))
+                    .with_label(span, format!("expected {width} row(s) of {fan_in} value(s)"))
+                    .with_note("rows are the layer's outputs and columns its inputs, as in PyTorch's nn.Linear"));
+                }
+                Ok(WeightSpec::Matrix(rows))
+            }
+            Value::Spec(spec) if sig::find(sig::INITS, &spec.name).is_some() => {
+                origin.init = Some(init_scheme(value.clone(), span)?);
+                Ok(WeightSpec::Default)
+            }
+            other => Err(Diagnostic::error(format!(
+                "`weight` takes a number, a matrix or an init scheme, found a {}",
+                other.type_name()
+            ))
+            .with_label(span, "here")),
+        }
+    }
+}
+
+fn bias(value: Value, span: Span, width: usize) -> Result<BiasSpec, Diagnostic> {
+    match &value {
+        Value::None => Ok(BiasSpec::None),
+        Value::Num(v) => Ok(BiasSpec::Const(*v)),
+        Value::List(_) => {
+            let v = value.as_vector().ok_or_else(|| {
+                Diagnostic::error("a bias vector holds numbers only").with_label(span, "in this list")
+            })?;
+            if v.len() != width {
+                return Err(Diagnostic::error(format!(
+                    "bias has {} values, but the layer is {width} wide",
+                    v.len()
+                ))
+                .with_label(span, format!("expected {width} value(s)")));
+            }
+            Ok(BiasSpec::Vector(v))
+        }
+        other => Err(Diagnostic::error(format!(
+            "`bias` takes a number, a list or `none`, found a {}",
+            other.type_name()
+        ))
+        .with_label(span, "here")),
+    }
+}
+
+/// Checks an init scheme such as `he_normal` or `normal(0, 0.1)`.
+pub fn init_scheme(value: Value, span: Span) -> Result<Spec, Diagnostic> {
+    match value {
+        Value::Spec(spec) => match sig::find(sig::INITS, &spec.name) {
+            Some(signature) => {
+                bind(signature, "init scheme", &spec.args, spec.span)?;
+                Ok(spec)
+            }
+            None => {
+                let mut d = Diagnostic::error(format!("unknown init scheme `{}`", spec.name))
+                    .with_label(span, "not an init scheme");
+                if let Some(best) = did_you_mean(&spec.name, sig::names(sig::INITS)) {
+                    d = d.with_help(format!("did you mean `{best}`?"));
+                }
+                Err(d)
+            }
+        },
+        other => Err(Diagnostic::error(format!(
+            "expected an init scheme such as `he_normal`, found a {}",
+            other.type_name()
+        ))
+        .with_label(span, "here")),
+    }
+}

@@ -1,0 +1,231 @@
+//! Values of gradlab expressions.
+
+use std::fmt;
+use std::rc::Rc;
+
+use crate::diagnostics::Span;
+use crate::engine::{Dataset, NetSpec, Precision};
+
+/// A named data set, as declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data {
+    pub name: String,
+    pub set: Dataset,
+}
+
+/// A network named with argument overrides: `chain`, `chain(depth = 5)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetRef {
+    pub name: String,
+    pub args: Vec<(String, Value, Span)>,
+    pub span: Span,
+}
+
+/// A built-in name, with arguments if it was called: `relu`, `sgd(lr=0.1)`,
+/// `clip_norm(1)`. What it means is decided where it is used (as a loss, a remedy…).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub name: String,
+    pub args: Vec<SpecArg>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecArg {
+    pub name: Option<String>,
+    pub value: Value,
+    pub span: Span,
+}
+
+/// A value only the engine can compute; the checker knows its shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forward {
+    pub net: NetSpec,
+    pub rows: Vec<Vec<f64>>,
+    /// Whether the input was a single sample (`[1.0]`) rather than a list of rows.
+    pub single: bool,
+    pub seed: u64,
+    pub precision: Precision,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Num(f64),
+    Str(String),
+    Bool(bool),
+    None,
+    /// Lists, tuples, matrices and expanded ranges.
+    List(Vec<Value>),
+    Network(NetRef),
+    Data(Rc<Data>),
+    Spec(Spec),
+    /// Remedies joined with `+`.
+    Combo(Vec<Spec>),
+    Forward(Rc<Forward>),
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Num(_) => "number",
+            Value::Str(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::None => "none",
+            Value::List(_) => "list",
+            Value::Network(_) => "network",
+            Value::Data(_) => "data set",
+            Value::Spec(_) => "name",
+            Value::Combo(_) => "remedy combination",
+            Value::Forward(_) => "network output",
+        }
+    }
+
+    /// The value as a list of rows of numbers, if it is one.
+    pub fn as_matrix(&self) -> Option<Vec<Vec<f64>>> {
+        let Value::List(rows) = self else { return None };
+        rows.iter()
+            .map(|row| match row {
+                Value::List(cells) => cells
+                    .iter()
+                    .map(|c| match c {
+                        Value::Num(n) => Some(*n),
+                        _ => None,
+                    })
+                    .collect(),
+                Value::Num(n) => Some(vec![*n]),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The value as a flat list of numbers, if it is one.
+    pub fn as_vector(&self) -> Option<Vec<f64>> {
+        let Value::List(items) = self else { return None };
+        items
+            .iter()
+            .map(|c| match c {
+                Value::Num(n) => Some(*n),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Formats a number for people: integers without a fraction, very large or small
+/// magnitudes in exponent form, and otherwise the shortest text that reads back exactly.
+pub fn format_number(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let magnitude = x.abs();
+    if magnitude != 0.0 && !(1e-4..1e16).contains(&magnitude) {
+        return format!("{x:e}");
+    }
+    format!("{x}")
+}
+
+/// As `format_number`, for a value computed in f32: the shortest text that reads back
+/// to the same f32, so `2.34^20` prints as 24227962 rather than its f64 widening.
+pub fn format_number_in(x: f64, precision: Precision) -> String {
+    match precision {
+        Precision::F64 => format_number(x),
+        Precision::F32 => {
+            let single = x as f32;
+            if !single.is_finite() || single == 0.0 {
+                return format_number(single as f64);
+            }
+            let magnitude = single.abs();
+            if !(1e-4..1e16).contains(&magnitude) {
+                format!("{single:e}")
+            } else {
+                format!("{single}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Num(n) => write!(f, "{}", format_number(*n)),
+            Value::Str(s) => write!(f, "{s}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::None => write!(f, "none"),
+            Value::List(items) => {
+                write!(f, "[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    match item {
+                        Value::Str(s) => write!(f, "{s:?}")?,
+                        other => write!(f, "{other}")?,
+                    }
+                }
+                write!(f, "]")
+            }
+            Value::Network(net) => {
+                write!(f, "network {}", net.name)?;
+                if !net.args.is_empty() {
+                    let args: Vec<String> = net
+                        .args
+                        .iter()
+                        .map(|(k, v, _)| format!("{k} = {v}"))
+                        .collect();
+                    write!(f, "({})", args.join(", "))?;
+                }
+                Ok(())
+            }
+            Value::Data(data) => write!(
+                f,
+                "data {}: {} rows, {} inputs, {} targets",
+                data.name, data.set.n, data.set.x_dim, data.set.y_dim
+            ),
+            Value::Spec(spec) => write_spec(f, spec),
+            Value::Combo(specs) => {
+                for (i, spec) in specs.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, " + ")?;
+                    }
+                    write_spec(f, spec)?;
+                }
+                Ok(())
+            }
+            Value::Forward(_) => write!(f, "<network output>"),
+        }
+    }
+}
+
+fn write_spec(f: &mut fmt::Formatter<'_>, spec: &Spec) -> fmt::Result {
+    write!(f, "{}", spec.name)?;
+    if !spec.args.is_empty() {
+        let args: Vec<String> = spec
+            .args
+            .iter()
+            .map(|a| match &a.name {
+                Some(name) => format!("{name}={}", a.value),
+                None => a.value.to_string(),
+            })
+            .collect();
+        write!(f, "({})", args.join(", "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(0.1), "0.1");
+        assert_eq!(format_number(1e300), "1e300");
+        assert_eq!(format_number(-2.5e-7), "-2.5e-7");
+        let chain = (0..20).fold(1.0f32, |acc, _| acc * 2.34);
+        assert_eq!(format_number_in(chain as f64, Precision::F32), "24227962");
+    }
+}

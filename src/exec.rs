@@ -1,0 +1,104 @@
+//! Executing checked plans: the bridge from the checked program to the engine and
+//! from the engine's events to a reporter.
+
+use std::sync::atomic::AtomicBool;
+
+use serde_json::json;
+
+use crate::check::Plan;
+use crate::check::value::{Value, format_number, format_number_in};
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::engine::{self, Precision};
+use crate::report::{Printed, Reporter};
+
+pub fn execute(
+    plan: &Plan,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    match plan {
+        Plan::Declared {
+            name,
+            kind,
+            replaced,
+            span,
+        } => {
+            if *replaced {
+                reporter.replaced(name, kind, *span, sources);
+            }
+            Ok(())
+        }
+        Plan::Setting => Ok(()),
+        Plan::Print { value, span } => {
+            let printed = printed(value).map_err(|message| {
+                Diagnostic::error(message).with_label(*span, "while computing this value")
+            })?;
+            reporter.print(&printed, *span, sources);
+            Ok(())
+        }
+        Plan::Run(plan) => crate::exec_run::run(plan, interrupt, sources, reporter),
+        Plan::Sweep(plan) => crate::exec_run::sweep(plan, interrupt, sources, reporter),
+    }
+}
+
+/// Computes a value's text and JSON, running the engine for network outputs.
+pub fn printed(value: &Value) -> Result<Printed, String> {
+    match value {
+        Value::Forward(f) => {
+            let rows = engine::forward(&f.net, f.seed, f.precision, &f.rows).map_err(|e| e.to_string())?;
+            let row_text = |row: &Vec<f64>| -> String {
+                let cells: Vec<String> = row.iter().map(|x| format_number_in(*x, f.precision)).collect();
+                format!("[{}]", cells.join(", "))
+            };
+            let cell_json = |x: f64| -> serde_json::Value {
+                let x = if f.precision == Precision::F32 { x as f32 as f64 } else { x };
+                number_json(x)
+            };
+            if f.single {
+                let row = &rows[0];
+                Ok(Printed {
+                    text: row_text(row),
+                    json: json!(row.iter().map(|x| cell_json(*x)).collect::<Vec<_>>()),
+                })
+            } else {
+                let text: Vec<String> = rows.iter().map(row_text).collect();
+                Ok(Printed {
+                    text: format!("[{}]", text.join(", ")),
+                    json: json!(rows.iter().map(|r| r.iter().map(|x| cell_json(*x)).collect::<Vec<_>>()).collect::<Vec<_>>()),
+                })
+            }
+        }
+        Value::List(items) if items.iter().any(|v| matches!(v, Value::Forward(_))) => {
+            let parts = items.iter().map(printed).collect::<Result<Vec<_>, _>>()?;
+            Ok(Printed {
+                text: format!("[{}]", parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(", ")),
+                json: json!(parts.into_iter().map(|p| p.json).collect::<Vec<_>>()),
+            })
+        }
+        other => Ok(Printed {
+            text: other.to_string(),
+            json: value_json(other),
+        }),
+    }
+}
+
+/// A number as JSON; non-finite numbers, which JSON lacks, as strings.
+pub fn number_json(x: f64) -> serde_json::Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        json!(format_number(x))
+    }
+}
+
+fn value_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Num(n) => number_json(*n),
+        Value::Str(s) => json!(s),
+        Value::Bool(b) => json!(b),
+        Value::None => serde_json::Value::Null,
+        Value::List(items) => json!(items.iter().map(value_json).collect::<Vec<_>>()),
+        other => json!(other.to_string()),
+    }
+}
