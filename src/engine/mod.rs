@@ -5,19 +5,25 @@
 //! on [`Precision`] at the entry points.
 
 mod activation;
+pub mod data;
+pub mod detect;
 mod events;
+mod explain;
 mod loss;
 mod network;
 mod optim;
 mod params;
 pub mod real;
+mod train;
 mod types;
 
 pub use events::{
     Control, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason, StepRecord,
     StopReason, TrainSummary,
 };
+pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
 pub use params::{LayerParams, Params, init_params, validate_net};
+pub use train::{train, validate_data};
 pub use types::{
     Activation, BiasSpec, Dataset, EngineError, LayerSpec, LossKind, NetSpec, OptimizerSpec,
     Precision, Stop, Thresholds, TrainSpec, WeightSpec,
