@@ -9,7 +9,8 @@
 //! after the last step: `PoorTraining(EndedAboveStart)`, then `PoorTraining(NearChance)`.
 //!
 //! # Rules (thresholds from [`Thresholds`], defaults in parentheses)
-//! * **NonFinite**: the batch loss or the global gradient norm is NaN/±Inf. The forward pass
+//! * **NonFinite**: the batch loss or some parameter gradient is NaN/±Inf (a global norm
+//!   that overflows while every gradient is finite is reported by `Exploding` instead). The forward pass
 //!   is blamed if the loss is non-finite, otherwise the backward pass; the layer is the
 //!   first one (forward: from the input; backward: from the output) with a non-finite value,
 //!   `created` = its own inputs and parameters were finite. Training stops before applying

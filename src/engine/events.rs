@@ -77,8 +77,6 @@ pub enum NonFiniteSite {
     Layer,
     /// The loss (forward) or ∂L/∂output (backward) of the last layer.
     Loss,
-    /// Every gradient is finite but the sum of squares of the global norm overflowed.
-    Norm,
 }
 
 /// Why training looks poor.

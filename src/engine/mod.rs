@@ -9,6 +9,8 @@ pub mod data;
 pub mod detect;
 mod events;
 mod explain;
+#[cfg(test)]
+mod gradcheck;
 mod loss;
 mod network;
 mod optim;

@@ -170,10 +170,22 @@ pub fn sum_sq<R: Real>(v: &[R]) -> R {
     s
 }
 
-/// 2-norm of a slice, computed in `R`.
+/// 2-norm of a slice, computed in `R`. The plain sum of squares is used unless it
+/// overflows while every element is finite; then the norm is recomputed scaled by the
+/// largest element, so it is +Inf only if the norm itself is not representable.
 #[inline]
 pub fn norm<R: Real>(v: &[R]) -> R {
-    sum_sq(v).sqrt()
+    let n = sum_sq(v).sqrt();
+    if n.is_finite() || !all_finite(v) {
+        return n;
+    }
+    let m = max_abs(v);
+    let mut s = R::ZERO;
+    for &x in v {
+        let r = x / m;
+        s += r * r;
+    }
+    m * s.sqrt()
 }
 
 /// True if every element is finite.
@@ -215,6 +227,14 @@ mod tests {
             assert!((Real::erf(x) - e).abs() < 1e-15, "erf({x})");
             assert!((Real::erf(x as f32) as f64 - e).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn norm_avoids_spurious_overflow() {
+        let v = [3e30f32, 4e30];
+        assert_eq!(norm(&v), 5e30);
+        assert_eq!(norm(&[f32::MAX, f32::MAX]), f32::INFINITY);
+        assert!(norm(&[1.0f32, f32::NAN]).is_nan());
     }
 
     #[test]

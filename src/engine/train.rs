@@ -252,7 +252,7 @@ fn run<R: Real>(
 
         fired.clear();
         let loss_bad = !lv.loss.is_finite();
-        let bad = loss_bad || !gn.is_finite();
+        let bad = loss_bad || !ws.grads_finite();
         let stop_here = bad && !spec.continue_on_nonfinite;
         if det.nonfinite(bad) {
             let (pass, (layer, created, site)) = if loss_bad {
