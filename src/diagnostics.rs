@@ -7,7 +7,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 
 /// A byte range in one source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

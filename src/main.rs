@@ -1,1 +1,141 @@
-fn main() {}
+//! The `gradlab` command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser as ClapParser, Subcommand, ValueEnum};
+
+use gradlab::check::Redeclare;
+use gradlab::diagnostics::ColorChoice;
+use gradlab::report::json::JsonReporter;
+use gradlab::report::text::TextReporter;
+use gradlab::session::{Mode, Outcome, Session};
+
+/// See, understand and tame exploding and vanishing gradients.
+#[derive(ClapParser, Debug)]
+#[command(name = "gradlab", version, about, long_about = None)]
+struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    /// Output format: text for people, json for JSON Lines.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    format: Format,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a script: train, compare, sweep, explain and print.
+    Run { file: PathBuf },
+    /// Parse and check a script without running it.
+    Check { file: PathBuf },
+    /// Start the interactive session (also what `gradlab` alone does).
+    Repl,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Exit codes, as documented in README.md.
+const EXIT_SCRIPT_ERROR: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+/// Scripts are checked and run on a thread with a large stack, so that long
+/// operator chains recurse safely in every pass (nesting itself is capped by the lexer).
+const STACK_SIZE: usize = 512 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_SIZE)
+        .spawn(move || run(cli));
+    match worker.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: gradlab stopped unexpectedly; please report this as a bug");
+            ExitCode::from(70)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
+    let color = match cli.color {
+        Color::Auto => ColorChoice::Auto,
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+    };
+    match cli.command {
+        Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format),
+        Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
+        Some(Command::Repl) | None => {
+            eprintln!("The gradlab REPL is not part of this build yet.");
+            eprintln!("Run a script with `gradlab run FILE.grad`, or check one with `gradlab check FILE.grad`.");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCode {
+    let text = match read_script(path) {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut session = Session::new(Redeclare::Error);
+    if let Some(dir) = path.parent() {
+        session.set_base_dir(dir.to_path_buf());
+    }
+    let name = path.display().to_string();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let outcome = match format {
+        Format::Text => {
+            let mut reporter = TextReporter {
+                out: &mut out,
+                err: &mut err,
+                color: color.enabled(std::io::stderr().is_terminal()),
+            };
+            session.eval(&name, &text, mode, &mut reporter)
+        }
+        Format::Json => {
+            let mut reporter = JsonReporter { out: &mut out };
+            session.eval(&name, &text, mode, &mut reporter)
+        }
+    };
+    let _ = out.flush();
+    match outcome {
+        Outcome::Ok => ExitCode::SUCCESS,
+        Outcome::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
+    }
+}
+
+fn read_script(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(format!("`{shown}` is a directory, not a script"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "`{shown}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
