@@ -199,7 +199,7 @@ fn overflow_depth(ln_now: f64, depth: usize, rate: f64, ln_max: f64) -> Option<u
     if ln_now == f64::INFINITY {
         return Some(depth);
     }
-    if !(rate > 0.0) || !rate.is_finite() {
+    if rate.is_nan() || rate <= 0.0 || !rate.is_finite() {
         return (ln_now > ln_max).then_some(depth);
     }
     let d = depth as f64 + ((ln_max - ln_now) / rate).floor() + 1.0;

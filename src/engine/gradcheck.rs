@@ -35,6 +35,7 @@ fn rel_err(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs()).max(1e-7)
 }
 
+#[allow(clippy::needless_range_loop)]
 fn check(act: Activation, bias: bool, kind: LossKind) {
     let out = match kind {
         LossKind::CrossEntropy => 3,

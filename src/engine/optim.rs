@@ -111,14 +111,14 @@ impl<R: Real> Optimizer<R> {
                 for i in 0..params.len() {
                     let mut d = grads[i];
                     if weight_decay != 0.0 {
-                        d = d + params[i] * wd;
+                        d += params[i] * wd;
                     }
                     if momentum != 0.0 {
                         let buf = &mut self.s1[i];
                         *buf = if first { d } else { *buf * mom + d };
                         d = if nesterov { d + *buf * mom } else { *buf };
                     }
-                    params[i] = params[i] + d * neg_lr;
+                    params[i] += d * neg_lr;
                 }
             }
             OptimizerSpec::Adam {
@@ -128,7 +128,7 @@ impl<R: Real> Optimizer<R> {
                 eps,
                 weight_decay,
             } => {
-                let t = self.step as i32;
+                let t = self.step.min(i32::MAX as u32) as i32;
                 let bc1 = 1.0 - beta1.powi(t);
                 let bc2 = 1.0 - beta2.powi(t);
                 let neg_step_size = R::from_f64(-(lr / bc1));
@@ -141,14 +141,14 @@ impl<R: Real> Optimizer<R> {
                 for i in 0..params.len() {
                     let mut g = grads[i];
                     if weight_decay != 0.0 {
-                        g = g + params[i] * wd;
+                        g += params[i] * wd;
                     }
                     let m = &mut self.s1[i];
                     *m = *m + w1 * (g - *m);
                     let v = &mut self.s2[i];
                     *v = *v * b2 + w2 * g * g;
                     let denom = v.sqrt() / bc2_sqrt + eps;
-                    params[i] = params[i] + neg_step_size * (*m / denom);
+                    params[i] += neg_step_size * (*m / denom);
                 }
             }
             OptimizerSpec::RmsProp {
@@ -165,12 +165,12 @@ impl<R: Real> Optimizer<R> {
                 for i in 0..params.len() {
                     let mut g = grads[i];
                     if weight_decay != 0.0 {
-                        g = g + params[i] * wd;
+                        g += params[i] * wd;
                     }
                     let s = &mut self.s1[i];
                     *s = *s * a + w * g * g;
                     let avg = s.sqrt() + eps;
-                    params[i] = params[i] + neg_lr * (g / avg);
+                    params[i] += neg_lr * (g / avg);
                 }
             }
         }

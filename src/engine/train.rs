@@ -8,6 +8,13 @@
 //! independent). Batches are consecutive slices of that order; the last one of an epoch may
 //! be smaller (`drop_last=False`). `None` (or `b ≥ n`) = one full batch in data order.
 //!
+//! # Event order
+//! For every step: the `Step` record (loss, stats measured before the update), then that
+//! step's diagnostics in the order documented in `detect.rs`; then the optimizer update.
+//! After the last step (only when the run completed): the end-of-run diagnostics.
+//! A `Control::Stop` from the callback ends the run at once, without applying that step's
+//! update and without end-of-run diagnostics.
+//!
 //! # Allocation
 //! All buffers (workspace, optimizer state, the reused `StepRecord`, detector windows) are
 //! allocated before the first step; the step loop allocates only when an event fires or
