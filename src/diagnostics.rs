@@ -155,10 +155,7 @@ pub struct SourceMap {
 impl SourceMap {
     /// Adds a source and returns its base offset.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
-        let base = self
-            .files
-            .last()
-            .map_or(0, |f| f.base + f.text.len() + 1);
+        let base = self.files.last().map_or(0, |f| f.base + f.text.len() + 1);
         self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
@@ -225,7 +222,9 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         );
         report.set_message(&diagnostic.message);
         for (i, label) in diagnostic.labels.iter().enumerate() {
-            let Some(at) = place(label.span) else { continue };
+            let Some(at) = place(label.span) else {
+                continue;
+            };
             let label_color = if i == 0 { primary_color } else { Color::Cyan };
             report.add_label(
                 Label::new(at)

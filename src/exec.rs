@@ -46,13 +46,21 @@ pub fn execute(
 pub fn printed(value: &Value) -> Result<Printed, String> {
     match value {
         Value::Forward(f) => {
-            let rows = engine::forward(&f.net, f.seed, f.precision, &f.rows).map_err(|e| e.to_string())?;
+            let rows =
+                engine::forward(&f.net, f.seed, f.precision, &f.rows).map_err(|e| e.to_string())?;
             let row_text = |row: &Vec<f64>| -> String {
-                let cells: Vec<String> = row.iter().map(|x| format_number_in(*x, f.precision)).collect();
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|x| format_number_in(*x, f.precision))
+                    .collect();
                 format!("[{}]", cells.join(", "))
             };
             let cell_json = |x: f64| -> serde_json::Value {
-                let x = if f.precision == Precision::F32 { x as f32 as f64 } else { x };
+                let x = if f.precision == Precision::F32 {
+                    x as f32 as f64
+                } else {
+                    x
+                };
                 number_json(x)
             };
             if f.single {
@@ -65,14 +73,25 @@ pub fn printed(value: &Value) -> Result<Printed, String> {
                 let text: Vec<String> = rows.iter().map(row_text).collect();
                 Ok(Printed {
                     text: format!("[{}]", text.join(", ")),
-                    json: json!(rows.iter().map(|r| r.iter().map(|x| cell_json(*x)).collect::<Vec<_>>()).collect::<Vec<_>>()),
+                    json: json!(
+                        rows.iter()
+                            .map(|r| r.iter().map(|x| cell_json(*x)).collect::<Vec<_>>())
+                            .collect::<Vec<_>>()
+                    ),
                 })
             }
         }
         Value::List(items) if items.iter().any(|v| matches!(v, Value::Forward(_))) => {
             let parts = items.iter().map(printed).collect::<Result<Vec<_>, _>>()?;
             Ok(Printed {
-                text: format!("[{}]", parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(", ")),
+                text: format!(
+                    "[{}]",
+                    parts
+                        .iter()
+                        .map(|p| p.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 json: json!(parts.into_iter().map(|p| p.json).collect::<Vec<_>>()),
             })
         }

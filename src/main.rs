@@ -82,7 +82,9 @@ fn run(cli: Cli) -> ExitCode {
         Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
         Some(Command::Repl) | None => {
             eprintln!("The gradlab REPL is not part of this build yet.");
-            eprintln!("Run a script with `gradlab run FILE.grad`, or check one with `gradlab check FILE.grad`.");
+            eprintln!(
+                "Run a script with `gradlab run FILE.grad`, or check one with `gradlab check FILE.grad`."
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -63,7 +63,13 @@ impl Session {
 
     /// Parses and checks `text`; in `Mode::Run`, runs it too. Every diagnostic and
     /// every result goes to `reporter`.
-    pub fn eval(&mut self, name: &str, text: &str, mode: Mode, reporter: &mut dyn Reporter) -> Outcome {
+    pub fn eval(
+        &mut self,
+        name: &str,
+        text: &str,
+        mode: Mode,
+        reporter: &mut dyn Reporter,
+    ) -> Outcome {
         let base = self.sources.add(name, text);
         let parsed = syntax::parse(text, base);
         let syntax_failed = parsed.diagnostics.iter().any(Diagnostic::is_error);

@@ -92,11 +92,10 @@ pub fn bind(
             }
         };
         if slots[index].is_some() {
-            return Err(Diagnostic::error(format!(
-                "`{}` is given twice",
-                sig.params[index].name
-            ))
-            .with_label(arg.span, "given again here"));
+            return Err(
+                Diagnostic::error(format!("`{}` is given twice", sig.params[index].name))
+                    .with_label(arg.span, "given again here"),
+            );
         }
         let param = &sig.params[index];
         check_kind(param.name, param.kind, &arg.value, arg.span)?;

@@ -14,7 +14,12 @@ use crate::syntax::ast::{Call, Setting};
 pub const MAX_VALUES: usize = 50_000_000;
 
 /// `data d { x = [...] y = [...] }`
-pub fn from_fields(name: &str, fields: &[Setting], block: Span, env: &Env) -> Result<Data, Diagnostic> {
+pub fn from_fields(
+    name: &str,
+    fields: &[Setting],
+    block: Span,
+    env: &Env,
+) -> Result<Data, Diagnostic> {
     let mut x: Option<(Vec<Vec<f64>>, Span)> = None;
     let mut y: Option<(Vec<Vec<f64>>, Span)> = None;
     for field in fields {
@@ -56,13 +61,11 @@ pub fn from_fields(name: &str, fields: &[Setting], block: Span, env: &Env) -> Re
             .with_help("add the targets: y = [[1], [0]]"));
     };
     if x.len() != y.len() {
-        return Err(Diagnostic::error(format!(
-            "`x` has {} rows but `y` has {}",
-            x.len(),
-            y.len()
-        ))
-        .with_label(x_span, format!("{} rows", x.len()))
-        .with_label(y_span, format!("{} rows", y.len())));
+        return Err(
+            Diagnostic::error(format!("`x` has {} rows but `y` has {}", x.len(), y.len()))
+                .with_label(x_span, format!("{} rows", x.len()))
+                .with_label(y_span, format!("{} rows", y.len())),
+        );
     }
     Ok(Data {
         name: name.to_string(),
@@ -155,7 +158,10 @@ fn csv(bound: &Bound, call: &Call, env: &Env) -> Result<Dataset, Diagnostic> {
             .with_note("relative paths are resolved from the script's folder")
     })?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
-    let first: Vec<&str> = lines.peek().map(|l| l.split(',').map(str::trim).collect()).unwrap_or_default();
+    let first: Vec<&str> = lines
+        .peek()
+        .map(|l| l.split(',').map(str::trim).collect())
+        .unwrap_or_default();
     let header: Option<Vec<String>> = if first.iter().any(|c| c.parse::<f64>().is_err()) {
         lines.next();
         Some(first.iter().map(|c| c.to_string()).collect())
@@ -167,23 +173,34 @@ fn csv(bound: &Bound, call: &Call, env: &Env) -> Result<Dataset, Diagnostic> {
         let row: Result<Vec<f64>, _> = line.split(',').map(|c| c.trim().parse::<f64>()).collect();
         let row = row.map_err(|_| {
             let number = i + 1 + usize::from(header.is_some());
-            Diagnostic::error(format!("`{path}` line {number} is not all numbers"))
-                .with_label(path_span, format!("line {number}: {}", line.chars().take(60).collect::<String>()))
+            Diagnostic::error(format!("`{path}` line {number} is not all numbers")).with_label(
+                path_span,
+                format!(
+                    "line {number}: {}",
+                    line.chars().take(60).collect::<String>()
+                ),
+            )
         })?;
         rows.push(row);
     }
     let width = rows.first().map_or(0, Vec::len);
     if rows.is_empty() || rows.iter().any(|r| r.len() != width) {
-        return Err(Diagnostic::error(format!("`{path}` has no rows, or rows of different widths"))
-            .with_label(path_span, "this file"));
+        return Err(Diagnostic::error(format!(
+            "`{path}` has no rows, or rows of different widths"
+        ))
+        .with_label(path_span, "this file"));
     }
     let columns = |key: &str| -> Result<Vec<usize>, Diagnostic> {
         let span = bound.span(key).unwrap_or(call.span);
-        let Some(Value::List(items)) = bound.get(key) else { unreachable!() };
+        let Some(Value::List(items)) = bound.get(key) else {
+            unreachable!()
+        };
         items
             .iter()
             .map(|item| match item {
-                Value::Num(n) if n.fract() == 0.0 && *n >= 0.0 && (*n as usize) < width => Ok(*n as usize),
+                Value::Num(n) if n.fract() == 0.0 && *n >= 0.0 && (*n as usize) < width => {
+                    Ok(*n as usize)
+                }
                 Value::Str(name) => header
                     .as_ref()
                     .and_then(|h| h.iter().position(|c| c == name))
@@ -201,10 +218,15 @@ fn csv(bound: &Bound, call: &Call, env: &Env) -> Result<Dataset, Diagnostic> {
     };
     let (xs, ys) = (columns("x")?, columns("y")?);
     if xs.is_empty() || ys.is_empty() {
-        return Err(Diagnostic::error("`x` and `y` each need at least one column").with_label(call.span, "here"));
+        return Err(
+            Diagnostic::error("`x` and `y` each need at least one column")
+                .with_label(call.span, "here"),
+        );
     }
     let pick = |cols: &[usize]| -> Vec<Vec<f64>> {
-        rows.iter().map(|r| cols.iter().map(|&c| r[c]).collect()).collect()
+        rows.iter()
+            .map(|r| cols.iter().map(|&c| r[c]).collect())
+            .collect()
     };
     Ok(from_rows(&pick(&xs), &pick(&ys)))
 }

@@ -36,7 +36,15 @@ pub fn is_builtin_word(name: &str) -> bool {
 
 pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
     const EXTRA: &[&str] = &[
-        "f32", "f64", "stop", "continue", "fan_in", "fan_out", "global", "per_layer", "inf",
+        "f32",
+        "f64",
+        "stop",
+        "continue",
+        "fan_in",
+        "fan_out",
+        "global",
+        "per_layer",
+        "inf",
     ];
     [
         sig::ACTIVATIONS,
@@ -79,7 +87,9 @@ pub fn eval(expr: &Expr, scope: &Scope) -> Result<Value, Diagnostic> {
             .map(|item| eval(item, scope))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::List),
-        ExprKind::Range { start, end, step } => range(start, end, step.as_deref(), expr.span, scope),
+        ExprKind::Range { start, end, step } => {
+            range(start, end, step.as_deref(), expr.span, scope)
+        }
         ExprKind::Neg(inner) => match eval(inner, scope)? {
             Value::Num(n) => Ok(Value::Num(-n)),
             other => Err(not_a_number("-", &other, inner.span)),
@@ -87,7 +97,9 @@ pub fn eval(expr: &Expr, scope: &Scope) -> Result<Value, Diagnostic> {
         ExprKind::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, expr.span, scope),
         ExprKind::Call(call) => eval_call(call, scope),
         // Already reported by the parser.
-        ExprKind::Error => Err(Diagnostic::error("invalid expression").with_label(expr.span, "here")),
+        ExprKind::Error => {
+            Err(Diagnostic::error("invalid expression").with_label(expr.span, "here"))
+        }
     }
 }
 
@@ -135,15 +147,24 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
 }
 
 fn not_a_number(op: &str, value: &Value, span: Span) -> Diagnostic {
-    let mut d = Diagnostic::error(format!("`{op}` needs numbers, found a {}", value.type_name()))
-        .with_label(span, format!("this is a {}", value.type_name()));
+    let mut d = Diagnostic::error(format!(
+        "`{op}` needs numbers, found a {}",
+        value.type_name()
+    ))
+    .with_label(span, format!("this is a {}", value.type_name()));
     if matches!(value, Value::Forward(_)) {
         d = d.with_help("a network's output can be printed or bound with `let`, not computed with");
     }
     d
 }
 
-fn binary(op: BinOp, lhs: &Expr, rhs: &Expr, span: Span, scope: &Scope) -> Result<Value, Diagnostic> {
+fn binary(
+    op: BinOp,
+    lhs: &Expr,
+    rhs: &Expr,
+    span: Span,
+    scope: &Scope,
+) -> Result<Value, Diagnostic> {
     let left = eval(lhs, scope)?;
     let right = eval(rhs, scope)?;
     // `+` also joins remedies: clip_norm(1) + init(he_normal).
@@ -182,13 +203,21 @@ fn binary(op: BinOp, lhs: &Expr, rhs: &Expr, span: Span, scope: &Scope) -> Resul
 
 fn as_remedies(value: &Value) -> Option<Vec<Spec>> {
     match value {
-        Value::Spec(spec) if sig::find(sig::REMEDIES, &spec.name).is_some() => Some(vec![spec.clone()]),
+        Value::Spec(spec) if sig::find(sig::REMEDIES, &spec.name).is_some() => {
+            Some(vec![spec.clone()])
+        }
         Value::Combo(specs) => Some(specs.clone()),
         _ => None,
     }
 }
 
-fn range(start: &Expr, end: &Expr, step: Option<&Expr>, span: Span, scope: &Scope) -> Result<Value, Diagnostic> {
+fn range(
+    start: &Expr,
+    end: &Expr,
+    step: Option<&Expr>,
+    span: Span,
+    scope: &Scope,
+) -> Result<Value, Diagnostic> {
     let number = |e: &Expr| -> Result<f64, Diagnostic> {
         match eval(e, scope)? {
             Value::Num(n) => Ok(n),
@@ -202,22 +231,39 @@ fn range(start: &Expr, end: &Expr, step: Option<&Expr>, span: Span, scope: &Scop
     };
     if s <= 0.0 {
         let at = step.map_or(span, |e| e.span);
-        return Err(Diagnostic::error("a range's step must be greater than 0")
-            .with_label(at, format!("the step is {}", super::value::format_number(s))));
+        return Err(
+            Diagnostic::error("a range's step must be greater than 0").with_label(
+                at,
+                format!("the step is {}", super::value::format_number(s)),
+            ),
+        );
     }
     if b < a {
         return Err(Diagnostic::error("empty range")
-            .with_label(span, format!("{} is below {}", super::value::format_number(b), super::value::format_number(a)))
+            .with_label(
+                span,
+                format!(
+                    "{} is below {}",
+                    super::value::format_number(b),
+                    super::value::format_number(a)
+                ),
+            )
             .with_help("ranges count upwards and include both ends: `1..10`"));
     }
     // A little slack so `0..1 step 0.1` includes 1 despite rounding.
     let count = ((b - a) / s + 1e-9).floor() + 1.0;
     if count > MAX_RANGE_LEN as f64 {
-        return Err(Diagnostic::error(format!("range has more than {MAX_RANGE_LEN} values"))
-            .with_label(span, format!("{count} values"))
-            .with_help("use a larger `step`"));
+        return Err(
+            Diagnostic::error(format!("range has more than {MAX_RANGE_LEN} values"))
+                .with_label(span, format!("{count} values"))
+                .with_help("use a larger `step`"),
+        );
     }
-    Ok(Value::List((0..count as usize).map(|i| Value::Num(a + i as f64 * s)).collect()))
+    Ok(Value::List(
+        (0..count as usize)
+            .map(|i| Value::Num(a + i as f64 * s))
+            .collect(),
+    ))
 }
 
 fn eval_args(args: &[Arg], scope: &Scope) -> Result<Vec<SpecArg>, Diagnostic> {
@@ -238,9 +284,12 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     if let Some(binding) = scope.env.get(name) {
         return match &binding.entry {
             Entry::Network(decl) => network::net_ref(decl, name, args, call.span),
-            other => Err(Diagnostic::error(format!("`{name}` is a {}, not something to call", other.kind()))
-                .with_label(call.name.span, "called here")
-                .with_label(binding.span, "declared here")),
+            other => Err(Diagnostic::error(format!(
+                "`{name}` is a {}, not something to call",
+                other.kind()
+            ))
+            .with_label(call.name.span, "called here")
+            .with_label(binding.span, "declared here")),
         };
     }
     if let Some(function) = sig::find(sig::FUNCTIONS, name) {
@@ -271,7 +320,12 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     Err(d)
 }
 
-fn call_function(name: &str, bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
+fn call_function(
+    name: &str,
+    bound: &super::args::Bound,
+    call: &Call,
+    scope: &Scope,
+) -> Result<Value, Diagnostic> {
     let math = |f: fn(f64) -> f64| Ok(Value::Num(f(bound.num("x"))));
     match name {
         "sqrt" => math(f64::sqrt),
@@ -280,7 +334,8 @@ fn call_function(name: &str, bound: &super::args::Bound, call: &Call, scope: &Sc
             if v.is_finite() {
                 Ok(Value::Num(v))
             } else {
-                Err(Diagnostic::error("exp overflows").with_label(call.span, "this is larger than 1.8e308"))
+                Err(Diagnostic::error("exp overflows")
+                    .with_label(call.span, "this is larger than 1.8e308"))
             }
         }
         "log" => math(f64::ln),
@@ -296,8 +351,11 @@ fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Val
     let net_ref = match bound.get("net") {
         Some(Value::Network(net)) => net.clone(),
         Some(other) => {
-            return Err(Diagnostic::error(format!("`forward` needs a network, found a {}", other.type_name()))
-                .with_label(net_span, "not a network"));
+            return Err(Diagnostic::error(format!(
+                "`forward` needs a network, found a {}",
+                other.type_name()
+            ))
+            .with_label(net_span, "not a network"));
         }
         None => unreachable!("bind checked required arguments"),
     };
@@ -322,7 +380,7 @@ fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Val
             instance.spec.input
         ))
         .with_label(x_span, "this input")
-        .with_label(instance.input_span, format!("the network's input is declared here")));
+        .with_label(instance.input_span, "the network's input is declared here"));
     }
     Ok(Value::Forward(Rc::new(Forward {
         net: instance.spec,

@@ -35,7 +35,10 @@ pub enum Plan {
         span: Span,
     },
     /// Print a value (`print x`, or a bare expression).
-    Print { value: Value, span: Span },
+    Print {
+        value: Value,
+        span: Span,
+    },
     Run(Box<RunPlan>),
     Sweep(Box<SweepPlan>),
     /// `seed` or `precision` changed; nothing to print.
@@ -69,10 +72,12 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
                 if let Some(name) = declared_name(item) {
                     poisoned.insert(name.name.clone());
                 }
-                let echo = poisoned.iter().any(|n| error.message == format!("unknown name `{n}`"));
-                let repeat = diagnostics
+                let echo = poisoned
                     .iter()
-                    .any(|d| d.message == error.message && d.primary_span() == error.primary_span());
+                    .any(|n| error.message == format!("unknown name `{n}`"));
+                let repeat = diagnostics.iter().any(|d| {
+                    d.message == error.message && d.primary_span() == error.primary_span()
+                });
                 if !echo && !repeat {
                     diagnostics.push(error);
                 }
@@ -131,7 +136,9 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
         }
         ItemKind::Data(decl) => {
             let data = match &decl.source {
-                DataSource::Fields(fields) => data::from_fields(&decl.name.name, fields, item.span, env)?,
+                DataSource::Fields(fields) => {
+                    data::from_fields(&decl.name.name, fields, item.span, env)?
+                }
                 DataSource::Expr(expr) => match eval(expr, &Scope::global(env))? {
                     Value::Data(d) => value::Data {
                         name: decl.name.name.clone(),
@@ -167,7 +174,9 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
             Ok(Plan::Setting)
         }
         ItemKind::Run(decl) => Ok(Plan::Run(Box::new(run::check_run(decl, item.span, env)?))),
-        ItemKind::Sweep(decl) => Ok(Plan::Sweep(Box::new(run::check_sweep(decl, item.span, env)?))),
+        ItemKind::Sweep(decl) => Ok(Plan::Sweep(Box::new(run::check_sweep(
+            decl, item.span, env,
+        )?))),
     }
 }
 
@@ -175,18 +184,32 @@ fn check_redeclare(env: &Env, name: &Ident, redeclare: Redeclare) -> Result<bool
     match env.get(&name.name) {
         None => Ok(false),
         Some(_) if redeclare == Redeclare::Replace => Ok(true),
-        Some(old) => Err(Diagnostic::error(format!("`{}` is already declared", name.name))
-            .with_label(name.span, "declared again here")
-            .with_label(old.span, format!("first declared here, as a {}", old.entry.kind()))
-            .with_help("pick another name, or remove one of the declarations")),
+        Some(old) => Err(
+            Diagnostic::error(format!("`{}` is already declared", name.name))
+                .with_label(name.span, "declared again here")
+                .with_label(
+                    old.span,
+                    format!("first declared here, as a {}", old.entry.kind()),
+                )
+                .with_help("pick another name, or remove one of the declarations"),
+        ),
     }
 }
 
-fn declare(env: &mut Env, name: &Ident, entry: Entry, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
-    if eval::is_builtin_word(&name.name) || signature::find(signature::FUNCTIONS, &name.name).is_some() {
-        return Err(Diagnostic::error(format!("`{}` is a built-in name", name.name))
-            .with_label(name.span, "cannot be declared")
-            .with_help("pick another name"));
+fn declare(
+    env: &mut Env,
+    name: &Ident,
+    entry: Entry,
+    redeclare: Redeclare,
+) -> Result<Plan, Diagnostic> {
+    if eval::is_builtin_word(&name.name)
+        || signature::find(signature::FUNCTIONS, &name.name).is_some()
+    {
+        return Err(
+            Diagnostic::error(format!("`{}` is a built-in name", name.name))
+                .with_label(name.span, "cannot be declared")
+                .with_help("pick another name"),
+        );
     }
     let replaced = check_redeclare(env, name, redeclare)?;
     let kind = entry.kind();

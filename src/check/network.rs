@@ -41,7 +41,12 @@ pub struct Instance {
 }
 
 /// Checks the arguments of `name(args)` against the network's parameters.
-pub fn net_ref(decl: &NetworkDecl, name: &str, args: Vec<SpecArg>, span: Span) -> Result<Value, Diagnostic> {
+pub fn net_ref(
+    decl: &NetworkDecl,
+    name: &str,
+    args: Vec<SpecArg>,
+    span: Span,
+) -> Result<Value, Diagnostic> {
     let mut bound: Vec<(String, Value, Span)> = Vec::new();
     let mut seen_named = false;
     for (position, arg) in args.into_iter().enumerate() {
@@ -51,10 +56,13 @@ pub fn net_ref(decl: &NetworkDecl, name: &str, args: Vec<SpecArg>, span: Span) -
                 match decl.params.iter().find(|p| &p.name.name == n) {
                     Some(p) => p,
                     None => {
-                        let mut d = Diagnostic::error(format!("network `{name}` has no parameter `{n}`"))
-                            .with_label(arg.span, "unknown parameter")
-                            .with_label(decl.name.span, "network declared here");
-                        if let Some(best) = did_you_mean(n, decl.params.iter().map(|p| p.name.name.as_str())) {
+                        let mut d =
+                            Diagnostic::error(format!("network `{name}` has no parameter `{n}`"))
+                                .with_label(arg.span, "unknown parameter")
+                                .with_label(decl.name.span, "network declared here");
+                        if let Some(best) =
+                            did_you_mean(n, decl.params.iter().map(|p| p.name.name.as_str()))
+                        {
                             d = d.with_help(format!("did you mean `{best}`?"));
                         } else if decl.params.is_empty() {
                             d = d.with_help(format!(
@@ -83,8 +91,10 @@ pub fn net_ref(decl: &NetworkDecl, name: &str, args: Vec<SpecArg>, span: Span) -
             },
         };
         if bound.iter().any(|(n, _, _)| *n == param.name.name) {
-            return Err(Diagnostic::error(format!("`{}` is given twice", param.name.name))
-                .with_label(arg.span, "given again here"));
+            return Err(
+                Diagnostic::error(format!("`{}` is given twice", param.name.name))
+                    .with_label(arg.span, "given again here"),
+            );
         }
         bound.push((param.name.name.clone(), arg.value, arg.span));
     }
@@ -100,8 +110,10 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     let decl = match env.get(&net.name).map(|b| &b.entry) {
         Some(Entry::Network(decl)) => decl.clone(),
         _ => {
-            return Err(Diagnostic::error(format!("`{}` is not a network", net.name))
-                .with_label(net.span, "expected a network here"));
+            return Err(
+                Diagnostic::error(format!("`{}` is not a network", net.name))
+                    .with_label(net.span, "expected a network here"),
+            );
         }
     };
     // Defaults may refer to earlier parameters: `network n(width = 4, last = width)`.
@@ -109,7 +121,13 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     for param in &decl.params {
         let value = match net.args.iter().find(|(n, _, _)| *n == param.name.name) {
             Some((_, v, _)) => v.clone(),
-            None => eval(&param.default, &Scope { env, locals: &locals })?,
+            None => eval(
+                &param.default,
+                &Scope {
+                    env,
+                    locals: &locals,
+                },
+            )?,
         };
         locals.push((param.name.name.clone(), value));
     }
@@ -125,14 +143,18 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     builder.layers_of(&decl.body, None)?;
     let decl_span = decl.name.span;
     let Some((input, input_span)) = builder.input else {
-        return Err(Diagnostic::error(format!("network `{}` has no `input` line", net.name))
-            .with_label(decl_span, "this network")
-            .with_help("start the network with its input width: `input 2`"));
+        return Err(
+            Diagnostic::error(format!("network `{}` has no `input` line", net.name))
+                .with_label(decl_span, "this network")
+                .with_help("start the network with its input width: `input 2`"),
+        );
     };
     if builder.layers.is_empty() {
-        return Err(Diagnostic::error(format!("network `{}` has no layers", net.name))
-            .with_label(decl_span, "this network")
-            .with_help("add a layer: `dense 1 linear`"));
+        return Err(
+            Diagnostic::error(format!("network `{}` has no layers", net.name))
+                .with_label(decl_span, "this network")
+                .with_help("add a layer: `dense 1 linear`"),
+        );
     }
     let layers = builder.layers;
     let origins = builder.origins;
@@ -163,7 +185,12 @@ impl Builder<'_> {
         }
     }
 
-    fn number(&self, expr: &crate::syntax::ast::Expr, what: &str, kind: Kind) -> Result<f64, Diagnostic> {
+    fn number(
+        &self,
+        expr: &crate::syntax::ast::Expr,
+        what: &str,
+        kind: Kind,
+    ) -> Result<f64, Diagnostic> {
         let value = eval(expr, &self.scope())?;
         check_kind(what, kind, &value, expr.span)?;
         match value {
@@ -188,7 +215,11 @@ impl Builder<'_> {
                     let n = self.number(width, "input width", Kind::Count)?;
                     self.input = Some((self.width(n, width.span)?, layer.span));
                 }
-                LayerKind::Dense { width, activation, attrs } => {
+                LayerKind::Dense {
+                    width,
+                    activation,
+                    attrs,
+                } => {
                     let Some((input, _)) = self.input else {
                         return Err(Diagnostic::error("a layer before the `input` line")
                             .with_label(layer.span, "this layer has no input width")
@@ -226,8 +257,10 @@ impl Builder<'_> {
                     let n = self.number(count, "repeat count", Kind::Count)?;
                     let header = Span::new(layer.span.start, count.span.end);
                     if n as usize > MAX_LAYERS {
-                        return Err(Diagnostic::error(format!("repeat count above {MAX_LAYERS}"))
-                            .with_label(count.span, "too many repetitions"));
+                        return Err(
+                            Diagnostic::error(format!("repeat count above {MAX_LAYERS}"))
+                                .with_label(count.span, "too many repetitions"),
+                        );
                     }
                     for _ in 0..n as usize {
                         self.layers_of(body, Some(repeat.unwrap_or(header)))?;
@@ -282,8 +315,12 @@ impl Builder<'_> {
         let bound = bind(signature, "activation", &args, call.span)?;
         Ok(match name {
             "relu" => Activation::Relu,
-            "leaky_relu" => Activation::LeakyRelu { slope: bound.num("slope") },
-            "elu" => Activation::Elu { alpha: bound.num("alpha") },
+            "leaky_relu" => Activation::LeakyRelu {
+                slope: bound.num("slope"),
+            },
+            "elu" => Activation::Elu {
+                alpha: bound.num("alpha"),
+            },
             "gelu" => Activation::Gelu,
             "sigmoid" => Activation::Sigmoid,
             "tanh" => Activation::Tanh,
@@ -321,8 +358,10 @@ impl Builder<'_> {
             seen.push((name, attr.span));
             if name == "batchnorm" {
                 if let Some(value) = &attr.value {
-                    return Err(Diagnostic::error("`batchnorm` is a flag and takes no value")
-                        .with_label(value.span, "remove `=` and this value"));
+                    return Err(
+                        Diagnostic::error("`batchnorm` is a flag and takes no value")
+                            .with_label(value.span, "remove `=` and this value"),
+                    );
                 }
                 origin.batchnorm = true;
                 continue;
@@ -333,15 +372,19 @@ impl Builder<'_> {
             };
             let value = eval(expr, &self.scope())?;
             match name {
-                "weight" => spec.weight = self.weight(value, expr.span, spec.width, fan_in, origin)?,
+                "weight" => {
+                    spec.weight = self.weight(value, expr.span, spec.width, fan_in, origin)?
+                }
                 "bias" => spec.bias = bias(value, expr.span, spec.width)?,
                 _ => origin.init = Some(init_scheme(value, expr.span)?),
             }
         }
         if seen.iter().any(|(n, _)| *n == "weight") && seen.iter().any(|(n, _)| *n == "init") {
-            return Err(Diagnostic::error("`weight` and `init` both set the weights")
-                .with_label(attrs[0].span, "on this layer")
-                .with_help("keep one of them"));
+            return Err(
+                Diagnostic::error("`weight` and `init` both set the weights")
+                    .with_label(attrs[0].span, "on this layer")
+                    .with_help("keep one of them"),
+            );
         }
         Ok(())
     }
@@ -358,7 +401,8 @@ impl Builder<'_> {
             Value::Num(v) => Ok(WeightSpec::Const(*v)),
             Value::List(_) => {
                 let rows = value.as_matrix().ok_or_else(|| {
-                    Diagnostic::error("a weight matrix holds numbers only").with_label(span, "in this matrix")
+                    Diagnostic::error("a weight matrix holds numbers only")
+                        .with_label(span, "in this matrix")
                 })?;
                 let shape_ok = rows.len() == width && rows.iter().all(|r| r.len() == fan_in);
                 if !shape_ok {
@@ -391,7 +435,8 @@ fn bias(value: Value, span: Span, width: usize) -> Result<BiasSpec, Diagnostic> 
         Value::Num(v) => Ok(BiasSpec::Const(*v)),
         Value::List(_) => {
             let v = value.as_vector().ok_or_else(|| {
-                Diagnostic::error("a bias vector holds numbers only").with_label(span, "in this list")
+                Diagnostic::error("a bias vector holds numbers only")
+                    .with_label(span, "in this list")
             })?;
             if v.len() != width {
                 return Err(Diagnostic::error(format!(

@@ -80,7 +80,17 @@ const SWEEPABLE_SETTINGS: &[&str] = &["lr", "batch", "steps", "epochs"];
 pub fn check_run(decl: &RunDecl, span: Span, env: &Env) -> Result<RunPlan, Diagnostic> {
     let net_ref = network_of(&decl.network, env)?;
     let (data, data_span) = data_of(&decl.data, env)?;
-    build(decl.kind, span, decl.keyword, net_ref, data, data_span, &decl.settings, &[], env)
+    build(
+        decl.kind,
+        span,
+        decl.keyword,
+        net_ref,
+        data,
+        data_span,
+        &decl.settings,
+        &[],
+        env,
+    )
 }
 
 pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan, Diagnostic> {
@@ -92,7 +102,9 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
         env,
     )?;
     let params: Vec<String> = match env.get(&base.name).map(|b| &b.entry) {
-        Some(super::env::Entry::Network(n)) => n.params.iter().map(|p| p.name.name.clone()).collect(),
+        Some(super::env::Entry::Network(n)) => {
+            n.params.iter().map(|p| p.name.name.clone()).collect()
+        }
         _ => Vec::new(),
     };
     let (data, data_span) = data_of(&decl.data, env)?;
@@ -100,22 +112,33 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
     for axis in &decl.axes {
         let name = axis.name.name.as_str();
         if !params.iter().any(|p| p == name) && !SWEEPABLE_SETTINGS.contains(&name) {
-            let candidates = params.iter().map(String::as_str).chain(SWEEPABLE_SETTINGS.iter().copied());
+            let candidates = params
+                .iter()
+                .map(String::as_str)
+                .chain(SWEEPABLE_SETTINGS.iter().copied());
             let mut d = Diagnostic::error(format!("cannot sweep `{name}`"))
-                .with_label(axis.name.span, format!("not a parameter of `{}`", base.name))
+                .with_label(
+                    axis.name.span,
+                    format!("not a parameter of `{}`", base.name),
+                )
                 .with_label(decl.network.span, "this network");
             d = match did_you_mean(name, candidates) {
                 Some(best) => d.with_help(format!("did you mean `{best}`?")),
                 None => d.with_help(format!(
                     "a sweep varies the network's parameters ({}) or {}",
-                    if params.is_empty() { "it has none".to_string() } else { params.join(", ") },
+                    if params.is_empty() {
+                        "it has none".to_string()
+                    } else {
+                        params.join(", ")
+                    },
                     SWEEPABLE_SETTINGS.join(", ")
                 )),
             };
             return Err(d);
         }
         if axes.iter().any(|a: &SweepAxis| a.name == name) {
-            return Err(Diagnostic::error(format!("`{name}` is swept twice")).with_label(axis.span, "again here"));
+            return Err(Diagnostic::error(format!("`{name}` is swept twice"))
+                .with_label(axis.span, "again here"));
         }
         let value = eval(&axis.values, &Scope::global(env))?;
         let values = match &value {
@@ -142,13 +165,20 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
         })
         .transpose()?
         .unwrap_or_else(|| "verdict".to_string());
-    let settings: Vec<Setting> = decl.settings.iter().filter(|s| s.key.name != "metric").cloned().collect();
+    let settings: Vec<Setting> = decl
+        .settings
+        .iter()
+        .filter(|s| s.key.name != "metric")
+        .cloned()
+        .collect();
 
     let total: usize = axes.iter().map(|a| a.values.len()).product();
     if total > 10_000 {
-        return Err(Diagnostic::error(format!("a sweep of {total} runs is too large"))
-            .with_label(span, "at most 10000 grid points")
-            .with_help("use a larger step in the ranges"));
+        return Err(
+            Diagnostic::error(format!("a sweep of {total} runs is too large"))
+                .with_label(span, "at most 10000 grid points")
+                .with_help("use a larger step in the ranges"),
+        );
     }
     let mut points = Vec::with_capacity(total);
     for index in 0..total {
@@ -170,7 +200,17 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
             args: net_args,
             span: base.span,
         };
-        let plan = build(RunKind::Train, span, decl.keyword, net_ref, data.clone(), data_span, &settings, &overrides, env)?;
+        let plan = build(
+            RunKind::Train,
+            span,
+            decl.keyword,
+            net_ref,
+            data.clone(),
+            data_span,
+            &settings,
+            &overrides,
+            env,
+        )?;
         points.push(plan);
     }
     Ok(SweepPlan {
@@ -184,39 +224,64 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
 fn network_of(expr: &Expr, env: &Env) -> Result<NetRef, Diagnostic> {
     match eval(expr, &Scope::global(env))? {
         Value::Network(net) => Ok(net),
-        other => Err(Diagnostic::error(format!("expected a network, found a {}", other.type_name()))
-            .with_label(expr.span, "not a network")
-            .with_help("declare one with `network NAME { input N … }`")),
+        other => Err(Diagnostic::error(format!(
+            "expected a network, found a {}",
+            other.type_name()
+        ))
+        .with_label(expr.span, "not a network")
+        .with_help("declare one with `network NAME { input N … }`")),
     }
 }
 
 fn data_of(expr: &Expr, env: &Env) -> Result<(Rc<Data>, Span), Diagnostic> {
     match eval(expr, &Scope::global(env))? {
         Value::Data(data) => Ok((data, expr.span)),
-        other => Err(Diagnostic::error(format!("expected a data set, found a {}", other.type_name()))
-            .with_label(expr.span, "not a data set")
-            .with_help("declare one with `data NAME { x = … y = … }` or use a generator such as `xor()`")),
+        other => Err(Diagnostic::error(format!(
+            "expected a data set, found a {}",
+            other.type_name()
+        ))
+        .with_label(expr.span, "not a data set")
+        .with_help(
+            "declare one with `data NAME { x = … y = … }` or use a generator such as `xor()`",
+        )),
     }
 }
 
 fn one_value(setting: &Setting) -> Result<&Expr, Diagnostic> {
     match setting.values.as_slice() {
         [one] => Ok(one),
-        [_, extra, ..] => Err(Diagnostic::error(format!("`{}` takes one value", setting.key.name))
-            .with_label(extra.span, "extra value")),
-        [] => Err(Diagnostic::error(format!("`{}` needs a value", setting.key.name)).with_label(setting.span, "here")),
+        [_, extra, ..] => Err(
+            Diagnostic::error(format!("`{}` takes one value", setting.key.name))
+                .with_label(extra.span, "extra value"),
+        ),
+        [] => Err(
+            Diagnostic::error(format!("`{}` needs a value", setting.key.name))
+                .with_label(setting.span, "here"),
+        ),
     }
 }
 
 /// Evaluates a setting's value as a name from `table`, with its arguments bound.
-fn spec_of(expr: &Expr, setting: &Setting, table: &'static [Signature], what: &str, env: &Env) -> Result<Spec, Diagnostic> {
+fn spec_of(
+    expr: &Expr,
+    setting: &Setting,
+    table: &'static [Signature],
+    what: &str,
+    env: &Env,
+) -> Result<Spec, Diagnostic> {
     let value = eval(expr, &Scope::global(env));
     let spec = match value {
         Ok(Value::Spec(spec)) if sig::find(table, &spec.name).is_some() => spec,
-        Ok(Value::Spec(spec)) => return Err(unknown_in(table, what, &spec.name, expr.span, setting)),
+        Ok(Value::Spec(spec)) => {
+            return Err(unknown_in(table, what, &spec.name, expr.span, setting));
+        }
         Err(e) => {
             // An unknown bare name here is most likely a misspelt option.
-            if let crate::syntax::ast::ExprKind::Var(name) | crate::syntax::ast::ExprKind::Call(crate::syntax::ast::Call { name: crate::syntax::ast::Ident { name, .. }, .. }) = &expr.kind
+            if let crate::syntax::ast::ExprKind::Var(name)
+            | crate::syntax::ast::ExprKind::Call(crate::syntax::ast::Call {
+                name: crate::syntax::ast::Ident { name, .. },
+                ..
+            }) = &expr.kind
                 && sig::find(table, name).is_none()
                 && env.get(name).is_none()
             {
@@ -225,15 +290,25 @@ fn spec_of(expr: &Expr, setting: &Setting, table: &'static [Signature], what: &s
             return Err(e);
         }
         Ok(other) => {
-            return Err(Diagnostic::error(format!("expected a {what}, found a {}", other.type_name()))
-                .with_label(expr.span, format!("not a {what}")))
+            return Err(Diagnostic::error(format!(
+                "expected a {what}, found a {}",
+                other.type_name()
+            ))
+            .with_label(expr.span, format!("not a {what}")));
         }
     };
     Ok(spec)
 }
 
-fn unknown_in(table: &'static [Signature], what: &str, name: &str, span: Span, _setting: &Setting) -> Diagnostic {
-    let mut d = Diagnostic::error(format!("unknown {what} `{name}`")).with_label(span, format!("not a {what}"));
+fn unknown_in(
+    table: &'static [Signature],
+    what: &str,
+    name: &str,
+    span: Span,
+    _setting: &Setting,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(format!("unknown {what} `{name}`"))
+        .with_label(span, format!("not a {what}"));
     match did_you_mean(name, sig::names(table)) {
         Some(best) => d = d.with_help(format!("did you mean `{best}`?")),
         None => {
@@ -291,14 +366,27 @@ fn check_remedy(spec: &Spec, bound: &Bound, env: &Env, net: &NetRef) -> Result<(
                 Some(super::env::Entry::Network(n)) if n.params.iter().any(|p| p.name.name == "depth")
             );
             if !has_depth {
-                return Err(Diagnostic::error(format!("`depth` needs a network with a `depth` parameter, and `{}` has none", net.name))
-                    .with_label(spec.span, "this remedy")
-                    .with_help(format!("declare it as `network {}(depth = …) {{ … repeat depth {{ … }} }}`", net.name)));
+                return Err(Diagnostic::error(format!(
+                    "`depth` needs a network with a `depth` parameter, and `{}` has none",
+                    net.name
+                ))
+                .with_label(spec.span, "this remedy")
+                .with_help(format!(
+                    "declare it as `network {}(depth = …) {{ … repeat depth {{ … }} }}`",
+                    net.name
+                )));
             }
             let mut args = net.args.clone();
             args.retain(|(n, _, _)| n != "depth");
             args.push(("depth".into(), Value::Num(bound.num("n")), spec.span));
-            instantiate(&NetRef { name: net.name.clone(), args, span: net.span }, env)?;
+            instantiate(
+                &NetRef {
+                    name: net.name.clone(),
+                    args,
+                    span: net.span,
+                },
+                env,
+            )?;
         }
         _ => {}
     }
@@ -358,11 +446,20 @@ fn build(
             _ => known,
         };
         if !allowed {
-            let mut d = Diagnostic::error(format!("unknown setting `{key}` in `{}`", kind.keyword()))
-                .with_label(setting.key.span, "not a setting here");
+            let mut d =
+                Diagnostic::error(format!("unknown setting `{key}` in `{}`", kind.keyword()))
+                    .with_label(setting.key.span, "not a setting here");
             if known {
-                d = d.with_help(format!("`{key}` belongs in a {}", if key == "variant" { "`compare` block" } else { "`sweep` block" }));
-            } else if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k)) {
+                d = d.with_help(format!(
+                    "`{key}` belongs in a {}",
+                    if key == "variant" {
+                        "`compare` block"
+                    } else {
+                        "`sweep` block"
+                    }
+                ));
+            } else if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k))
+            {
                 d = d.with_help(format!("did you mean `{best}`?"));
             }
             return Err(d);
@@ -387,7 +484,13 @@ fn build(
                 };
             }
             "optimizer" => {
-                let spec = spec_of(one_value(setting)?, setting, sig::OPTIMIZERS, "optimizer", env)?;
+                let spec = spec_of(
+                    one_value(setting)?,
+                    setting,
+                    sig::OPTIMIZERS,
+                    "optimizer",
+                    env,
+                )?;
                 let b = bound_spec(&spec, sig::OPTIMIZERS, "optimizer")?;
                 plan.optimizer = match spec.name.as_str() {
                     "sgd" => OptimizerSpec::Sgd {
@@ -400,8 +503,13 @@ fn build(
                         let (beta1, beta2) = b.pair("betas");
                         for (beta, which) in [(beta1, "first"), (beta2, "second")] {
                             if !(0.0..1.0).contains(&beta) {
-                                return Err(Diagnostic::error(format!("Adam's {which} beta must be in [0, 1)"))
-                                    .with_label(b.span("betas").unwrap_or(spec.span), format!("{which} beta is {beta}")));
+                                return Err(Diagnostic::error(format!(
+                                    "Adam's {which} beta must be in [0, 1)"
+                                ))
+                                .with_label(
+                                    b.span("betas").unwrap_or(spec.span),
+                                    format!("{which} beta is {beta}"),
+                                ));
                             }
                         }
                         OptimizerSpec::Adam {
@@ -421,17 +529,27 @@ fn build(
                 };
             }
             "steps" | "epochs" => {
-                if let Some((_, first)) = seen.iter().find(|(k, _)| *k == if key == "steps" { "epochs" } else { "steps" }) {
-                    return Err(Diagnostic::error("a run counts `steps` or `epochs`, not both")
-                        .with_label(setting.span, "this one")
-                        .with_label(*first, "and this one"));
+                if let Some((_, first)) = seen
+                    .iter()
+                    .find(|(k, _)| *k == if key == "steps" { "epochs" } else { "steps" })
+                {
+                    return Err(
+                        Diagnostic::error("a run counts `steps` or `epochs`, not both")
+                            .with_label(setting.span, "this one")
+                            .with_label(*first, "and this one"),
+                    );
                 }
                 let (n, at) = number(setting, Kind::Count, env)?;
                 let n = n as usize;
                 if n > MAX_STEPS {
-                    return Err(Diagnostic::error(format!("more than {MAX_STEPS} {key}")).with_label(at, "too many"));
+                    return Err(Diagnostic::error(format!("more than {MAX_STEPS} {key}"))
+                        .with_label(at, "too many"));
                 }
-                plan.stop = if key == "steps" { Stop::Steps(n) } else { Stop::Epochs(n) };
+                plan.stop = if key == "steps" {
+                    Stop::Steps(n)
+                } else {
+                    Stop::Epochs(n)
+                };
             }
             "batch" => {
                 let (n, at) = number(setting, Kind::Count, env)?;
@@ -441,14 +559,12 @@ fn build(
             "remedy" => plan.remedies = remedies_of(setting, env, &net_ref)?,
             "variant" => {
                 let remedies = remedies_of(setting, env, &net_ref)?;
-                let label = setting
-                    .values
-                    .iter()
-                    .map(|_| String::new())
-                    .collect::<Vec<_>>();
-                let _ = label;
                 plan.variants.push(Variant {
-                    label: remedies.iter().map(|s| Value::Spec(s.clone()).to_string()).collect::<Vec<_>>().join(" + "),
+                    label: remedies
+                        .iter()
+                        .map(|s| Value::Spec(s.clone()).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" + "),
                     remedies,
                     span: setting.span,
                 });
@@ -499,7 +615,12 @@ fn build(
             "on_nan" => {
                 let expr = one_value(setting)?;
                 let value = eval(expr, &Scope::global(env))?;
-                check_kind("on_nan", Kind::Choice(&["stop", "continue"]), &value, expr.span)?;
+                check_kind(
+                    "on_nan",
+                    Kind::Choice(&["stop", "continue"]),
+                    &value,
+                    expr.span,
+                )?;
                 plan.continue_on_nan = matches!(&value, Value::Spec(s) if s.name == "continue");
             }
             "seed" => plan.seed = number(setting, Kind::Natural, env)?.0 as u64,
@@ -513,7 +634,9 @@ fn build(
             "lr" => {
                 check_kind("lr", Kind::Positive, &Value::Num(value), *at)?;
                 match &mut plan.optimizer {
-                    OptimizerSpec::Sgd { lr, .. } | OptimizerSpec::Adam { lr, .. } | OptimizerSpec::RmsProp { lr, .. } => *lr = value,
+                    OptimizerSpec::Sgd { lr, .. }
+                    | OptimizerSpec::Adam { lr, .. }
+                    | OptimizerSpec::RmsProp { lr, .. } => *lr = value,
                 }
             }
             "batch" => {
@@ -523,7 +646,11 @@ fn build(
             }
             _ => {
                 check_kind(name, Kind::Count, &Value::Num(value), *at)?;
-                plan.stop = if *name == "steps" { Stop::Steps(value as usize) } else { Stop::Epochs(value as usize) };
+                plan.stop = if *name == "steps" {
+                    Stop::Steps(value as usize)
+                } else {
+                    Stop::Epochs(value as usize)
+                };
             }
         }
     }
@@ -548,7 +675,8 @@ pub fn precision_of(expr: &Expr, env: &Env) -> Result<Precision, Diagnostic> {
         Ok(Value::Spec(s)) if s.name == "f32" => Ok(Precision::F32),
         Ok(Value::Spec(s)) if s.name == "f64" => Ok(Precision::F64),
         _ => {
-            let mut d = Diagnostic::error("precision is `f32` or `f64`").with_label(expr.span, "not a precision");
+            let mut d = Diagnostic::error("precision is `f32` or `f64`")
+                .with_label(expr.span, "not a precision");
             if let crate::syntax::ast::ExprKind::Var(name) = &expr.kind
                 && let Some(best) = did_you_mean(name, ["f32", "f64"])
             {
@@ -572,23 +700,37 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             net.name,
             net.spec.input
         ))
-        .with_label(plan.data_span, format!("{} input column{}", set.x_dim, plural(set.x_dim)))
-        .with_label(net.input_span, format!("the network takes {}", net.spec.input)));
+        .with_label(
+            plan.data_span,
+            format!("{} input column{}", set.x_dim, plural(set.x_dim)),
+        )
+        .with_label(
+            net.input_span,
+            format!("the network takes {}", net.spec.input),
+        ));
     }
     let out = net.spec.layers.last().map_or(0, |l| l.width);
     let last_span = net.origins.last().map_or(net.decl_span, |o| o.span);
     if plan.loss == LossKind::CrossEntropy {
         if set.y_dim != 1 {
-            return Err(Diagnostic::error("`cross_entropy` needs one target column of class indices")
-                .with_label(plan.data_span, format!("{} target columns", set.y_dim))
-                .with_help("write each target as its class number: y = [[0], [2], [1]]"));
+            return Err(Diagnostic::error(
+                "`cross_entropy` needs one target column of class indices",
+            )
+            .with_label(plan.data_span, format!("{} target columns", set.y_dim))
+            .with_help("write each target as its class number: y = [[0], [2], [1]]"));
         }
         if out < 2 {
-            return Err(Diagnostic::error("`cross_entropy` needs a last layer with one output per class")
-                .with_label(last_span, format!("{out} output"))
-                .with_help("make the last layer `dense CLASSES linear`"));
+            return Err(Diagnostic::error(
+                "`cross_entropy` needs a last layer with one output per class",
+            )
+            .with_label(last_span, format!("{out} output"))
+            .with_help("make the last layer `dense CLASSES linear`"));
         }
-        if let Some(bad) = set.y.iter().find(|c| c.fract() != 0.0 || **c < 0.0 || **c >= out as f64) {
+        if let Some(bad) = set
+            .y
+            .iter()
+            .find(|c| c.fract() != 0.0 || **c < 0.0 || **c >= out as f64)
+        {
             return Err(Diagnostic::error(format!(
                 "class {bad} is out of range for a network with {out} outputs"
             ))
@@ -604,7 +746,10 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             plural(set.y_dim),
             net.name
         ))
-        .with_label(plan.data_span, format!("{} target column{}", set.y_dim, plural(set.y_dim)))
+        .with_label(
+            plan.data_span,
+            format!("{} target column{}", set.y_dim, plural(set.y_dim)),
+        )
         .with_label(last_span, format!("the last layer outputs {out}")));
     }
     Ok(())

@@ -225,11 +225,7 @@ pub const INITS: &[Signature] = &[
         &[p("gain", K::Positive, D::Num(1.0))],
         "a (semi-)orthogonal matrix times gain",
     ),
-    sig(
-        "pytorch_default",
-        &[],
-        "nn.Linear's default: U(±1/√fan_in)",
-    ),
+    sig("pytorch_default", &[], "nn.Linear's default: U(±1/√fan_in)"),
 ];
 
 const CLIP_SCOPES: &[&str] = &["global", "per_layer"];
@@ -343,7 +339,11 @@ pub const METRICS: &[Signature] = &[
         &[],
         "first-layer / last-layer gradient norm at the first step",
     ),
-    sig("verdict", &[], "exploding, vanishing, dead, diverged or healthy"),
+    sig(
+        "verdict",
+        &[],
+        "exploding, vanishing, dead, diverged or healthy",
+    ),
 ];
 
 /// Built-in functions usable in expressions.
@@ -353,11 +353,7 @@ pub const FUNCTIONS: &[Signature] = &[
         &[p("net", K::Any, D::Required), p("x", K::List, D::Required)],
         "the network's output for input x, in evaluation mode",
     ),
-    sig(
-        "xor",
-        &[],
-        "the four XOR points: 2 inputs, 1 target",
-    ),
+    sig("xor", &[], "the four XOR points: 2 inputs, 1 target"),
     sig(
         "spiral",
         &[
@@ -389,9 +385,17 @@ pub const FUNCTIONS: &[Signature] = &[
         ],
         "rows of a CSV file; x and y list column indices or header names",
     ),
-    sig("sqrt", &[p("x", K::NonNegative, D::Required)], "square root"),
+    sig(
+        "sqrt",
+        &[p("x", K::NonNegative, D::Required)],
+        "square root",
+    ),
     sig("exp", &[p("x", K::Num, D::Required)], "eˣ"),
-    sig("log", &[p("x", K::Positive, D::Required)], "natural logarithm"),
+    sig(
+        "log",
+        &[p("x", K::Positive, D::Required)],
+        "natural logarithm",
+    ),
     sig("abs", &[p("x", K::Num, D::Required)], "absolute value"),
 ];
 
@@ -402,14 +406,29 @@ pub const RUN_SETTINGS: &[(&str, &str)] = &[
     ("steps", "how many optimizer steps"),
     ("epochs", "how many passes over the data"),
     ("batch", "the mini-batch size (default: the whole data set)"),
-    ("remedy", "one or more remedies, combined with + or listed with ,"),
-    ("show", "what to print per step: loss, gradients, weights, none"),
+    (
+        "remedy",
+        "one or more remedies, combined with + or listed with ,",
+    ),
+    (
+        "show",
+        "what to print per step: loss, gradients, weights, none",
+    ),
     ("every", "print every Nth step"),
-    ("diagnose", "override diagnostic thresholds, or `diagnose none`"),
-    ("on_nan", "`stop` (default) or `continue` after a non-finite loss"),
+    (
+        "diagnose",
+        "override diagnostic thresholds, or `diagnose none`",
+    ),
+    (
+        "on_nan",
+        "`stop` (default) or `continue` after a non-finite loss",
+    ),
     ("seed", "the seed for this run"),
     ("precision", "f32 or f64 for this run"),
-    ("variant", "a compare variant: remedies to try against the baseline"),
+    (
+        "variant",
+        "a compare variant: remedies to try against the baseline",
+    ),
     ("metric", "what a sweep reports"),
 ];
 

@@ -100,7 +100,9 @@ impl Value {
 
     /// The value as a flat list of numbers, if it is one.
     pub fn as_vector(&self) -> Option<Vec<f64>> {
-        let Value::List(items) = self else { return None };
+        let Value::List(items) = self else {
+            return None;
+        };
         items
             .iter()
             .map(|c| match c {

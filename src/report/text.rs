@@ -16,7 +16,9 @@ impl Reporter for TextReporter<'_> {
     fn diagnostics(&mut self, diagnostics: &[Diagnostic], sources: &SourceMap) {
         // Output is flushed first so a warning lands after the lines it comments on.
         let _ = self.out.flush();
-        let _ = self.err.write_all(render(diagnostics, sources, self.color).as_bytes());
+        let _ = self
+            .err
+            .write_all(render(diagnostics, sources, self.color).as_bytes());
         let _ = self.err.flush();
     }
 

@@ -22,7 +22,10 @@ pub struct Item {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
-    Let { name: Ident, value: Expr },
+    Let {
+        name: Ident,
+        value: Expr,
+    },
     Print(Expr),
     /// A bare expression: its value is printed, as in the REPL.
     Expr(Expr),

@@ -141,6 +141,22 @@ fn join_alternatives(items: &[String]) -> String {
     }
 }
 
+fn is_statement_start(token: &str) -> bool {
+    [
+        "let",
+        "print",
+        "network",
+        "data",
+        "train",
+        "compare",
+        "explain",
+        "sweep",
+        "seed",
+        "precision",
+    ]
+    .contains(&token)
+}
+
 fn hint_for(error: &Rich<'static, String, SimpleSpan>) -> Option<String> {
     let expected: Vec<String> = error.expected().map(describe_pattern).collect();
     let found = error.found().map(String::as_str);
@@ -151,6 +167,15 @@ fn hint_for(error: &Rich<'static, String, SimpleSpan>) -> Option<String> {
     }
     if found == Some("=") && expected.iter().any(|e| e == "`on`") {
         return Some("runs are written `train NET on DATA { … }`".to_string());
+    }
+    for (close, open) in [("`]`", "["), ("`)`", "("), ("`}`", "{")] {
+        if expected.iter().any(|e| e == close)
+            && (found.is_none() || found.is_some_and(is_statement_start))
+        {
+            return Some(format!(
+                "a `{open}` is still open here: is a {close} missing?"
+            ));
+        }
     }
     if expected.iter().any(|e| e == "`on`") {
         return Some("runs are written `train NET on DATA { … }`".to_string());
@@ -224,7 +249,10 @@ mod tests {
         let LayerKind::Repeat { body, .. } = &net.body[1].kind else {
             panic!()
         };
-        let LayerKind::Dense { attrs, activation, .. } = &body[0].kind else {
+        let LayerKind::Dense {
+            attrs, activation, ..
+        } = &body[0].kind
+        else {
             panic!()
         };
         assert_eq!(activation.name.name, "relu");
@@ -235,7 +263,8 @@ mod tests {
 
     #[test]
     fn settings_split_on_names_not_newlines() {
-        let src = "train n on d { loss mse optimizer sgd(lr=0.01) steps 3 show gradients, weights }";
+        let src =
+            "train n on d { loss mse optimizer sgd(lr=0.01) steps 3 show gradients, weights }";
         let program = parse_ok(src);
         let ItemKind::Run(run) = &program.items[0].kind else {
             panic!()
@@ -255,7 +284,12 @@ mod tests {
     fn deep_nesting_is_refused_not_overflowed() {
         let src = "(".repeat(100_000) + &")".repeat(100_000);
         let parsed = parse(&src, 0);
-        assert!(parsed.diagnostics.iter().any(|d| d.message.contains("nesting")));
+        assert!(
+            parsed
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("nesting"))
+        );
         let src = "-".repeat(100_000) + "1";
         assert!(!parse(&src, 0).diagnostics.is_empty());
     }

@@ -67,16 +67,17 @@ where
         }
         .labelled("value");
 
-        let call_or_var = ident()
-            .then(args.clone().or_not())
-            .map_with(|(name, args), e| match args {
-                Some(args) => ExprKind::Call(Call {
-                    name,
-                    args: Some(args),
-                    span: span(e.span()),
-                }),
-                None => ExprKind::Var(name.name),
-            });
+        let call_or_var =
+            ident()
+                .then(args.clone().or_not())
+                .map_with(|(name, args), e| match args {
+                    Some(args) => ExprKind::Call(Call {
+                        name,
+                        args: Some(args),
+                        span: span(e.span()),
+                    }),
+                    None => ExprKind::Var(name.name),
+                });
 
         let items = expr
             .clone()
@@ -145,7 +146,12 @@ where
         let unary = recursive(|unary| {
             let power = atom
                 .clone()
-                .then(just(Token::Caret).ignore_then(unary.clone()).or_not())
+                .then(
+                    just(Token::Caret)
+                        .labelled("operator")
+                        .ignore_then(unary.clone())
+                        .or_not(),
+                )
                 .map_with(|(base, exp): (Expr, Option<Expr>), e| match exp {
                     Some(exp) => Expr {
                         kind: ExprKind::Binary {
@@ -167,7 +173,8 @@ where
         })
         .boxed();
 
-        let binary = |op_token: Token<'static>, op: BinOp| just(op_token).to(op);
+        let binary =
+            |op_token: Token<'static>, op: BinOp| just(op_token).to(op).labelled("operator");
         let product = unary.clone().foldl_with(
             binary(Token::Star, BinOp::Mul)
                 .or(binary(Token::Slash, BinOp::Div))
@@ -201,6 +208,7 @@ where
         sum.clone()
             .then(
                 just(Token::DotDot)
+                    .labelled("operator")
                     .ignore_then(sum.clone())
                     .then(just(Token::Step).ignore_then(sum).or_not())
                     .or_not(),
@@ -352,6 +360,19 @@ where
     })
 }
 
+const STATEMENT_KEYWORDS: [Token<'static>; 10] = [
+    Token::Let,
+    Token::Print,
+    Token::Network,
+    Token::Data,
+    Token::Train,
+    Token::Compare,
+    Token::Explain,
+    Token::Sweep,
+    Token::Seed,
+    Token::Precision,
+];
+
 fn program_parser<'t, 's: 't, I>() -> impl Parser<'t, I, Program, Extra<'t, 's>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
@@ -487,7 +508,19 @@ where
             span: span(e.span()),
         })
         .labelled("statement")
-        .recover_with(skip_then_retry_until(any().ignored(), end()));
+        // A broken statement is skipped up to the keyword that starts the next one, so
+        // one mistake gives one report rather than a cascade.
+        .recover_with(via_parser(
+            any()
+                .then(none_of(STATEMENT_KEYWORDS).repeated())
+                .map_with(|_, e| Item {
+                    kind: ItemKind::Expr(Expr {
+                        kind: ExprKind::Error,
+                        span: span(e.span()),
+                    }),
+                    span: span(e.span()),
+                }),
+        ));
 
     item.then_ignore(just(Token::Semi).repeated())
         .repeated()

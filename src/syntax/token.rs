@@ -269,7 +269,11 @@ fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
             }
             _ => {}
         }
-        minus_run = if *token == Token::Minus { minus_run + 1 } else { 0 };
+        minus_run = if *token == Token::Minus {
+            minus_run + 1
+        } else {
+            0
+        };
         if open.len() > MAX_NESTING || minus_run > MAX_NESTING {
             return Some(
                 Diagnostic::error(format!("nesting deeper than {MAX_NESTING} levels"))
