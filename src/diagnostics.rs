@@ -221,7 +221,11 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 .with_color(color),
         );
         report.set_message(&diagnostic.message);
-        for (i, label) in diagnostic.labels.iter().enumerate() {
+        // ariadne starts a new section whenever a label lies above the previous one, so
+        // labels go in source order; colour still tells the primary one apart.
+        let mut labels: Vec<(usize, &LabelText)> = diagnostic.labels.iter().enumerate().collect();
+        labels.sort_by_key(|(_, l)| l.span.start);
+        for (i, label) in labels {
             let Some(at) = place(label.span) else {
                 continue;
             };
@@ -229,8 +233,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             report.add_label(
                 Label::new(at)
                     .with_message(&label.message)
-                    .with_color(label_color)
-                    .with_order(i as i32),
+                    .with_color(label_color),
             );
         }
         for note in &diagnostic.notes {

@@ -63,7 +63,13 @@ pub fn printed(value: &Value) -> Result<Printed, String> {
                 };
                 number_json(x)
             };
-            if f.single {
+            if f.single && rows[0].len() == 1 {
+                let x = rows[0][0];
+                Ok(Printed {
+                    text: format_number_in(x, f.precision),
+                    json: cell_json(x),
+                })
+            } else if f.single {
                 let row = &rows[0];
                 Ok(Printed {
                     text: row_text(row),

@@ -1,18 +1,38 @@
-//! Running `train`, `compare`, `explain` and `sweep` plans.
+//! Running `train`, `compare`, `explain` and `sweep` plans: checked plan in, engine
+//! events out to the reporter.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::check::run::{RunPlan, SweepPlan};
+use crate::check::value::Value;
 use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::engine::{self, Activation, Control, Event, OptimizerSpec, Stop, TrainSpec};
 use crate::report::Reporter;
+use crate::report::format::sig;
+use crate::report::run::{LayerInfo, Remedies, RunInfo, ShowOptions, precision_name};
+use crate::syntax::ast::RunKind;
 
 pub fn run(
     plan: &RunPlan,
-    _interrupt: &AtomicBool,
-    _sources: &SourceMap,
-    _reporter: &mut dyn Reporter,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
-    Err(Diagnostic::error("training is not wired up yet").with_label(plan.keyword, "here"))
+    if let Some(remedy) = plan.remedies.first() {
+        return Err(
+            Diagnostic::error("remedies are not available in this version")
+                .with_label(remedy.span, "this remedy")
+                .with_help("remove the `remedy` line to train without it"),
+        );
+    }
+    match plan.kind {
+        RunKind::Train => train(plan, interrupt, sources, reporter),
+        RunKind::Explain => explain(plan, sources, reporter),
+        RunKind::Compare => Err(
+            Diagnostic::error("`compare` is not available in this version")
+                .with_label(plan.keyword, "this comparison"),
+        ),
+    }
 }
 
 pub fn sweep(
@@ -21,5 +41,240 @@ pub fn sweep(
     _sources: &SourceMap,
     _reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
-    Err(Diagnostic::error("sweeps are not wired up yet").with_label(plan.span, "here"))
+    Err(
+        Diagnostic::error("`sweep` is not available in this version")
+            .with_label(plan.span, "this sweep"),
+    )
+}
+
+fn engine_error(plan: &RunPlan, error: engine::EngineError) -> Diagnostic {
+    Diagnostic::error(error.to_string()).with_label(plan.keyword, "in this run")
+}
+
+/// Steps the plan takes if nothing stops it early.
+fn planned_steps(plan: &RunPlan) -> usize {
+    match plan.stop {
+        Stop::Steps(n) => n,
+        Stop::Epochs(epochs) => {
+            let batch = plan.batch.unwrap_or(plan.data.set.n).max(1);
+            epochs.saturating_mul(plan.data.set.n.div_ceil(batch))
+        }
+    }
+}
+
+pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
+    let layers = plan
+        .net
+        .spec
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, layer)| {
+            let origin = &plan.net.origins[layer.origin];
+            LayerInfo {
+                number: i + 1,
+                line: sources
+                    .locate(origin.span.start)
+                    .map_or(0, |(_, line, _)| line),
+                span: origin.span,
+                repeat: origin.repeat,
+                width: layer.width,
+                activation: activation_name(&layer.activation),
+            }
+        })
+        .collect();
+    let batch = match plan.batch {
+        Some(b) if b < plan.data.set.n => format!("batch {b}"),
+        _ => "full batch".to_string(),
+    };
+    let count = match plan.stop {
+        Stop::Steps(n) => format!("{n} step{}", if n == 1 { "" } else { "s" }),
+        Stop::Epochs(n) => format!("{n} epoch{}", if n == 1 { "" } else { "s" }),
+    };
+    let loss = match plan.loss {
+        engine::LossKind::Mse => "mse",
+        engine::LossKind::Mae => "mae",
+        engine::LossKind::Bce => "bce",
+        engine::LossKind::CrossEntropy => "cross_entropy",
+    };
+    let settings = match plan.kind {
+        RunKind::Explain => format!(
+            "{loss}, {}, seed {}",
+            precision_name(plan.precision),
+            plan.seed
+        ),
+        _ => format!(
+            "{loss}, {}, {count}, {batch}, {}, seed {}",
+            optimizer_text(&plan.optimizer),
+            precision_name(plan.precision),
+            plan.seed
+        ),
+    };
+    let depth = plan
+        .net
+        .params
+        .iter()
+        .find(|(name, _)| name == "depth")
+        .and_then(|(_, v)| match v {
+            Value::Num(d) if *d > 1.0 => {
+                Some(format!("remedy depth({})", ((*d / 4.0).floor()).max(1.0)))
+            }
+            _ => None,
+        });
+    RunInfo {
+        kind: plan.kind.keyword(),
+        network: plan.net_ref.label(),
+        data: plan.data.name.clone(),
+        span: plan.keyword,
+        layers,
+        settings,
+        planned_steps: planned_steps(plan),
+        show: ShowOptions {
+            loss: plan.show.loss,
+            gradients: plan.show.gradients,
+            weights: plan.show.weights,
+            every: plan.every,
+        },
+        precision: plan.precision,
+        remedies: Remedies { depth },
+    }
+}
+
+fn activation_name(activation: &Activation) -> String {
+    match activation {
+        Activation::Relu => "relu".into(),
+        Activation::LeakyRelu { slope } => format!("leaky_relu({})", sig(*slope)),
+        Activation::Elu { alpha } => format!("elu({})", sig(*alpha)),
+        Activation::Gelu => "gelu".into(),
+        Activation::Sigmoid => "sigmoid".into(),
+        Activation::Tanh => "tanh".into(),
+        Activation::Softplus => "softplus".into(),
+        Activation::Linear => "linear".into(),
+    }
+}
+
+fn optimizer_text(optimizer: &OptimizerSpec) -> String {
+    let n = crate::check::value::format_number;
+    match optimizer {
+        OptimizerSpec::Sgd {
+            lr,
+            momentum,
+            nesterov,
+            weight_decay,
+        } => {
+            let mut args = vec![format!("lr={}", n(*lr))];
+            if *momentum != 0.0 {
+                args.push(format!("momentum={}", n(*momentum)));
+            }
+            if *nesterov {
+                args.push("nesterov=true".into());
+            }
+            if *weight_decay != 0.0 {
+                args.push(format!("weight_decay={}", n(*weight_decay)));
+            }
+            format!("sgd({})", args.join(", "))
+        }
+        OptimizerSpec::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+        } => format!(
+            "adam(lr={}, betas=({}, {}), eps={}{})",
+            n(*lr),
+            n(*beta1),
+            n(*beta2),
+            n(*eps),
+            if *weight_decay != 0.0 {
+                format!(", weight_decay={}", n(*weight_decay))
+            } else {
+                String::new()
+            }
+        ),
+        OptimizerSpec::RmsProp {
+            lr,
+            alpha,
+            eps,
+            weight_decay,
+        } => format!(
+            "rmsprop(lr={}, alpha={}, eps={}{})",
+            n(*lr),
+            n(*alpha),
+            n(*eps),
+            if *weight_decay != 0.0 {
+                format!(", weight_decay={}", n(*weight_decay))
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+fn train(
+    plan: &RunPlan,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    let info = run_info(plan, sources);
+    let spec = TrainSpec {
+        net: plan.net.spec.clone(),
+        data: plan.data.set.clone(),
+        loss: plan.loss,
+        optimizer: plan.optimizer,
+        stop: plan.stop,
+        batch_size: plan.batch,
+        seed: plan.seed,
+        precision: plan.precision,
+        thresholds: plan.thresholds,
+        continue_on_nonfinite: plan.continue_on_nan,
+        record_values: reporter.wants_values(&info),
+    };
+    reporter.run_start(&info, sources);
+    // Findings arrive right after the step they are about.
+    let mut last: Option<engine::StepRecord> = None;
+    let summary = engine::train(&spec, &mut |event| {
+        match event {
+            Event::Step(record) => {
+                reporter.step(record, &info);
+                match &mut last {
+                    Some(kept) => kept.clone_from(record),
+                    None => last = Some(record.clone()),
+                }
+            }
+            Event::Diagnostic(finding) => {
+                if plan.diagnose {
+                    let record = last.as_ref().filter(|r| r.step == finding.step());
+                    reporter.finding(finding, record, &info, sources);
+                }
+            }
+        }
+        if interrupt.swap(false, Ordering::Relaxed) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .map_err(|e| engine_error(plan, e))?;
+    reporter.run_end(&summary, &info);
+    Ok(())
+}
+
+fn explain(
+    plan: &RunPlan,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    let info = run_info(plan, sources);
+    let explanation = engine::explain(
+        &plan.net.spec,
+        &plan.data.set,
+        plan.loss,
+        plan.seed,
+        plan.precision,
+    )
+    .map_err(|e| engine_error(plan, e))?;
+    reporter.explanation(&explanation, &info);
+    Ok(())
 }

@@ -109,11 +109,8 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let mut err = stderr.lock();
     let outcome = match format {
         Format::Text => {
-            let mut reporter = TextReporter {
-                out: &mut out,
-                err: &mut err,
-                color: color.enabled(std::io::stderr().is_terminal()),
-            };
+            let color = color.enabled(std::io::stderr().is_terminal());
+            let mut reporter = TextReporter::new(&mut out, &mut err, color);
             session.eval(&name, &text, mode, &mut reporter)
         }
         Format::Json => {

@@ -21,6 +21,21 @@ pub struct NetRef {
     pub span: Span,
 }
 
+impl NetRef {
+    /// `chain`, or `chain(depth=5)` when arguments were given.
+    pub fn label(&self) -> String {
+        if self.args.is_empty() {
+            return self.name.clone();
+        }
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|(k, v, _)| format!("{k}={v}"))
+            .collect();
+        format!("{}({})", self.name, args.join(", "))
+    }
+}
+
 /// A built-in name, with arguments if it was called: `relu`, `sgd(lr=0.1)`,
 /// `clip_norm(1)`. What it means is decided where it is used (as a loss, a remedy…).
 #[derive(Debug, Clone, PartialEq)]
@@ -169,18 +184,7 @@ impl fmt::Display for Value {
                 }
                 write!(f, "]")
             }
-            Value::Network(net) => {
-                write!(f, "network {}", net.name)?;
-                if !net.args.is_empty() {
-                    let args: Vec<String> = net
-                        .args
-                        .iter()
-                        .map(|(k, v, _)| format!("{k} = {v}"))
-                        .collect();
-                    write!(f, "({})", args.join(", "))?;
-                }
-                Ok(())
-            }
+            Value::Network(net) => write!(f, "network {}", net.label()),
             Value::Data(data) => write!(
                 f,
                 "data {}: {} rows, {} inputs, {} targets",

@@ -4,8 +4,11 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
+use super::run::{RunInfo, finding, finding_kind, precision_name};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
+use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
+use crate::exec::number_json;
 
 pub struct JsonReporter<'a> {
     pub out: &'a mut dyn Write,
@@ -66,5 +69,130 @@ impl Reporter for JsonReporter<'_> {
             "kind": kind,
             "location": location(span, sources),
         }));
+    }
+
+    fn run_start(&mut self, info: &RunInfo, sources: &SourceMap) {
+        self.emit(json!({
+            "event": "run",
+            "kind": info.kind,
+            "network": info.network,
+            "data": info.data,
+            "location": location(info.span, sources),
+            "settings": info.settings,
+            "precision": precision_name(info.precision),
+            "planned_steps": info.planned_steps,
+            "layers": info.layers.iter().map(|l| json!({
+                "layer": l.number,
+                "line": l.line,
+                "width": l.width,
+                "activation": l.activation,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+
+    fn step(&mut self, r: &StepRecord, _info: &RunInfo) {
+        let layers: Vec<Value> = r
+            .layers
+            .iter()
+            .map(|s| {
+                let mut layer = json!({
+                    "layer": s.index + 1,
+                    "weight_mean": number_json(s.weight_mean),
+                    "weight_std": number_json(s.weight_std),
+                    "weight_norm": number_json(s.weight_norm),
+                    "grad_weight_norm": number_json(s.grad_weight_norm),
+                    "grad_bias_norm": s.grad_bias_norm.map(number_json),
+                    "grad_output_norm": number_json(s.grad_output_norm),
+                    "gain": number_json(s.gain),
+                    "dead": s.dead,
+                });
+                let matrix = |m: &Vec<Vec<f64>>| -> Value {
+                    json!(
+                        m.iter()
+                            .map(|row| row.iter().map(|x| number_json(*x)).collect::<Vec<_>>())
+                            .collect::<Vec<_>>()
+                    )
+                };
+                if let Some(w) = &s.weights {
+                    layer["weights"] = matrix(w);
+                }
+                if let Some(g) = &s.grad_weights {
+                    layer["grad_weights"] = matrix(g);
+                }
+                layer
+            })
+            .collect();
+        self.emit(json!({
+            "event": "step",
+            "step": r.step,
+            "epoch": r.epoch,
+            "loss": number_json(r.loss),
+            "loss_change": r.loss_change.map(number_json),
+            "grad_norm": number_json(r.grad_norm),
+            "accuracy": r.accuracy.map(number_json),
+            "layers": layers,
+        }));
+    }
+
+    fn finding(
+        &mut self,
+        event: &DiagnosticEvent,
+        record: Option<&StepRecord>,
+        info: &RunInfo,
+        sources: &SourceMap,
+    ) {
+        let mut object = diagnostic_json(&finding(event, info, record), sources);
+        object["kind"] = json!(finding_kind(event));
+        object["step"] = json!(event.step());
+        if let DiagnosticEvent::NonFinite { layer, .. }
+        | DiagnosticEvent::Exploding { layer, .. }
+        | DiagnosticEvent::Vanishing { layer, .. }
+        | DiagnosticEvent::DeadLayer { layer, .. } = event
+        {
+            object["layer"] = json!(layer + 1);
+        }
+        self.emit(object);
+    }
+
+    fn run_end(&mut self, s: &TrainSummary, _info: &RunInfo) {
+        self.emit(json!({
+            "event": "run_end",
+            "steps": s.steps,
+            "updates": s.updates,
+            "epochs": s.epochs,
+            "first_loss": s.first_loss.map(number_json),
+            "final_loss": s.final_loss.map(number_json),
+            "final_accuracy": s.final_accuracy.map(number_json),
+            "stop_reason": match s.stop_reason {
+                StopReason::Completed => "completed",
+                StopReason::NonFinite => "non_finite",
+                StopReason::Interrupted => "interrupted",
+            },
+        }));
+    }
+
+    fn explanation(&mut self, ex: &Explanation, _info: &RunInfo) {
+        let o = &ex.overflow;
+        self.emit(json!({
+            "event": "explain",
+            "loss": number_json(ex.loss),
+            "factors": ex.factors.iter().map(|f| json!({
+                "layer": f.layer + 1,
+                "weight_factor": number_json(f.weight_factor),
+                "slope": number_json(f.slope),
+                "factor": number_json(f.factor),
+                "running_product": number_json(f.running_product),
+                "observed_grad": number_json(f.observed_grad),
+            })).collect::<Vec<_>>(),
+            "first_unstable_layer": ex.first_unstable.map(|l| l + 1),
+            "overflow_depth": {
+                "f32": {"output": o.output_f32, "loss": o.loss_f32, "gradients": o.grad_f32},
+                "f64": {"output": o.output_f64, "loss": o.loss_f64, "gradients": o.grad_f64},
+            },
+        }));
+    }
+
+    fn wants_values(&self, info: &RunInfo) -> bool {
+        info.show.gradients || info.show.weights
     }
 }

@@ -1,10 +1,14 @@
 //! Reports: turning results and diagnostics into text or JSON Lines. Nothing here
 //! knows how a script was parsed; it gets values, spans and the source map.
 
+pub mod format;
 pub mod json;
+pub mod run;
 pub mod text;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
+use crate::engine::{DiagnosticEvent, Explanation, StepRecord, TrainSummary};
+use run::RunInfo;
 
 /// A value ready to print, in both forms a reporter may want.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,4 +23,22 @@ pub trait Reporter {
     fn print(&mut self, value: &Printed, span: Span, sources: &SourceMap);
     /// A declaration replaced an earlier one (REPL).
     fn replaced(&mut self, name: &str, kind: &str, span: Span, sources: &SourceMap);
+
+    fn run_start(&mut self, info: &RunInfo, sources: &SourceMap);
+    fn step(&mut self, record: &StepRecord, info: &RunInfo);
+    /// A diagnostic the engine found during the run; `record` is the step it is about.
+    fn finding(
+        &mut self,
+        event: &DiagnosticEvent,
+        record: Option<&StepRecord>,
+        info: &RunInfo,
+        sources: &SourceMap,
+    );
+    fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo);
+    fn explanation(&mut self, explanation: &Explanation, info: &RunInfo);
+
+    /// Whether step records should carry full weight and gradient matrices.
+    fn wants_values(&self, _info: &RunInfo) -> bool {
+        false
+    }
 }

@@ -2,14 +2,150 @@
 
 use std::io::Write;
 
+use super::format::{sig, sig_opt};
+use super::run::{RunInfo, finding, precision_name};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
+use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
+
+/// Runs up to this many steps print every step.
+const PRINT_ALL_UP_TO: usize = 20;
+/// Longer runs print the first and last few steps...
+const HEAD_TAIL: usize = 3;
+/// ...and about this many in between.
+const MIDDLE_LINES: usize = 10;
 
 pub struct TextReporter<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     /// Colour diagnostics (stderr).
     pub color: bool,
+    run: RunState,
+}
+
+/// What the reporter remembers during one run, to summarise it.
+#[derive(Default)]
+struct RunState {
+    /// The latest step, printed once it is known whether a finding needs it.
+    pending: Option<StepRecord>,
+    last_printed: usize,
+    every: usize,
+    max_grad_norm: f64,
+    best_loss: Option<f64>,
+}
+
+impl<'a> TextReporter<'a> {
+    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write, color: bool) -> Self {
+        TextReporter {
+            out,
+            err,
+            color,
+            run: RunState::default(),
+        }
+    }
+
+    fn should_show(&self, step: usize, info: &RunInfo) -> bool {
+        let planned = info.planned_steps;
+        step <= HEAD_TAIL || step + HEAD_TAIL > planned || step.is_multiple_of(self.run.every)
+    }
+
+    /// Prints the pending step if `force` or the summary rule wants it.
+    fn flush_pending(&mut self, info: &RunInfo, force: bool) {
+        let Some(record) = self.run.pending.take() else {
+            return;
+        };
+        let show = &info.show;
+        if !(show.loss || show.gradients || show.weights) {
+            return;
+        }
+        if !force && !self.should_show(record.step, info) {
+            return;
+        }
+        if self.run.last_printed + 1 < record.step {
+            let _ = writeln!(self.out, "  ⋮");
+        }
+        self.run.last_printed = record.step;
+        self.write_step(&record, info);
+    }
+
+    fn write_step(&mut self, r: &StepRecord, info: &RunInfo) {
+        let width = info.planned_steps.max(1).to_string().len();
+        let mut line = format!("step {:>width$}  loss {:<10}", r.step, sig(r.loss));
+        if let Some(change) = r.loss_change {
+            line += &format!("  Δ {:<10}", sig(change));
+        } else {
+            line += &format!("  Δ {:<10}", "—");
+        }
+        line += &format!("  ‖∇‖ {}", sig(r.grad_norm));
+        if let Some(acc) = r.accuracy {
+            line += &format!("  acc {}%", sig(acc * 100.0));
+        }
+        let _ = writeln!(self.out, "{}", line.trim_end());
+        if !(info.show.gradients || info.show.weights) {
+            return;
+        }
+        let mut header = format!(
+            "  {:>5}  {:>4}  {:>5}  {:<10}",
+            "layer", "line", "width", "activation"
+        );
+        if info.show.weights {
+            header += &format!("  {:>10}  {:>10}", "w mean", "w std");
+        }
+        if info.show.gradients {
+            header += &format!(
+                "  {:>10}  {:>10}  {:>10}  {:>10}",
+                "‖∂L/∂W‖", "‖∂L/∂b‖", "‖∂L/∂a‖", "gain"
+            );
+        }
+        let _ = writeln!(self.out, "{}", header.trim_end());
+        for stats in &r.layers {
+            let layer = info.layer(stats.index);
+            let (line_no, width, activation) =
+                layer.map_or((0, 0, ""), |l| (l.line, l.width, l.activation.as_str()));
+            let mut row = format!(
+                "  {:>5}  {:>4}  {:>5}  {:<10}",
+                stats.index + 1,
+                line_no,
+                width,
+                activation
+            );
+            if info.show.weights {
+                row += &format!(
+                    "  {:>10}  {:>10}",
+                    sig(stats.weight_mean),
+                    sig(stats.weight_std)
+                );
+            }
+            if info.show.gradients {
+                let dead = if stats.dead { "  dead" } else { "" };
+                row += &format!(
+                    "  {:>10}  {:>10}  {:>10}  {:>10}{dead}",
+                    sig(stats.grad_weight_norm),
+                    sig_opt(stats.grad_bias_norm),
+                    sig(stats.grad_output_norm),
+                    sig(stats.gain)
+                );
+            }
+            let _ = writeln!(self.out, "{}", row.trim_end());
+        }
+    }
+}
+
+/// A print interval that is 1, 2 or 5 times a power of ten.
+fn nice_every(planned: usize) -> usize {
+    if planned <= PRINT_ALL_UP_TO {
+        return 1;
+    }
+    let raw = planned.div_ceil(MIDDLE_LINES);
+    let mut base = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if base * m >= raw {
+                return base * m;
+            }
+        }
+        base *= 10;
+    }
 }
 
 impl Reporter for TextReporter<'_> {
@@ -28,5 +164,172 @@ impl Reporter for TextReporter<'_> {
 
     fn replaced(&mut self, name: &str, kind: &str, _span: Span, _sources: &SourceMap) {
         let _ = writeln!(self.out, "note: `{name}` now names the new {kind}");
+    }
+
+    fn run_start(&mut self, info: &RunInfo, _sources: &SourceMap) {
+        self.run = RunState {
+            every: info
+                .show
+                .every
+                .unwrap_or_else(|| nice_every(info.planned_steps)),
+            ..RunState::default()
+        };
+        let _ = writeln!(
+            self.out,
+            "{} {} on {}: {} layer{}, {}",
+            info.kind,
+            info.network,
+            info.data,
+            info.layers.len(),
+            if info.layers.len() == 1 { "" } else { "s" },
+            info.settings
+        );
+    }
+
+    fn step(&mut self, record: &StepRecord, info: &RunInfo) {
+        self.flush_pending(info, false);
+        self.run.max_grad_norm = self.run.max_grad_norm.max(record.grad_norm);
+        if record.loss.is_finite() {
+            self.run.best_loss = Some(
+                self.run
+                    .best_loss
+                    .map_or(record.loss, |b: f64| b.min(record.loss)),
+            );
+        }
+        self.run.pending = Some(record.clone());
+    }
+
+    fn finding(
+        &mut self,
+        event: &DiagnosticEvent,
+        record: Option<&StepRecord>,
+        info: &RunInfo,
+        sources: &SourceMap,
+    ) {
+        if self
+            .run
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.step == event.step())
+        {
+            self.flush_pending(info, true);
+        }
+        self.diagnostics(&[finding(event, info, record)], sources);
+    }
+
+    fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo) {
+        self.flush_pending(info, true);
+        let how = match summary.stop_reason {
+            StopReason::Completed => "",
+            StopReason::NonFinite => ", stopped: the loss is not finite",
+            StopReason::Interrupted => ", interrupted",
+        };
+        let _ = writeln!(
+            self.out,
+            "after {} step{}: loss {} → {} (best {}), largest ‖∇‖ {}{how}",
+            summary.steps,
+            if summary.steps == 1 { "" } else { "s" },
+            sig_opt(summary.first_loss),
+            sig_opt(summary.final_loss),
+            sig_opt(self.run.best_loss),
+            sig(self.run.max_grad_norm),
+        );
+        let _ = writeln!(self.out);
+    }
+
+    fn explanation(&mut self, ex: &Explanation, info: &RunInfo) {
+        let _ = writeln!(
+            self.out,
+            "explain {} on {}: {} layer{}, {}",
+            info.network,
+            info.data,
+            info.layers.len(),
+            if info.layers.len() == 1 { "" } else { "s" },
+            info.settings
+        );
+        let _ = writeln!(
+            self.out,
+            "the first layer's gradient is a product of one factor per layer, from the output back:"
+        );
+        let _ = writeln!(
+            self.out,
+            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>12}  {:>10}",
+            "layer", "line", "activation", "weight", "slope", "factor", "product", "‖∂L/∂W‖"
+        );
+        for f in &ex.factors {
+            let layer = info.layer(f.layer);
+            let (line_no, activation) = layer.map_or((0, ""), |l| (l.line, l.activation.as_str()));
+            let mark = if Some(f.layer) == ex.first_unstable {
+                "  ← leaves [0.5, 2]"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                self.out,
+                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>12}  {:>10}{mark}",
+                f.layer + 1,
+                line_no,
+                activation,
+                sig(f.weight_factor),
+                sig(f.slope),
+                sig(f.factor),
+                sig(f.running_product),
+                sig(f.observed_grad)
+            );
+        }
+        match ex.first_unstable.and_then(|l| info.layer(l)) {
+            Some(l) => {
+                let _ = writeln!(
+                    self.out,
+                    "the running product leaves [0.5, 2] at layer {} (line {}): from there the gradient {}",
+                    l.number,
+                    l.line,
+                    if ex
+                        .factors
+                        .iter()
+                        .find(|f| Some(f.layer) == ex.first_unstable)
+                        .is_some_and(|f| f.running_product.abs() > 2.0)
+                    {
+                        "explodes"
+                    } else {
+                        "vanishes"
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    self.out,
+                    "the running product stays within [0.5, 2]: the gradient flows evenly"
+                );
+            }
+        }
+        let o = &ex.overflow;
+        let depth =
+            |d: Option<usize>| d.map_or_else(|| "never".to_string(), |d| format!("depth {d}"));
+        let _ = writeln!(
+            self.out,
+            "growth per layer: forward ×{}, backward ×{}",
+            sig(o.forward_log_growth.exp()),
+            sig(o.backward_log_growth.exp())
+        );
+        for (name, output, loss, grad) in [
+            ("f32", o.output_f32, o.loss_f32, o.grad_f32),
+            ("f64", o.output_f64, o.loss_f64, o.grad_f64),
+        ] {
+            let _ = writeln!(
+                self.out,
+                "at this rate, in {name}: the loss overflows from {}, the gradients from {}, the output from {}",
+                depth(loss),
+                depth(grad),
+                depth(output)
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "(the network has {} layers; {})",
+            info.layers.len(),
+            precision_name(info.precision)
+        );
+        let _ = writeln!(self.out);
     }
 }

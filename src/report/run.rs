@@ -1,0 +1,318 @@
+//! What reports need to know about a run, and the engine's findings as diagnostics.
+
+use crate::diagnostics::{Diagnostic, Span};
+use crate::engine::{DiagnosticEvent, NonFiniteSite, Pass, PoorReason, Precision, StepRecord};
+
+use super::format::sig;
+
+/// One layer of the network, as a report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerInfo {
+    /// 1-based, as people count layers.
+    pub number: usize,
+    pub line: usize,
+    pub span: Span,
+    /// The outermost `repeat` header around the layer.
+    pub repeat: Option<Span>,
+    pub width: usize,
+    pub activation: String,
+}
+
+/// What to print per step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ShowOptions {
+    pub loss: bool,
+    pub gradients: bool,
+    pub weights: bool,
+    /// Print every Nth step; `None` lets the report choose.
+    pub every: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    /// `train`, `compare`, `explain`.
+    pub kind: &'static str,
+    pub network: String,
+    pub data: String,
+    /// The `train …` keyword, for findings about the whole run.
+    pub span: Span,
+    pub layers: Vec<LayerInfo>,
+    /// One line describing the settings: loss, optimizer, batch, precision, seed.
+    pub settings: String,
+    /// Steps the run will take if nothing stops it.
+    pub planned_steps: usize,
+    pub show: ShowOptions,
+    pub precision: Precision,
+    /// Remedies that fit, in gradlab syntax, for `help:` lines.
+    pub remedies: Remedies,
+}
+
+/// Remedy suggestions, phrased for this network.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Remedies {
+    /// `remedy depth(…)`, when the network has a `depth` parameter.
+    pub depth: Option<String>,
+}
+
+impl RunInfo {
+    pub fn layer(&self, index: usize) -> Option<&LayerInfo> {
+        self.layers.get(index)
+    }
+
+    fn layer_span(&self, index: usize) -> Span {
+        self.layer(index).map_or(self.span, |l| l.span)
+    }
+
+    fn layer_name(&self, index: usize) -> String {
+        match self.layer(index) {
+            Some(l) => format!("layer {} (line {})", l.number, l.line),
+            None => format!("layer {}", index + 1),
+        }
+    }
+
+    /// Adds a label on the `repeat` around `index`, which is what sets the depth.
+    fn with_repeat(&self, d: Diagnostic, index: usize) -> Diagnostic {
+        let depth = self.layers.len();
+        match self.layer(index).and_then(|l| l.repeat) {
+            Some(repeat) => d.with_label(repeat, format!("repeated: {depth} layers in all")),
+            None => d,
+        }
+    }
+}
+
+/// The kind of a finding, as JSON names it.
+pub fn finding_kind(event: &DiagnosticEvent) -> &'static str {
+    match event {
+        DiagnosticEvent::NonFinite { .. } => "non_finite",
+        DiagnosticEvent::LossJump { .. } => "loss_jump",
+        DiagnosticEvent::PoorTraining { .. } => "poor_training",
+        DiagnosticEvent::Exploding { .. } => "exploding",
+        DiagnosticEvent::Vanishing { .. } => "vanishing",
+        DiagnosticEvent::DeadLayer { .. } => "dead_layer",
+    }
+}
+
+/// The engine's finding as a warning that points at the script. `record` is the step
+/// the finding is about, when the reporter has it.
+pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepRecord>) -> Diagnostic {
+    let depth_help = info.remedies.depth.as_deref();
+    match event {
+        DiagnosticEvent::Exploding {
+            step,
+            layer,
+            factor_per_layer,
+            global_norm,
+            ..
+        } => {
+            let d = Diagnostic::warning(format!("exploding gradients at step {step}")).with_label(
+                info.layer_span(*layer),
+                amplifier_label(info, *layer, record),
+            );
+            let d = info.with_repeat(d, *layer);
+            let mut d = d.with_note(format!(
+                "toward the input the gradient grows ×{} per layer; the global gradient norm is {}",
+                sig(*factor_per_layer),
+                sig(*global_norm)
+            ));
+            d = d.with_help("clip the gradients: `remedy clip_norm(1.0)`");
+            d = d.with_help("start smaller: `remedy init(he_normal)`, or `remedy batchnorm`");
+            if let Some(depth) = depth_help {
+                d = d.with_help(format!("use fewer layers: `{depth}`"));
+            }
+            d
+        }
+        DiagnosticEvent::Vanishing {
+            step, ratio, layer, ..
+        } => {
+            let d = Diagnostic::warning(format!("vanishing gradients at step {step}")).with_label(
+                info.layer_span(*layer),
+                format!(
+                    "below {}, the gradient is {} of the last layer's",
+                    info.layer_name(*layer),
+                    sig(*ratio)
+                ),
+            );
+            let mut d = info
+                .with_repeat(d, *layer)
+                .with_note("the first layers barely learn: each layer shrinks the backward signal");
+            d = d.with_help(
+                "an activation whose slope is 1 where it is active: `relu` or `leaky_relu`",
+            );
+            d = d.with_help(
+                "start with the right scale: `remedy init(xavier_uniform)`, or `remedy batchnorm`",
+            );
+            if let Some(depth) = depth_help {
+                d = d.with_help(format!("use fewer layers: `{depth}`"));
+            }
+            d
+        }
+        DiagnosticEvent::DeadLayer {
+            step,
+            layer,
+            layers,
+            ..
+        } => {
+            let which = if layers.len() == 1 {
+                info.layer_name(*layer)
+            } else if is_run(layers) {
+                format!("layers {}–{}", layers[0] + 1, layers[layers.len() - 1] + 1)
+            } else {
+                format!(
+                    "layers {}",
+                    layers
+                        .iter()
+                        .map(|l| (l + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let d =
+                Diagnostic::warning(format!("dead ReLU layer at step {step}: {which} output 0"))
+                    .with_label(
+                        info.layer_span(*layer),
+                        format!(
+                            "{} outputs 0 for the whole batch, so no gradient passes it",
+                            info.layer_name(*layer)
+                        ),
+                    );
+            info.with_repeat(d, *layer)
+                .with_note("its weights went negative after a large update; from here on the network cannot learn")
+                .with_help("take smaller steps: a lower `lr`, or `remedy clip_norm(1.0)`")
+                .with_help("or let some gradient through: `leaky_relu` instead of `relu`")
+        }
+        DiagnosticEvent::NonFinite {
+            step,
+            pass,
+            layer,
+            created,
+            stopped,
+            site,
+            ..
+        } => {
+            let pass_name = match pass {
+                Pass::Forward => "forward",
+                Pass::Backward => "backward",
+            };
+            let what = match (site, created) {
+                (NonFiniteSite::Loss, _) => format!(
+                    "every layer's output is finite, but the loss overflows {}",
+                    precision_name(info.precision)
+                ),
+                (NonFiniteSite::Input, _) => "the input data is not finite".to_string(),
+                (NonFiniteSite::Parameters, _) => format!(
+                    "{}'s parameters were already inf or NaN",
+                    info.layer_name(*layer)
+                ),
+                (NonFiniteSite::Layer, true) => format!(
+                    "{} is where inf or NaN first appears ({} pass)",
+                    info.layer_name(*layer),
+                    pass_name
+                ),
+                (NonFiniteSite::Layer, false) => format!(
+                    "{} passes along an inf or NaN from before it",
+                    info.layer_name(*layer)
+                ),
+            };
+            let d = Diagnostic::warning(format!(
+                "the loss is not a finite number at step {step} ({pass_name} pass)"
+            ))
+            .with_label(info.layer_span(*layer), what);
+            let mut d = info.with_repeat(d, *layer);
+            if *stopped {
+                d = d.with_note(
+                    "training stopped here; write `on_nan continue` to go on regardless",
+                );
+            }
+            d = d.with_help(
+                "clip the gradients: `remedy clip_norm(1.0)`, or lower the learning rate",
+            );
+            if info.precision == Precision::F32 {
+                d = d.with_help("see how far it goes with more range: `precision f64`");
+            }
+            if let Some(depth) = depth_help {
+                d = d.with_help(format!("use fewer layers: `{depth}`"));
+            }
+            d
+        }
+        DiagnosticEvent::LossJump {
+            step,
+            from,
+            to,
+            factor,
+        } => Diagnostic::warning(format!("the loss jumped ×{} at step {step}", sig(*factor)))
+            .with_label(info.span, format!("from {} to {}", sig(*from), sig(*to)))
+            .with_note("large jumps in the loss are a warning sign of exploding gradients")
+            .with_help("clip the gradients: `remedy clip_norm(1.0)`, or lower the learning rate"),
+        DiagnosticEvent::PoorTraining { step, reason } => {
+            let (message, label) = match reason {
+                PoorReason::Plateau {
+                    window,
+                    improvement,
+                } => (
+                    format!("the loss stopped improving by step {step}"),
+                    format!(
+                        "over the last {window} steps it improved by {}%",
+                        sig(improvement * 100.0)
+                    ),
+                ),
+                PoorReason::EndedAboveStart { start, end } => (
+                    "the loss ended higher than it started".to_string(),
+                    format!("from {} to {}", sig(*start), sig(*end)),
+                ),
+                PoorReason::NearChance { accuracy, chance } => (
+                    "training accuracy stays near chance".to_string(),
+                    format!(
+                        "accuracy {}% where always guessing the commonest class gives {}%",
+                        sig(accuracy * 100.0),
+                        sig(chance * 100.0)
+                    ),
+                ),
+            };
+            Diagnostic::warning(message)
+                .with_label(info.span, label)
+                .with_note(
+                    "doing badly on its own training data is a warning sign of unstable gradients",
+                )
+                .with_help("look at the gradients: `show gradients`, or `explain` the network")
+        }
+    }
+}
+
+/// What the layer blamed for an explosion does to the backward signal.
+fn amplifier_label(info: &RunInfo, layer: usize, record: Option<&StepRecord>) -> String {
+    let gains: Vec<f64> =
+        record.map_or_else(Vec::new, |r| r.layers.iter().map(|l| l.gain).collect());
+    let Some(gain) = gains.get(layer).copied() else {
+        return format!(
+            "{} amplifies the backward signal the most",
+            info.layer_name(layer)
+        );
+    };
+    let (low, high) = gains.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), g| {
+        (lo.min(*g), hi.max(*g))
+    });
+    if gains.len() > 1 && high <= low * 1.01 {
+        format!(
+            "each of the {} layers multiplies the backward signal by {}",
+            gains.len(),
+            sig(gain)
+        )
+    } else {
+        format!(
+            "{} multiplies the backward signal by {}, more than any other layer",
+            info.layer_name(layer),
+            sig(gain)
+        )
+    }
+}
+
+fn is_run(layers: &[usize]) -> bool {
+    layers.windows(2).all(|w| w[1] == w[0] + 1)
+}
+
+pub fn precision_name(precision: Precision) -> &'static str {
+    match precision {
+        Precision::F32 => "f32",
+        Precision::F64 => "f64",
+    }
+}
