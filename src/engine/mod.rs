@@ -1,1 +1,56 @@
 //! The numerical engine. It knows nothing about syntax.
+//!
+//! Entry points: [`init_params`], [`forward`], [`train`], [`explain`]; data generators in
+//! [`data`]. Everything is generic over [`real::Real`] (f32 / f64) internally and dispatches
+//! on [`Precision`] at the entry points.
+
+mod activation;
+pub mod data;
+pub mod detect;
+mod events;
+mod explain;
+#[cfg(test)]
+mod gradcheck;
+mod loss;
+mod network;
+mod optim;
+mod params;
+pub mod real;
+mod train;
+mod types;
+
+pub use events::{
+    Control, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason, StepRecord,
+    StopReason, TrainSummary,
+};
+pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
+pub use params::{LayerParams, Params, init_params, validate_net};
+pub use train::{train, validate_data};
+pub use types::{
+    Activation, BiasSpec, Dataset, EngineError, LayerSpec, LossKind, NetSpec, OptimizerSpec,
+    Precision, Stop, Thresholds, TrainSpec, WeightSpec,
+};
+
+/// Evaluation-mode forward pass with the parameters `init_params(net, seed)`.
+pub fn forward(
+    net: &NetSpec,
+    seed: u64,
+    precision: Precision,
+    rows: &[Vec<f64>],
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    let params = init_params(net, seed)?;
+    forward_with(net, &params, precision, rows)
+}
+
+/// Evaluation-mode forward pass with explicit parameters (e.g. `TrainSummary::params`).
+pub fn forward_with(
+    net: &NetSpec,
+    params: &Params,
+    precision: Precision,
+    rows: &[Vec<f64>],
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    match precision {
+        Precision::F32 => network::forward_rows::<f32>(net, params, rows),
+        Precision::F64 => network::forward_rows::<f64>(net, params, rows),
+    }
+}

@@ -1,0 +1,170 @@
+//! Activations and their derivatives, written as torch's CPU kernels compute them.
+
+use super::real::Real;
+use super::types::Activation;
+
+/// Activation parameters converted once to the run's precision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Act<R: Real> {
+    pub kind: Activation,
+    /// LeakyReLU slope or ELU alpha (unused otherwise).
+    pub param: R,
+}
+
+impl<R: Real> Act<R> {
+    pub fn new(kind: Activation) -> Self {
+        let param = match kind {
+            Activation::LeakyRelu { slope } => R::from_f64(slope),
+            Activation::Elu { alpha } => R::from_f64(alpha),
+            _ => R::ZERO,
+        };
+        Act { kind, param }
+    }
+
+    /// `a = f(z)` element-wise.
+    pub fn forward(&self, z: &[R], a: &mut [R]) {
+        let half = R::from_f64(0.5);
+        let sqrt1_2 = R::from_f64(std::f64::consts::FRAC_1_SQRT_2);
+        let threshold = R::from_f64(20.0);
+        let p = self.param;
+        for (a, &x) in a.iter_mut().zip(z) {
+            *a = match self.kind {
+                // clamp_min(0) propagates NaN.
+                Activation::Relu => {
+                    if x > R::ZERO || x.is_nan() {
+                        x
+                    } else {
+                        R::ZERO
+                    }
+                }
+                Activation::LeakyRelu { .. } => {
+                    if x > R::ZERO {
+                        x
+                    } else {
+                        x * p
+                    }
+                }
+                Activation::Elu { .. } => {
+                    if x > R::ZERO {
+                        x
+                    } else {
+                        p * x.exp_m1()
+                    }
+                }
+                Activation::Gelu => x * half * (R::ONE + (x * sqrt1_2).erf()),
+                Activation::Sigmoid => R::ONE / (R::ONE + (-x).exp()),
+                Activation::Tanh => x.tanh(),
+                Activation::Softplus => {
+                    if x > threshold {
+                        x
+                    } else {
+                        x.exp().ln_1p()
+                    }
+                }
+                Activation::Linear => x,
+            };
+        }
+    }
+
+    /// `gz = ga * f'(z)` element-wise; `a` is the forward output `f(z)`.
+    pub fn backward(&self, z: &[R], a: &[R], ga: &[R], gz: &mut [R]) {
+        let half = R::from_f64(0.5);
+        let sqrt1_2 = R::from_f64(std::f64::consts::FRAC_1_SQRT_2);
+        // 1 / sqrt(2π)
+        let k_beta = R::from_f64(0.398_942_280_401_432_7);
+        let threshold = R::from_f64(20.0);
+        let p = self.param;
+        for i in 0..gz.len() {
+            let x = z[i];
+            let y = a[i];
+            let g = ga[i];
+            gz[i] = match self.kind {
+                // threshold_backward(grad, result, 0)
+                Activation::Relu => {
+                    if y <= R::ZERO {
+                        R::ZERO
+                    } else {
+                        g
+                    }
+                }
+                Activation::LeakyRelu { .. } => {
+                    if x > R::ZERO {
+                        g
+                    } else {
+                        g * p
+                    }
+                }
+                Activation::Elu { .. } => {
+                    if x <= R::ZERO {
+                        g * p * x.exp()
+                    } else {
+                        g
+                    }
+                }
+                Activation::Gelu => {
+                    let cdf = half * (R::ONE + (x * sqrt1_2).erf());
+                    let pdf = (-half * x * x).exp() * k_beta;
+                    g * (cdf + x * pdf)
+                }
+                Activation::Sigmoid => g * (R::ONE - y) * y,
+                Activation::Tanh => g * (R::ONE - y * y),
+                Activation::Softplus => {
+                    if x > threshold {
+                        g
+                    } else {
+                        let e = x.exp();
+                        g * e / (e + R::ONE)
+                    }
+                }
+                Activation::Linear => g,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Activation; 8] = [
+        Activation::Relu,
+        Activation::LeakyRelu { slope: 0.1 },
+        Activation::Elu { alpha: 1.3 },
+        Activation::Gelu,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softplus,
+        Activation::Linear,
+    ];
+
+    #[test]
+    fn derivative_matches_finite_difference() {
+        let xs = [-3.1, -0.7, -0.05, 0.13, 0.9, 2.5, 21.0, -25.0];
+        for kind in ALL {
+            let act = Act::<f64>::new(kind);
+            for &x in &xs {
+                let h = 1e-6;
+                let mut out = [0.0; 3];
+                act.forward(&[x - h, x, x + h], &mut out);
+                let fd = (out[2] - out[0]) / (2.0 * h);
+                let mut gz = [0.0];
+                act.backward(&[x], &[out[1]], &[1.0], &mut gz);
+                let err = (fd - gz[0]).abs() / (1.0f64).max(fd.abs());
+                assert!(err < 1e-7, "{kind:?} at {x}: fd {fd} vs {}", gz[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        let mut out = [0.0f64; 1];
+        Act::new(Activation::Gelu).forward(&[1.0], &mut out);
+        assert!((out[0] - 0.841_344_746_068_542_9).abs() < 1e-15);
+        Act::new(Activation::Softplus).forward(&[30.0], &mut out);
+        assert_eq!(out[0], 30.0);
+        Act::new(Activation::Elu { alpha: 2.0 }).forward(&[-1.0], &mut out);
+        assert!((out[0] - 2.0 * ((-1.0f64).exp() - 1.0)).abs() < 1e-15);
+        Act::new(Activation::Relu).forward(&[f64::NAN], &mut out);
+        assert!(out[0].is_nan());
+    }
+}

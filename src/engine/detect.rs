@@ -1,0 +1,503 @@
+//! Diagnostic detectors. They only look at the per-step numbers already computed for the
+//! `StepRecord` (O(layers) per step, no allocation unless an event fires).
+//!
+//! # Firing discipline
+//! Every kind has a latch: it fires the first step its condition holds, then stays silent
+//! until the condition has been false for [`CLEAR_STEPS`] consecutive steps ("cleared"),
+//! after which it may fire again. Within one step events are emitted in this order:
+//! `NonFinite`, `LossJump`, `Exploding`, `Vanishing`, `DeadLayer`, `PoorTraining(Plateau)`;
+//! after the last step: `PoorTraining(EndedAboveStart)`, then `PoorTraining(NearChance)`.
+//!
+//! # Rules (thresholds from [`Thresholds`], defaults in parentheses)
+//! * **NonFinite**: the batch loss or some parameter gradient is NaN/±Inf (a global norm
+//!   that overflows while every gradient is finite is reported by `Exploding` instead). The forward pass
+//!   is blamed if the loss is non-finite, otherwise the backward pass; the layer is the
+//!   first one (forward: from the input; backward: from the output) with a non-finite value,
+//!   `created` = its own inputs and parameters were finite. Training stops before applying
+//!   the update unless `continue_on_nonfinite`.
+//! * **LossJump**: `loss_t / loss_{t-1} > loss_jump_factor` (10), both finite, previous > 0.
+//!   Only increases count; a large decrease is progress.
+//! * **Exploding**: with `g_l = ‖∂L/∂a_l‖` and L ≥ 2 layers, the per-layer growth toward the
+//!   input `(g_0 / g_{L-1})^(1/(L-1)) > explode_factor` (2), or the global gradient norm
+//!   `> explode_norm` (1e3). `layer` = the layer with the largest gain `g_{l-1}/g_l` (ties:
+//!   the one nearest the output) when the growth rule holds, else the layer with the largest
+//!   ‖∂L/∂W‖. `factor_per_layer` is the growth (1 layer: its gain).
+//! * **Vanishing**: L ≥ 2, `‖∂L/∂W_0‖ / ‖∂L/∂W_{L-1}‖ < vanish_ratio` (1e-4), the last
+//!   layer's gradient being finite and > 0. `layer` = the layer nearest the output whose
+//!   ratio to the last layer is below `vanish_ratio` (where the gradient has vanished).
+//! * **DeadLayer**: some ReLU-family layer (`Relu`, `LeakyRelu` with slope 0) outputs exactly
+//!   0 for every row and unit of the batch. `layer` = the first dead layer; `layers` = all.
+//! * **PoorTraining / Plateau**: once `plateau_steps` (50) losses are in the window, with
+//!   `k = max(1, window/10)`: `improvement = (mean(oldest k) - mean(newest k)) / |mean(oldest k)|
+//!   < plateau_fraction` (0.01), while the newest mean is still above
+//!   [`PLATEAU_CONVERGED`] × the first loss (a converged loss is not a plateau).
+//! * **PoorTraining / EndedAboveStart** (end of run, ≥ 2 steps): with
+//!   `k = min(10, steps per epoch, steps/2)`, mean of the last k losses > mean of the first k.
+//! * **PoorTraining / NearChance** (end of run, classification, ≥ 2 steps): mean batch
+//!   accuracy of the last k steps ≤ chance + [`NEAR_CHANCE_MARGIN`], where chance is the
+//!   majority-class rate of the whole data set (and < 1).
+
+use super::events::{DiagnosticEvent, LayerStats, PoorReason};
+use super::types::Thresholds;
+
+/// Consecutive quiet steps after which a detector may fire again.
+pub const CLEAR_STEPS: usize = 10;
+/// A plateau is only reported while the loss is above this fraction of the first loss.
+pub const PLATEAU_CONVERGED: f64 = 0.01;
+/// NearChance fires when accuracy ≤ chance + this.
+pub const NEAR_CHANCE_MARGIN: f64 = 0.05;
+/// Windows longer than this disable the plateau detector (memory bound).
+const MAX_WINDOW: usize = 1 << 22;
+/// Upper bound on the start/end averaging length.
+const MAX_END_K: usize = 10;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Latch {
+    active: bool,
+    quiet: usize,
+}
+
+impl Latch {
+    /// Update with this step's condition; true if the event should fire now.
+    fn update(&mut self, cond: bool) -> bool {
+        if cond {
+            self.quiet = 0;
+            if !self.active {
+                self.active = true;
+                return true;
+            }
+        } else if self.active {
+            self.quiet += 1;
+            if self.quiet >= CLEAR_STEPS {
+                self.active = false;
+                self.quiet = 0;
+            }
+        }
+        false
+    }
+}
+
+/// Fixed-capacity ring of the most recent values.
+#[derive(Debug, Clone)]
+struct Ring {
+    buf: Vec<f64>,
+    pos: usize,
+    len: usize,
+}
+
+impl Ring {
+    fn new(cap: usize) -> Self {
+        Ring {
+            buf: vec![0.0; cap],
+            pos: 0,
+            len: 0,
+        }
+    }
+    fn push(&mut self, v: f64) {
+        if self.buf.is_empty() {
+            return;
+        }
+        self.buf[self.pos] = v;
+        self.pos = (self.pos + 1) % self.buf.len();
+        self.len = (self.len + 1).min(self.buf.len());
+    }
+    fn full(&self) -> bool {
+        !self.buf.is_empty() && self.len == self.buf.len()
+    }
+    /// i-th oldest value (0 = oldest).
+    fn get(&self, i: usize) -> f64 {
+        let cap = self.buf.len();
+        self.buf[(self.pos + cap - self.len + i) % cap]
+    }
+    /// Mean of the k newest values.
+    fn mean_newest(&self, k: usize) -> f64 {
+        let k = k.min(self.len).max(1);
+        (self.len - k..self.len).map(|i| self.get(i)).sum::<f64>() / k as f64
+    }
+    fn mean_oldest(&self, k: usize) -> f64 {
+        let k = k.min(self.len).max(1);
+        (0..k).map(|i| self.get(i)).sum::<f64>() / k as f64
+    }
+}
+
+/// What the detectors see of one step.
+pub(crate) struct StepView<'a> {
+    pub step: usize,
+    pub loss: f64,
+    pub grad_norm: f64,
+    pub accuracy: Option<f64>,
+    pub layers: &'a [LayerStats],
+}
+
+/// All per-run detector state.
+pub(crate) struct Detectors {
+    th: Thresholds,
+    nonfinite: Latch,
+    jump: Latch,
+    explode: Latch,
+    vanish: Latch,
+    dead: Latch,
+    plateau: Latch,
+    prev_loss: Option<f64>,
+    first_loss: Option<f64>,
+    window: Ring,
+    end_k: usize,
+    head: Vec<f64>,
+    tail: Ring,
+    tail_acc: Ring,
+    steps: usize,
+    chance: Option<f64>,
+}
+
+impl Detectors {
+    /// `total_steps`: planned steps (bounds the window); `steps_per_epoch` bounds the
+    /// start/end averaging; `chance`: majority-class rate for classification losses.
+    pub fn new(
+        th: Thresholds,
+        total_steps: usize,
+        steps_per_epoch: usize,
+        chance: Option<f64>,
+    ) -> Self {
+        let w = th.plateau_steps;
+        let w = if w == 0 || w > total_steps || w > MAX_WINDOW {
+            0
+        } else {
+            w
+        };
+        let end_k = steps_per_epoch.clamp(1, MAX_END_K);
+        Detectors {
+            th,
+            nonfinite: Latch::default(),
+            jump: Latch::default(),
+            explode: Latch::default(),
+            vanish: Latch::default(),
+            dead: Latch::default(),
+            plateau: Latch::default(),
+            prev_loss: None,
+            first_loss: None,
+            window: Ring::new(w),
+            end_k,
+            head: Vec::with_capacity(end_k),
+            tail: Ring::new(end_k),
+            tail_acc: Ring::new(end_k),
+            steps: 0,
+            chance,
+        }
+    }
+
+    /// Non-finite latch: call every step with whether loss/gradients were non-finite.
+    pub fn nonfinite(&mut self, bad: bool) -> bool {
+        self.nonfinite.update(bad)
+    }
+
+    /// Run the per-step detectors, pushing any events to `out` in the documented order.
+    pub fn observe(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
+        let th = self.th;
+        let layers = v.layers;
+        let nl = layers.len();
+
+        // LossJump
+        let mut jump = None;
+        if let Some(prev) = self.prev_loss
+            && prev.is_finite()
+            && prev > 0.0
+            && v.loss.is_finite()
+        {
+            let f = v.loss / prev;
+            if f > th.loss_jump_factor {
+                jump = Some((prev, f));
+            }
+        }
+        if self.jump.update(jump.is_some())
+            && let Some((from, factor)) = jump
+        {
+            out.push(DiagnosticEvent::LossJump {
+                step: v.step,
+                from,
+                to: v.loss,
+                factor,
+            });
+        }
+
+        // Exploding
+        let growth = if nl >= 2 {
+            let g_last = layers[nl - 1].grad_output_norm;
+            let g_first = layers[0].grad_output_norm;
+            if g_last > 0.0 && g_last.is_finite() && g_first.is_finite() {
+                Some((g_first / g_last).powf(1.0 / (nl - 1) as f64))
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let growth_bad = growth.is_some_and(|g| g > th.explode_factor);
+        let norm_bad = v.grad_norm > th.explode_norm;
+        if self.explode.update(growth_bad || norm_bad) {
+            let layer = if growth_bad {
+                let mut best = nl - 1;
+                let mut best_gain = f64::NEG_INFINITY;
+                for l in (1..nl).rev() {
+                    if layers[l].gain > best_gain {
+                        best_gain = layers[l].gain;
+                        best = l;
+                    }
+                }
+                best
+            } else {
+                let mut best = 0;
+                for l in 1..nl {
+                    if layers[l].grad_weight_norm > layers[best].grad_weight_norm {
+                        best = l;
+                    }
+                }
+                best
+            };
+            let factor_per_layer = match growth {
+                Some(g) => g,
+                None if nl == 1 && layers[0].gain.is_finite() => layers[0].gain,
+                None => 1.0,
+            };
+            out.push(DiagnosticEvent::Exploding {
+                step: v.step,
+                layer,
+                origin: layers[layer].origin,
+                factor_per_layer,
+                global_norm: v.grad_norm,
+            });
+        }
+
+        // Vanishing
+        let mut vanish = None;
+        if nl >= 2 {
+            let last = layers[nl - 1].grad_weight_norm;
+            let first = layers[0].grad_weight_norm;
+            if last > 0.0 && last.is_finite() && first.is_finite() {
+                let ratio = first / last;
+                if ratio < th.vanish_ratio {
+                    let layer = (0..nl - 1)
+                        .rev()
+                        .find(|&l| layers[l].grad_weight_norm / last < th.vanish_ratio)
+                        .unwrap_or(0);
+                    vanish = Some((ratio, layer));
+                }
+            }
+        }
+        if self.vanish.update(vanish.is_some())
+            && let Some((ratio, layer)) = vanish
+        {
+            out.push(DiagnosticEvent::Vanishing {
+                step: v.step,
+                ratio,
+                layer,
+                origin: layers[layer].origin,
+            });
+        }
+
+        // DeadLayer
+        let any_dead = layers.iter().any(|l| l.dead);
+        if self.dead.update(any_dead) {
+            let dead: Vec<usize> = layers.iter().filter(|l| l.dead).map(|l| l.index).collect();
+            let first = dead[0];
+            out.push(DiagnosticEvent::DeadLayer {
+                step: v.step,
+                layer: first,
+                origin: layers[first].origin,
+                layers: dead,
+            });
+        }
+
+        // Plateau
+        if self.first_loss.is_none() {
+            self.first_loss = Some(v.loss);
+        }
+        self.window.push(v.loss);
+        let mut plateau = None;
+        if self.window.full() {
+            let w = self.window.buf.len();
+            let k = (w / 10).max(1);
+            let old = self.window.mean_oldest(k);
+            let new = self.window.mean_newest(k);
+            let first = self.first_loss.unwrap_or(f64::NAN);
+            if old.is_finite() && new.is_finite() && old != 0.0 {
+                let improvement = (old - new) / old.abs();
+                if improvement < th.plateau_fraction && new > PLATEAU_CONVERGED * first {
+                    plateau = Some((w, improvement));
+                }
+            }
+        }
+        if self.plateau.update(plateau.is_some())
+            && let Some((window, improvement)) = plateau
+        {
+            out.push(DiagnosticEvent::PoorTraining {
+                step: v.step,
+                reason: PoorReason::Plateau {
+                    window,
+                    improvement,
+                },
+            });
+        }
+
+        // Book-keeping for the end-of-run checks.
+        self.prev_loss = Some(v.loss);
+        if self.head.len() < self.end_k {
+            self.head.push(v.loss);
+        }
+        self.tail.push(v.loss);
+        if let Some(a) = v.accuracy {
+            self.tail_acc.push(a);
+        }
+        self.steps += 1;
+    }
+
+    /// End-of-run checks after the last step `step`.
+    pub fn finish(&mut self, step: usize, out: &mut Vec<DiagnosticEvent>) {
+        if self.steps < 2 {
+            return;
+        }
+        let k = self.end_k.min(self.steps / 2).max(1);
+        let start = self.head[..k].iter().sum::<f64>() / k as f64;
+        let end = self.tail.mean_newest(k);
+        if start.is_finite() && end.is_finite() && end > start {
+            out.push(DiagnosticEvent::PoorTraining {
+                step,
+                reason: PoorReason::EndedAboveStart { start, end },
+            });
+        }
+        if let Some(chance) = self.chance
+            && chance < 1.0
+            && self.tail_acc.len > 0
+        {
+            let accuracy = self.tail_acc.mean_newest(k);
+            if accuracy <= chance + NEAR_CHANCE_MARGIN {
+                out.push(DiagnosticEvent::PoorTraining {
+                    step,
+                    reason: PoorReason::NearChance { accuracy, chance },
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(g_out: &[f64], g_w: &[f64], dead: &[bool]) -> Vec<LayerStats> {
+        (0..g_out.len())
+            .map(|l| LayerStats {
+                index: l,
+                origin: 100 + l,
+                weight_mean: 0.0,
+                weight_std: 0.0,
+                weight_norm: 1.0,
+                grad_weight_norm: g_w[l],
+                grad_bias_norm: None,
+                grad_output_norm: g_out[l],
+                gain: if l > 0 { g_out[l - 1] / g_out[l] } else { 1.0 },
+                dead: dead[l],
+                weights: None,
+                grad_weights: None,
+            })
+            .collect()
+    }
+
+    fn view(step: usize, loss: f64, layers: &[LayerStats]) -> StepView<'_> {
+        StepView {
+            step,
+            loss,
+            grad_norm: 1.0,
+            accuracy: None,
+            layers,
+        }
+    }
+
+    #[test]
+    fn latch_fires_once_then_after_clearing() {
+        let mut l = Latch::default();
+        assert!(l.update(true));
+        assert!(!l.update(true));
+        for _ in 0..CLEAR_STEPS - 1 {
+            assert!(!l.update(false));
+        }
+        assert!(!l.update(true)); // not cleared yet
+        for _ in 0..CLEAR_STEPS {
+            l.update(false);
+        }
+        assert!(l.update(true));
+    }
+
+    #[test]
+    fn jump_explode_vanish_dead() {
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None);
+        let mut out = Vec::new();
+        let calm = stats(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], &[false; 3]);
+        d.observe(&view(1, 1.0, &calm), &mut out);
+        assert!(out.is_empty());
+        // loss ×20, gradient grows 3× per layer toward the input, first layer dead.
+        let bad = stats(&[9.0, 3.0, 1.0], &[1e-6, 1.0, 1.0], &[true, false, false]);
+        d.observe(&view(2, 20.0, &bad), &mut out);
+        assert!(matches!(out[0], DiagnosticEvent::LossJump { factor, .. } if factor == 20.0));
+        assert!(
+            matches!(out[1], DiagnosticEvent::Exploding { layer: 2, origin: 102, factor_per_layer, .. } if (factor_per_layer - 3.0).abs() < 1e-12)
+        );
+        assert!(matches!(
+            out[2],
+            DiagnosticEvent::Vanishing { layer: 0, .. }
+        ));
+        assert!(
+            matches!(&out[3], DiagnosticEvent::DeadLayer { layer: 0, layers, .. } if layers == &vec![0])
+        );
+        assert_eq!(out.len(), 4);
+        out.clear();
+        d.observe(&view(3, 400.0, &bad), &mut out);
+        assert!(out.is_empty(), "no refiring while active: {out:?}");
+    }
+
+    #[test]
+    fn plateau_and_end_checks() {
+        let th = Thresholds {
+            plateau_steps: 10,
+            ..Thresholds::default()
+        };
+        let mut d = Detectors::new(th, 100, 4, Some(0.5));
+        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
+        let mut out = Vec::new();
+        for s in 1..=12 {
+            d.observe(
+                &StepView {
+                    step: s,
+                    loss: 1.0 + s as f64 * 1e-4,
+                    grad_norm: 1.0,
+                    accuracy: Some(0.5),
+                    layers: &calm,
+                },
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(matches!(
+            out[0],
+            DiagnosticEvent::PoorTraining {
+                step: 10,
+                reason: PoorReason::Plateau { window: 10, .. }
+            }
+        ));
+        out.clear();
+        d.finish(12, &mut out);
+        assert!(matches!(
+            out[0],
+            DiagnosticEvent::PoorTraining {
+                reason: PoorReason::EndedAboveStart { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            out[1],
+            DiagnosticEvent::PoorTraining {
+                reason: PoorReason::NearChance { .. },
+                ..
+            }
+        ));
+    }
+}

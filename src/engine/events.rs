@@ -1,0 +1,183 @@
+//! What `train` reports: per-step records, diagnostics and the final summary.
+
+use super::params::Params;
+use serde::{Deserialize, Serialize};
+
+/// Returned by the event callback: lets the REPL interrupt a run (Ctrl-C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Control {
+    Continue,
+    Stop,
+}
+
+/// One event of a run, in emission order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    Step(StepRecord),
+    Diagnostic(DiagnosticEvent),
+}
+
+/// Everything measured at one optimizer step (before the update is applied).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// 1-based optimizer step.
+    pub step: usize,
+    /// 1-based epoch (pass over the data) this step belongs to.
+    pub epoch: usize,
+    /// Loss of this batch before the update.
+    pub loss: f64,
+    /// `loss - previous loss` (None at step 1).
+    pub loss_change: Option<f64>,
+    /// Global 2-norm over all parameter gradients.
+    pub grad_norm: f64,
+    /// Batch accuracy for `Bce` / `CrossEntropy`.
+    pub accuracy: Option<f64>,
+    pub layers: Vec<LayerStats>,
+}
+
+/// Per-layer statistics of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerStats {
+    pub index: usize,
+    pub origin: usize,
+    pub weight_mean: f64,
+    /// Population standard deviation (divides by the number of weights; 0 for one weight).
+    pub weight_std: f64,
+    /// Frobenius norm.
+    pub weight_norm: f64,
+    pub grad_weight_norm: f64,
+    pub grad_bias_norm: Option<f64>,
+    /// ‖∂L/∂a‖ over the batch, a = this layer's output (post-activation).
+    pub grad_output_norm: f64,
+    /// ‖∂L/∂(layer input)‖ / ‖∂L/∂(layer output)‖ (0 when the output gradient is 0).
+    pub gain: f64,
+    /// ReLU-family layer whose output is 0 for the whole batch.
+    pub dead: bool,
+    /// `[out][in]`, only with `record_values`.
+    pub weights: Option<Vec<Vec<f64>>>,
+    /// `[out][in]`, only with `record_values`.
+    pub grad_weights: Option<Vec<Vec<f64>>>,
+}
+
+/// Forward or backward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pass {
+    Forward,
+    Backward,
+}
+
+/// Where exactly the first non-finite value was seen (extra detail for `NonFinite`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NonFiniteSite {
+    /// The input batch itself contains NaN/Inf (layer 0, passed along).
+    Input,
+    /// The layer's weights or bias were already non-finite (e.g. after an earlier update).
+    Parameters,
+    /// The layer's output (forward) or its gradients (backward).
+    Layer,
+    /// The loss (forward) or ∂L/∂output (backward) of the last layer.
+    Loss,
+}
+
+/// Why training looks poor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PoorReason {
+    /// The loss improved by less than `plateau_fraction` over `window` steps.
+    Plateau { window: usize, improvement: f64 },
+    /// The loss at the end is above the loss at the start.
+    EndedAboveStart { start: f64, end: f64 },
+    /// Final accuracy within 0.05 of the majority-class rate.
+    NearChance { accuracy: f64, chance: f64 },
+}
+
+/// A diagnostic finding (see `detect.rs` for the exact rules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DiagnosticEvent {
+    NonFinite {
+        step: usize,
+        pass: Pass,
+        layer: usize,
+        origin: usize,
+        /// True if this layer produced the first NaN/Inf from finite inputs; false if it
+        /// only passed along a non-finite value (input data or its own parameters).
+        created: bool,
+        /// True if training stopped here.
+        stopped: bool,
+        site: NonFiniteSite,
+    },
+    LossJump {
+        step: usize,
+        from: f64,
+        to: f64,
+        factor: f64,
+    },
+    PoorTraining {
+        step: usize,
+        reason: PoorReason,
+    },
+    Exploding {
+        step: usize,
+        layer: usize,
+        origin: usize,
+        factor_per_layer: f64,
+        global_norm: f64,
+    },
+    Vanishing {
+        step: usize,
+        ratio: f64,
+        layer: usize,
+        origin: usize,
+    },
+    DeadLayer {
+        step: usize,
+        /// The first (lowest-index) dead layer.
+        layer: usize,
+        origin: usize,
+        /// Every dead layer at this step, ascending.
+        layers: Vec<usize>,
+    },
+}
+
+impl DiagnosticEvent {
+    /// The step the event refers to.
+    pub fn step(&self) -> usize {
+        match self {
+            DiagnosticEvent::NonFinite { step, .. }
+            | DiagnosticEvent::LossJump { step, .. }
+            | DiagnosticEvent::PoorTraining { step, .. }
+            | DiagnosticEvent::Exploding { step, .. }
+            | DiagnosticEvent::Vanishing { step, .. }
+            | DiagnosticEvent::DeadLayer { step, .. } => *step,
+        }
+    }
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StopReason {
+    /// The `Stop` condition was reached.
+    Completed,
+    /// Non-finite loss or gradients (and `continue_on_nonfinite` was false).
+    NonFinite,
+    /// The callback returned `Control::Stop`.
+    Interrupted,
+}
+
+/// Result of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSummary {
+    /// Optimizer steps whose record was emitted.
+    pub steps: usize,
+    /// Optimizer updates actually applied (a step stopped by NaN or Ctrl-C is not applied).
+    pub updates: usize,
+    /// Completed passes over the data.
+    pub epochs: usize,
+    pub first_loss: Option<f64>,
+    pub final_loss: Option<f64>,
+    pub final_accuracy: Option<f64>,
+    pub stop_reason: StopReason,
+    /// Every diagnostic emitted, in order.
+    pub diagnostics: Vec<DiagnosticEvent>,
+    /// Parameters after the last applied update.
+    pub params: Params,
+}

@@ -1,0 +1,389 @@
+//! Forward and backward passes over a batch, with buffers allocated once and reused.
+//!
+//! Layout as `nn.Linear`: weight `[out][in]`, `z = x Wᵀ + b`, `a = f(z)`. All products go
+//! through `matrixmultiply` with strides, so no transposed copies are made:
+//! * forward `z = a_prev · Wᵀ`         (m = rows, k = in,   n = out)
+//! * `∂L/∂W = (∂L/∂z)ᵀ · a_prev`       (m = out,  k = rows, n = in)
+//! * `∂L/∂a_prev = ∂L/∂z · W`          (m = rows, k = out,  n = in)
+
+use super::activation::Act;
+use super::events::{LayerStats, NonFiniteSite};
+use super::params::Layout;
+use super::real::{Real, all_finite, norm};
+use super::types::{EngineError, NetSpec};
+
+/// A network in precision `R`: layout, activations and flat parameters.
+pub(crate) struct Network<R: Real> {
+    pub layout: Layout,
+    pub acts: Vec<Act<R>>,
+    pub origins: Vec<usize>,
+    pub params: Vec<R>,
+}
+
+impl<R: Real> Network<R> {
+    pub fn new(net: &NetSpec, params: &super::params::Params) -> Result<Self, EngineError> {
+        super::params::validate_net(net)?;
+        let layout = Layout::new(net);
+        let flat = layout.flatten(params)?;
+        Ok(Network {
+            acts: net.layers.iter().map(|l| Act::new(l.activation)).collect(),
+            origins: net.layers.iter().map(|l| l.origin).collect(),
+            layout,
+            params: flat,
+        })
+    }
+
+    pub fn depth(&self) -> usize {
+        self.layout.layers.len()
+    }
+
+    pub fn input(&self) -> usize {
+        self.layout.input
+    }
+
+    pub fn output(&self) -> usize {
+        self.layout.output()
+    }
+
+    fn weight(&self, l: usize) -> &[R] {
+        let ll = &self.layout.layers[l];
+        &self.params[ll.w_off..ll.w_off + ll.w_len()]
+    }
+
+    fn layer_params_finite(&self, l: usize) -> bool {
+        let ll = &self.layout.layers[l];
+        all_finite(self.weight(l))
+            && ll
+                .b_off
+                .is_none_or(|o| all_finite(&self.params[o..o + ll.fan_out]))
+    }
+}
+
+/// Per-batch buffers, sized for at most `cap` rows.
+pub(crate) struct Workspace<R: Real> {
+    pub cap: usize,
+    /// Rows of the current batch.
+    pub rows: usize,
+    /// Input batch, `cap × input`.
+    pub x: Vec<R>,
+    /// Pre-activations per layer, `cap × out`.
+    pub z: Vec<Vec<R>>,
+    /// Outputs per layer, `cap × out`.
+    pub a: Vec<Vec<R>>,
+    /// ∂L/∂a per layer.
+    pub ga: Vec<Vec<R>>,
+    /// ∂L/∂z per layer.
+    pub gz: Vec<Vec<R>>,
+    /// ∂L/∂x (input of layer 0).
+    pub gx: Vec<R>,
+    /// Parameter gradients, same layout as `Network::params`.
+    pub grads: Vec<R>,
+}
+
+impl<R: Real> Workspace<R> {
+    pub fn new(net: &Network<R>, cap: usize) -> Self {
+        let per = |w: usize| vec![R::ZERO; cap * w];
+        let widths: Vec<usize> = net.layout.layers.iter().map(|l| l.fan_out).collect();
+        Workspace {
+            cap,
+            rows: 0,
+            x: per(net.input()),
+            z: widths.iter().map(|&w| per(w)).collect(),
+            a: widths.iter().map(|&w| per(w)).collect(),
+            ga: widths.iter().map(|&w| per(w)).collect(),
+            gz: widths.iter().map(|&w| per(w)).collect(),
+            gx: per(net.input()),
+            grads: vec![R::ZERO; net.layout.total],
+        }
+    }
+
+    /// Network output of the current batch (`rows × out`).
+    pub fn output(&self) -> &[R] {
+        let a = self.a.last().expect("validated: at least one layer");
+        &a[..self.rows * (a.len() / self.cap.max(1))]
+    }
+
+    fn input_of(&self, l: usize) -> &[R] {
+        if l == 0 { &self.x } else { &self.a[l - 1] }
+    }
+
+    /// Forward pass over `self.rows` rows already in `self.x`.
+    pub fn forward(&mut self, net: &Network<R>) {
+        let rows = self.rows;
+        if rows == 0 {
+            return;
+        }
+        for l in 0..net.depth() {
+            let ll = net.layout.layers[l];
+            let (fi, fo) = (ll.fan_in, ll.fan_out);
+            let w = net.weight(l);
+            let inp: &[R] = if l == 0 { &self.x } else { &self.a[l - 1] };
+            let z = &mut self.z[l][..rows * fo];
+            let beta = match ll.b_off {
+                Some(off) => {
+                    let b = &net.params[off..off + fo];
+                    for row in z.chunks_mut(fo) {
+                        row.copy_from_slice(b);
+                    }
+                    R::ONE
+                }
+                None => R::ZERO,
+            };
+            debug_assert!(inp.len() >= rows * fi && w.len() == fo * fi);
+            // SAFETY: inp holds rows×fi, w holds fo×fi (read as its transpose), z holds
+            // rows×fo; all distinct buffers.
+            unsafe {
+                R::gemm(
+                    rows,
+                    fi,
+                    fo,
+                    R::ONE,
+                    inp.as_ptr(),
+                    fi as isize,
+                    1,
+                    w.as_ptr(),
+                    1,
+                    fi as isize,
+                    beta,
+                    z.as_mut_ptr(),
+                    fo as isize,
+                    1,
+                );
+            }
+            net.acts[l].forward(&self.z[l][..rows * fo], &mut self.a[l][..rows * fo]);
+        }
+    }
+
+    /// Backward pass; `self.ga[last]` must hold ∂L/∂output.
+    pub fn backward(&mut self, net: &Network<R>) {
+        let rows = self.rows;
+        if rows == 0 {
+            return;
+        }
+        for l in (0..net.depth()).rev() {
+            let ll = net.layout.layers[l];
+            let (fi, fo) = (ll.fan_in, ll.fan_out);
+            net.acts[l].backward(
+                &self.z[l][..rows * fo],
+                &self.a[l][..rows * fo],
+                &self.ga[l][..rows * fo],
+                &mut self.gz[l][..rows * fo],
+            );
+            let gz = &self.gz[l][..rows * fo];
+            let inp: &[R] = if l == 0 { &self.x } else { &self.a[l - 1] };
+            let gw = &mut self.grads[ll.w_off..ll.w_off + ll.w_len()];
+            // SAFETY: gz is rows×fo (read transposed), inp rows×fi, gw fo×fi.
+            unsafe {
+                R::gemm(
+                    fo,
+                    rows,
+                    fi,
+                    R::ONE,
+                    gz.as_ptr(),
+                    1,
+                    fo as isize,
+                    inp.as_ptr(),
+                    fi as isize,
+                    1,
+                    R::ZERO,
+                    gw.as_mut_ptr(),
+                    fi as isize,
+                    1,
+                );
+            }
+            if let Some(off) = ll.b_off {
+                let gb = &mut self.grads[off..off + fo];
+                gb.fill(R::ZERO);
+                for row in gz.chunks(fo) {
+                    for (g, &v) in gb.iter_mut().zip(row) {
+                        *g += v;
+                    }
+                }
+            }
+            let w = net.weight(l);
+            let gprev: &mut [R] = if l == 0 {
+                &mut self.gx[..rows * fi]
+            } else {
+                &mut self.ga[l - 1][..rows * fi]
+            };
+            // SAFETY: gz rows×fo, w fo×fi, gprev rows×fi; distinct buffers.
+            unsafe {
+                R::gemm(
+                    rows,
+                    fo,
+                    fi,
+                    R::ONE,
+                    gz.as_ptr(),
+                    fo as isize,
+                    1,
+                    w.as_ptr(),
+                    fi as isize,
+                    1,
+                    R::ZERO,
+                    gprev.as_mut_ptr(),
+                    fi as isize,
+                    1,
+                );
+            }
+        }
+    }
+
+    /// ‖∂L/∂a‖ of layer `l` (its output) over the batch.
+    pub fn grad_output_norm(&self, net: &Network<R>, l: usize) -> R {
+        norm(&self.ga[l][..self.rows * net.layout.layers[l].fan_out])
+    }
+
+    /// ‖∂L/∂(input of layer l)‖.
+    pub fn grad_input_norm(&self, net: &Network<R>, l: usize) -> R {
+        let fi = net.layout.layers[l].fan_in;
+        if l == 0 {
+            norm(&self.gx[..self.rows * fi])
+        } else {
+            norm(&self.ga[l - 1][..self.rows * fi])
+        }
+    }
+
+    /// Global gradient norm over all parameters, in `R`.
+    pub fn grad_norm(&self) -> R {
+        norm(&self.grads)
+    }
+
+    /// True if every parameter gradient is finite.
+    pub fn grads_finite(&self) -> bool {
+        all_finite(&self.grads)
+    }
+
+    /// Fill per-layer statistics of the current step into `out` (one entry per layer).
+    pub fn fill_stats(&self, net: &Network<R>, out: &mut [LayerStats], record_values: bool) {
+        let rows = self.rows;
+        for (l, st) in out.iter_mut().enumerate() {
+            let ll = net.layout.layers[l];
+            let w = net.weight(l);
+            let n = R::from_usize(w.len());
+            let mut s = R::ZERO;
+            for &v in w {
+                s += v;
+            }
+            let mean = s / n;
+            let mut var = R::ZERO;
+            for &v in w {
+                let d = v - mean;
+                var += d * d;
+            }
+            let gw = &self.grads[ll.w_off..ll.w_off + ll.w_len()];
+            let g_out = self.grad_output_norm(net, l);
+            let g_in = self.grad_input_norm(net, l);
+            st.index = l;
+            st.origin = net.origins[l];
+            st.weight_mean = mean.to_f64();
+            st.weight_std = (var / n).sqrt().to_f64();
+            st.weight_norm = norm(w).to_f64();
+            st.grad_weight_norm = norm(gw).to_f64();
+            st.grad_bias_norm = ll
+                .b_off
+                .map(|o| norm(&self.grads[o..o + ll.fan_out]).to_f64());
+            st.grad_output_norm = g_out.to_f64();
+            st.gain = if g_out > R::ZERO {
+                (g_in / g_out).to_f64()
+            } else if g_out.is_nan() || g_in.is_nan() {
+                f64::NAN
+            } else {
+                0.0
+            };
+            st.dead = net.acts[l].kind.can_die()
+                && rows > 0
+                && self.a[l][..rows * ll.fan_out].iter().all(|&v| v == R::ZERO);
+            if record_values {
+                st.weights = Some(net.layout.weight_matrix(&net.params, l));
+                st.grad_weights = Some(net.layout.weight_matrix(&self.grads, l));
+            } else {
+                st.weights = None;
+                st.grad_weights = None;
+            }
+        }
+    }
+
+    /// Where the first non-finite value of the forward pass appeared:
+    /// `(layer, created, site)`.
+    pub fn locate_forward(&self, net: &Network<R>) -> (usize, bool, NonFiniteSite) {
+        let rows = self.rows;
+        if !all_finite(&self.x[..rows * net.input()]) {
+            return (0, false, NonFiniteSite::Input);
+        }
+        for l in 0..net.depth() {
+            if !net.layer_params_finite(l) {
+                return (l, false, NonFiniteSite::Parameters);
+            }
+            let fo = net.layout.layers[l].fan_out;
+            if !all_finite(&self.z[l][..rows * fo]) || !all_finite(&self.a[l][..rows * fo]) {
+                return (l, true, NonFiniteSite::Layer);
+            }
+        }
+        (net.depth() - 1, true, NonFiniteSite::Loss)
+    }
+
+    /// Where the first non-finite value of the backward pass appeared (walking from the
+    /// output back): `(layer, created, site)`. `created` is false when the layer's forward
+    /// values or parameters were already non-finite.
+    pub fn locate_backward(&self, net: &Network<R>) -> (usize, bool, NonFiniteSite) {
+        let rows = self.rows;
+        let last = net.depth() - 1;
+        let fo_last = net.layout.layers[last].fan_out;
+        if !all_finite(&self.ga[last][..rows * fo_last]) {
+            let fwd_ok = all_finite(&self.a[last][..rows * fo_last]);
+            return (last, fwd_ok, NonFiniteSite::Loss);
+        }
+        for l in (0..net.depth()).rev() {
+            let ll = net.layout.layers[l];
+            let (fi, fo) = (ll.fan_in, ll.fan_out);
+            let gprev: &[R] = if l == 0 { &self.gx } else { &self.ga[l - 1] };
+            let bias_ok = ll.b_off.is_none_or(|o| all_finite(&self.grads[o..o + fo]));
+            let grads_ok = all_finite(&self.gz[l][..rows * fo])
+                && all_finite(&self.grads[ll.w_off..ll.w_off + ll.w_len()])
+                && bias_ok
+                && all_finite(&gprev[..rows * fi]);
+            if !grads_ok {
+                let fwd_ok = net.layer_params_finite(l)
+                    && all_finite(&self.input_of(l)[..rows * fi])
+                    && all_finite(&self.z[l][..rows * fo])
+                    && all_finite(&self.a[l][..rows * fo]);
+                return (l, fwd_ok, NonFiniteSite::Layer);
+            }
+        }
+        // Unreachable when called as documented (some gradient is non-finite).
+        (last, true, NonFiniteSite::Layer)
+    }
+}
+
+/// Evaluation-mode forward pass of `rows` through `net` with `params`, in precision `R`.
+pub(crate) fn forward_rows<R: Real>(
+    net: &NetSpec,
+    params: &super::params::Params,
+    rows: &[Vec<f64>],
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    let network = Network::<R>::new(net, params)?;
+    let d = network.input();
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != d) {
+        return Err(EngineError::Data(format!(
+            "input row {} has {} values, the network expects {}",
+            i + 1,
+            r.len(),
+            d
+        )));
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ws = Workspace::new(&network, rows.len());
+    ws.rows = rows.len();
+    for (dst, &src) in ws.x.iter_mut().zip(rows.iter().flatten()) {
+        *dst = R::from_f64(src);
+    }
+    ws.forward(&network);
+    let o = network.output();
+    Ok(ws
+        .output()
+        .chunks(o)
+        .map(|r| r.iter().map(|v| v.to_f64()).collect())
+        .collect())
+}

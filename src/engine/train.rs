@@ -1,0 +1,337 @@
+//! The training loop: mini-batches, forward/backward, statistics, detectors, updates.
+//!
+//! # Mini-batches
+//! With `batch_size = Some(b)` and `b < n`, the row order is reshuffled at the start of
+//! every epoch: the order is reset to `0..n`, then a Fisher–Yates shuffle
+//! (`for i in (1..n).rev() { j = (next_u64() · (i+1)) >> 64; swap(i, j) }`) driven by a
+//! `ChaCha8Rng::seed_from_u64(seed)` on stream 1 (init uses stream 0, so the two are
+//! independent). Batches are consecutive slices of that order; the last one of an epoch may
+//! be smaller (`drop_last=False`). `None` (or `b ≥ n`) = one full batch in data order.
+//!
+//! # Event order
+//! For every step: the `Step` record (loss, stats measured before the update), then that
+//! step's diagnostics in the order documented in `detect.rs`; then the optimizer update.
+//! After the last step (only when the run completed): the end-of-run diagnostics.
+//! A `Control::Stop` from the callback ends the run at once, without applying that step's
+//! update and without end-of-run diagnostics.
+//!
+//! # Allocation
+//! All buffers (workspace, optimizer state, the reused `StepRecord`, detector windows) are
+//! allocated before the first step; the step loop allocates only when an event fires or
+//! `record_values` is on.
+
+use super::detect::{Detectors, StepView};
+use super::events::{
+    Control, DiagnosticEvent, Event, LayerStats, Pass, StepRecord, StopReason, TrainSummary,
+};
+use super::loss::loss_and_grad;
+use super::network::{Network, Workspace};
+use super::optim::{self, Optimizer};
+use super::params::{init_params, validate_net};
+use super::real::Real;
+use super::types::{Dataset, EngineError, LossKind, NetSpec, Precision, Stop, TrainSpec};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Check that `data` fits `net` and `loss`.
+pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<(), EngineError> {
+    validate_net(net)?;
+    let err = |m: String| Err(EngineError::Data(m));
+    if data.n == 0 {
+        return err("the data set is empty".into());
+    }
+    if data.n.checked_mul(data.x_dim) != Some(data.x.len()) {
+        return err(format!(
+            "the data set has {} input values, expected {} rows × {} columns",
+            data.x.len(),
+            data.n,
+            data.x_dim
+        ));
+    }
+    if data.n.checked_mul(data.y_dim) != Some(data.y.len()) {
+        return err(format!(
+            "the data set has {} target values, expected {} rows × {} columns",
+            data.y.len(),
+            data.n,
+            data.y_dim
+        ));
+    }
+    if data.x_dim != net.input {
+        return err(format!(
+            "the data has {} input columns but the network takes {}",
+            data.x_dim, net.input
+        ));
+    }
+    let out = net.layers.last().map_or(net.input, |l| l.width);
+    match loss {
+        LossKind::CrossEntropy => {
+            if data.y_dim != 1 {
+                return err(format!(
+                    "cross_entropy needs one target column (the class index), the data has {}",
+                    data.y_dim
+                ));
+            }
+            if let Some((i, &t)) = data
+                .y
+                .iter()
+                .enumerate()
+                .find(|(_, t)| !(t.fract() == 0.0 && **t >= 0.0 && **t < out as f64))
+            {
+                return err(format!(
+                    "cross_entropy target of row {} is {}, expected a class index 0..{} (the output width is {})",
+                    i + 1,
+                    t,
+                    out.saturating_sub(1),
+                    out
+                ));
+            }
+        }
+        _ => {
+            if data.y_dim != out {
+                return err(format!(
+                    "the data has {} target columns but the network outputs {}",
+                    data.y_dim, out
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Train a network, reporting every step and diagnostic to `on_event`.
+pub fn train(
+    spec: &TrainSpec,
+    on_event: &mut dyn FnMut(&Event) -> Control,
+) -> Result<TrainSummary, EngineError> {
+    validate_data(&spec.net, &spec.data, spec.loss)?;
+    optim::validate(&spec.optimizer)?;
+    if spec.batch_size == Some(0) {
+        return Err(EngineError::Config(
+            "the batch size must be at least 1".into(),
+        ));
+    }
+    match spec.precision {
+        Precision::F32 => run::<f32>(spec, on_event),
+        Precision::F64 => run::<f64>(spec, on_event),
+    }
+}
+
+/// Majority-class rate of the data set for classification losses.
+fn chance_rate(data: &Dataset, loss: LossKind, classes: usize) -> Option<f64> {
+    match loss {
+        LossKind::CrossEntropy => {
+            let mut counts = vec![0usize; classes];
+            for &t in &data.y {
+                counts[(t as usize).min(classes - 1)] += 1;
+            }
+            Some(*counts.iter().max().unwrap_or(&0) as f64 / data.n as f64)
+        }
+        LossKind::Bce => {
+            let pos = data.y.iter().filter(|&&t| t >= 0.5).count() as f64 / data.y.len() as f64;
+            Some(pos.max(1.0 - pos))
+        }
+        _ => None,
+    }
+}
+
+fn empty_stats(l: usize) -> LayerStats {
+    LayerStats {
+        index: l,
+        origin: 0,
+        weight_mean: 0.0,
+        weight_std: 0.0,
+        weight_norm: 0.0,
+        grad_weight_norm: 0.0,
+        grad_bias_norm: None,
+        grad_output_norm: 0.0,
+        gain: 0.0,
+        dead: false,
+        weights: None,
+        grad_weights: None,
+    }
+}
+
+fn run<R: Real>(
+    spec: &TrainSpec,
+    on_event: &mut dyn FnMut(&Event) -> Control,
+) -> Result<TrainSummary, EngineError> {
+    let data = &spec.data;
+    let params = init_params(&spec.net, spec.seed)?;
+    let mut net = Network::<R>::new(&spec.net, &params)?;
+    let depth = net.depth();
+    let (n, xd, yd, c) = (data.n, data.x_dim, data.y_dim, net.output());
+    let b = spec.batch_size.map_or(n, |b| b.min(n));
+    let shuffle = b < n;
+    let steps_per_epoch = n.div_ceil(b);
+    let total_steps = match spec.stop {
+        Stop::Steps(s) => s,
+        Stop::Epochs(e) => e.saturating_mul(steps_per_epoch),
+    };
+
+    let xs: Vec<R> = data.x.iter().map(|&v| R::from_f64(v)).collect();
+    let ys: Vec<R> = data.y.iter().map(|&v| R::from_f64(v)).collect();
+    let mut ybuf = vec![R::ZERO; b * yd];
+    let mut ws = Workspace::new(&net, b);
+    let mut opt = Optimizer::<R>::new(spec.optimizer, net.layout.total);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    rng.set_stream(1);
+    let mut det = Detectors::new(
+        spec.thresholds,
+        total_steps,
+        steps_per_epoch,
+        chance_rate(data, spec.loss, c),
+    );
+    let mut event = Event::Step(StepRecord {
+        step: 0,
+        epoch: 0,
+        loss: 0.0,
+        loss_change: None,
+        grad_norm: 0.0,
+        accuracy: None,
+        layers: (0..depth).map(empty_stats).collect(),
+    });
+    let mut fired: Vec<DiagnosticEvent> = Vec::new();
+    let mut diagnostics: Vec<DiagnosticEvent> = Vec::new();
+
+    let mut prev_loss: Option<R> = None;
+    let mut first_loss = None;
+    let mut final_loss = None;
+    let mut final_accuracy = None;
+    let mut steps = 0;
+    let mut updates = 0;
+    let mut stop_reason = StopReason::Completed;
+
+    'outer: for step in 0..total_steps {
+        let pos = step % steps_per_epoch;
+        if pos == 0 && shuffle {
+            for (i, o) in order.iter_mut().enumerate() {
+                *o = i;
+            }
+            for i in (1..n).rev() {
+                let j = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
+                order.swap(i, j);
+            }
+        }
+        let start = pos * b;
+        let rows = b.min(n - start);
+        ws.rows = rows;
+        for (r, &idx) in order[start..start + rows].iter().enumerate() {
+            ws.x[r * xd..(r + 1) * xd].copy_from_slice(&xs[idx * xd..(idx + 1) * xd]);
+            ybuf[r * yd..(r + 1) * yd].copy_from_slice(&ys[idx * yd..(idx + 1) * yd]);
+        }
+
+        ws.forward(&net);
+        let lv = loss_and_grad(
+            spec.loss,
+            &ws.a[depth - 1],
+            &ybuf,
+            rows,
+            c,
+            &mut ws.ga[depth - 1],
+        );
+        ws.backward(&net);
+        let gn = ws.grad_norm();
+
+        let loss = lv.loss.to_f64();
+        let Event::Step(rec) = &mut event else {
+            unreachable!("event is always a step record")
+        };
+        rec.step = step + 1;
+        rec.epoch = step / steps_per_epoch + 1;
+        rec.loss = loss;
+        rec.loss_change = prev_loss.map(|p| (lv.loss - p).to_f64());
+        rec.grad_norm = gn.to_f64();
+        rec.accuracy = lv.accuracy;
+        ws.fill_stats(&net, &mut rec.layers, spec.record_values);
+        prev_loss = Some(lv.loss);
+        first_loss.get_or_insert(loss);
+        final_loss = Some(loss);
+        final_accuracy = lv.accuracy;
+        steps = step + 1;
+        if on_event(&event) == Control::Stop {
+            stop_reason = StopReason::Interrupted;
+            break;
+        }
+        let Event::Step(rec) = &event else {
+            unreachable!("event is always a step record")
+        };
+
+        fired.clear();
+        let loss_bad = !lv.loss.is_finite();
+        let bad = loss_bad || !ws.grads_finite();
+        let stop_here = bad && !spec.continue_on_nonfinite;
+        if det.nonfinite(bad) {
+            let (pass, (layer, created, site)) = if loss_bad {
+                (Pass::Forward, ws.locate_forward(&net))
+            } else {
+                (Pass::Backward, ws.locate_backward(&net))
+            };
+            fired.push(DiagnosticEvent::NonFinite {
+                step: step + 1,
+                pass,
+                layer,
+                origin: net.origins[layer],
+                created,
+                stopped: stop_here,
+                site,
+            });
+        }
+        if !stop_here {
+            det.observe(
+                &StepView {
+                    step: step + 1,
+                    loss,
+                    grad_norm: rec.grad_norm,
+                    accuracy: lv.accuracy,
+                    layers: &rec.layers,
+                },
+                &mut fired,
+            );
+        }
+        for d in fired.drain(..) {
+            let ev = Event::Diagnostic(d);
+            let ctl = on_event(&ev);
+            if let Event::Diagnostic(d) = ev {
+                diagnostics.push(d);
+            }
+            if ctl == Control::Stop {
+                stop_reason = StopReason::Interrupted;
+                break 'outer;
+            }
+        }
+        if stop_here {
+            stop_reason = StopReason::NonFinite;
+            break;
+        }
+        opt.step(&mut net.params, &ws.grads);
+        updates += 1;
+    }
+
+    if stop_reason == StopReason::Completed {
+        det.finish(steps, &mut fired);
+        for d in fired.drain(..) {
+            let ev = Event::Diagnostic(d);
+            let ctl = on_event(&ev);
+            if let Event::Diagnostic(d) = ev {
+                diagnostics.push(d);
+            }
+            if ctl == Control::Stop {
+                stop_reason = StopReason::Interrupted;
+                break;
+            }
+        }
+    }
+
+    Ok(TrainSummary {
+        steps,
+        updates,
+        epochs: steps / steps_per_epoch,
+        first_loss,
+        final_loss,
+        final_accuracy,
+        stop_reason,
+        diagnostics,
+        params: net.layout.unflatten(&net.params),
+    })
+}

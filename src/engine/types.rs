@@ -1,0 +1,229 @@
+//! Plain-data specifications the front end builds (see `engine_api.md`), plus the engine error.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Floating-point format every computation of a run is done in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Precision {
+    /// `f32`, like a default PyTorch tensor.
+    #[default]
+    F32,
+    /// `f64` (`torch.float64`).
+    F64,
+}
+
+/// Element-wise activation applied after a dense layer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Activation {
+    /// `max(0, x)`.
+    Relu,
+    /// `x` for `x > 0`, else `slope * x`.
+    LeakyRelu { slope: f64 },
+    /// `x` for `x > 0`, else `alpha * (exp(x) - 1)`.
+    Elu { alpha: f64 },
+    /// Exact GELU: `x * Φ(x) = 0.5 x (1 + erf(x / √2))`.
+    Gelu,
+    /// `1 / (1 + exp(-x))`.
+    Sigmoid,
+    /// `tanh(x)`.
+    Tanh,
+    /// `log(1 + exp(x))` with beta 1 and threshold 20 (returns `x` above 20), as torch.
+    Softplus,
+    /// Identity.
+    Linear,
+}
+
+impl Activation {
+    /// True for activations that can output exactly zero over a whole region (ReLU family):
+    /// `Relu`, and `LeakyRelu` with slope 0.
+    pub fn can_die(&self) -> bool {
+        match self {
+            Activation::Relu => true,
+            Activation::LeakyRelu { slope } => *slope == 0.0,
+            _ => false,
+        }
+    }
+}
+
+/// How a layer's weight matrix is initialised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WeightSpec {
+    /// `nn.Linear` default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from the seed.
+    Default,
+    /// Every weight = v.
+    Const(f64),
+    /// Explicit `[out][in]` matrix.
+    Matrix(Vec<Vec<f64>>),
+}
+
+/// How a layer's bias is initialised (or whether it has one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BiasSpec {
+    /// No bias (`bias=False`).
+    None,
+    /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from the seed.
+    Default,
+    /// Every bias = v.
+    Const(f64),
+    /// Explicit vector of length `width`.
+    Vector(Vec<f64>),
+}
+
+/// One dense layer followed by its activation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerSpec {
+    pub width: usize,
+    pub activation: Activation,
+    pub weight: WeightSpec,
+    pub bias: BiasSpec,
+    /// Opaque tag; the engine copies it into events and never interprets it.
+    pub origin: usize,
+}
+
+/// A stack of dense layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetSpec {
+    pub input: usize,
+    pub layers: Vec<LayerSpec>,
+}
+
+/// Loss function, all with mean reduction as PyTorch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LossKind {
+    /// `MSELoss`.
+    Mse,
+    /// `L1Loss`.
+    Mae,
+    /// `BCEWithLogitsLoss` (the network output is the logit).
+    Bce,
+    /// `CrossEntropyLoss`; targets are class indices stored as f64, `y_dim` 1.
+    CrossEntropy,
+}
+
+impl LossKind {
+    /// True for losses where an accuracy is reported.
+    pub fn is_classification(&self) -> bool {
+        matches!(self, LossKind::Bce | LossKind::CrossEntropy)
+    }
+}
+
+/// Optimizer with exactly `torch.optim` semantics (dampening 0, no amsgrad, RMSprop with
+/// momentum 0 and not centered).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum OptimizerSpec {
+    Sgd {
+        lr: f64,
+        momentum: f64,
+        nesterov: bool,
+        weight_decay: f64,
+    },
+    Adam {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        weight_decay: f64,
+    },
+    RmsProp {
+        lr: f64,
+        alpha: f64,
+        eps: f64,
+        weight_decay: f64,
+    },
+}
+
+/// A data set: row-major `n × x_dim` inputs and `n × y_dim` targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub n: usize,
+    pub x_dim: usize,
+    pub y_dim: usize,
+}
+
+/// When training stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stop {
+    /// After this many optimizer steps (wrapping epochs).
+    Steps(usize),
+    /// After this many passes over the data.
+    Epochs(usize),
+}
+
+/// Detector thresholds. See `detect.rs` for the exact rules.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// LossJump fires when `loss_t / loss_{t-1} > loss_jump_factor` (increases only). (10.0)
+    pub loss_jump_factor: f64,
+    /// Window (in steps) for the plateau check. 0 disables it. (50)
+    pub plateau_steps: usize,
+    /// The loss must improve by at least this fraction over the window. (0.01)
+    pub plateau_fraction: f64,
+    /// Geometric-mean growth per layer of ‖∂L/∂a‖ toward the input. (2.0)
+    pub explode_factor: f64,
+    /// Global gradient norm threshold. (1e3)
+    pub explode_norm: f64,
+    /// ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ below this is vanishing. (1e-4)
+    pub vanish_ratio: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            loss_jump_factor: 10.0,
+            plateau_steps: 50,
+            plateau_fraction: 0.01,
+            explode_factor: 2.0,
+            explode_norm: 1e3,
+            vanish_ratio: 1e-4,
+        }
+    }
+}
+
+/// Everything `train` needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSpec {
+    pub net: NetSpec,
+    pub data: Dataset,
+    pub loss: LossKind,
+    pub optimizer: OptimizerSpec,
+    pub stop: Stop,
+    /// `None` = full batch.
+    pub batch_size: Option<usize>,
+    pub seed: u64,
+    pub precision: Precision,
+    pub thresholds: Thresholds,
+    pub continue_on_nonfinite: bool,
+    /// Include full weight and gradient matrices in each `StepRecord`.
+    pub record_values: bool,
+}
+
+/// An input the engine refuses, with a message meant for the script author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineError {
+    /// The network description is inconsistent (zero width, wrong matrix shape, ...).
+    Net(String),
+    /// The data set does not fit the network or the loss.
+    Data(String),
+    /// Bad optimizer / training settings.
+    Config(String),
+}
+
+impl EngineError {
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        match self {
+            EngineError::Net(m) | EngineError::Data(m) | EngineError::Config(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for EngineError {}
