@@ -13,13 +13,19 @@
 //!   vs `expected.steps[k-1].weights_after`; so the extra step `steps + 1` checks the
 //!   parameters after the last fixture step, and its loss is checked against
 //!   `expected.final.loss`.
+//! * `StepRecord` carries no bias values, so weights AND biases after step k are also
+//!   checked through `TrainSummary::params` of a separate run of exactly k steps (vs
+//!   `weights_after` / `biases_after`), and `forward_with` on the parameters after the last
+//!   step vs `expected.final.output`.
 //!
 //! Tolerance: `|a - b| <= rtol * max(|a|, |b|) + floor * scale`, where `scale` is the
-//! largest finite |expected value| of the quantity being compared (the whole matrix for
-//! weights / gradients / outputs, the value itself for scalars). The floor covers entries
-//! near 0 that come from cancellation (their rounding error is relative to the matrix, not
-//! to themselves): f32 rtol 1e-5, floor 1e-5; f64 rtol 1e-10, floor 1e-12. Non-finite values
-//! must match exactly: nan with nan, inf with inf of the same sign.
+//! largest finite |expected value| of the group being compared: for parameters and
+//! gradients, the layer (weight matrix and bias vector together; e.g. `grad_bias_norm` is
+//! scaled by the layer's whole gradient); for the network output, the output matrix; for
+//! the loss and the global gradient norm, the value itself. The floor covers entries near 0
+//! that come from cancellation (their rounding error is relative to the terms that
+//! cancelled, not to the result): f32 rtol 1e-5, floor 1e-5; f64 rtol 1e-10, floor 1e-12.
+//! Non-finite values must match exactly: nan with nan, inf with inf of the same sign.
 //!
 //! All fixtures are checked, every mismatch is collected, and the test fails once at the
 //! end with a report per failing fixture. `GRADLAB_FIXTURE=name` restricts the run to the
@@ -30,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use gradlab::engine::{
     Activation, BiasSpec, Control, Dataset, Event, LayerSpec, LossKind, NetSpec, OptimizerSpec,
-    Precision, Stop, Thresholds, TrainSpec, WeightSpec, forward, train,
+    Params, Precision, Stop, Thresholds, TrainSpec, WeightSpec, forward, forward_with, train,
 };
 use serde::Deserialize;
 
@@ -141,14 +147,12 @@ struct ExpectedStep {
     grad_weights: Vec<Matrix>,
     grad_biases: Vec<Option<Vec<Num>>>,
     weights_after: Vec<Matrix>,
-    #[allow(dead_code)]
     biases_after: Vec<Option<Vec<Num>>>,
 }
 
 #[derive(Deserialize)]
 struct ExpectedFinal {
     loss: Num,
-    #[allow(dead_code)]
     output: Matrix,
 }
 
@@ -285,7 +289,7 @@ struct GotStep {
     layers: Vec<GotLayer>,
 }
 
-fn run_engine(spec: &TrainSpec) -> Vec<GotStep> {
+fn run_engine(spec: &TrainSpec) -> Result<(Vec<GotStep>, Params), String> {
     let mut got = Vec::new();
     let mut on_event = |e: &Event| {
         if let Event::Step(r) = e {
@@ -306,8 +310,8 @@ fn run_engine(spec: &TrainSpec) -> Vec<GotStep> {
         }
         Control::Continue
     };
-    let _summary = train(spec, &mut on_event);
-    got
+    let summary = train(spec, &mut on_event).map_err(|e| format!("train failed: {e}"))?;
+    Ok((got, summary.params))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -322,6 +326,8 @@ struct Checker {
     tol: Tol,
     mismatches: Vec<String>,
     compared: usize,
+    /// Largest |a - b| / tolerance seen among finite values (1.0 = at the limit).
+    worst: f64,
 }
 
 fn fmt(v: f64) -> String {
@@ -329,19 +335,27 @@ fn fmt(v: f64) -> String {
 }
 
 impl Checker {
-    fn close(&self, got: f64, want: f64, scale: f64) -> bool {
+    fn close(&mut self, got: f64, want: f64, scale: f64) -> bool {
         if want.is_nan() || got.is_nan() {
             return want.is_nan() && got.is_nan();
         }
         if want.is_infinite() || got.is_infinite() {
             return want == got;
         }
-        (got - want).abs() <= self.tol.rtol * got.abs().max(want.abs()) + self.tol.floor * scale
+        let diff = (got - want).abs();
+        let tol = self.tol.rtol * got.abs().max(want.abs()) + self.tol.floor * scale;
+        if diff > 0.0 {
+            self.worst = self
+                .worst
+                .max(if tol > 0.0 { diff / tol } else { f64::INFINITY });
+        }
+        diff <= tol
     }
 
-    fn scalar(&mut self, what: &str, got: f64, want: f64) {
+    /// `group`: the scale of the layer the value belongs to (0 for a lone scalar).
+    fn scalar(&mut self, what: &str, got: f64, want: f64, group: f64) {
         self.compared += 1;
-        let scale = if want.is_finite() { want.abs() } else { 0.0 };
+        let scale = if want.is_finite() { want.abs() } else { 0.0 }.max(group);
         if !self.close(got, want, scale) {
             self.mismatches.push(format!(
                 "{what}: engine {} torch {} (rel diff {:.2e})",
@@ -352,7 +366,8 @@ impl Checker {
         }
     }
 
-    fn matrix(&mut self, what: &str, got: &[Vec<f64>], want: &Matrix) {
+    /// `group`: the scale of the layer the matrix belongs to (see `layer_scale`).
+    fn matrix(&mut self, what: &str, got: &[Vec<f64>], want: &[Vec<Num>], group: f64) {
         let want: Vec<Vec<f64>> = want
             .iter()
             .map(|r| r.iter().map(|v| v.get()).collect())
@@ -369,7 +384,7 @@ impl Checker {
             .iter()
             .flatten()
             .filter(|v| v.is_finite())
-            .fold(0.0_f64, |m, v| m.max(v.abs()));
+            .fold(group, |m, v| m.max(v.abs()));
         let mut bad = Vec::new();
         for (i, (gr, wr)) in got.iter().zip(&want).enumerate() {
             for (j, (&g, &w)) in gr.iter().zip(wr).enumerate() {
@@ -406,12 +421,27 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
 }
 
+/// Largest finite |value| of a layer's weight (or weight gradient) and bias (or bias
+/// gradient) together: the scale of the absolute floor for every value of that layer. A bias
+/// gradient is a sum over the batch that can cancel to nearly 0 (the output bias of a
+/// regression near its optimum): its rounding error is relative to the terms, i.e. to the
+/// layer's gradient, not to itself.
+fn layer_scale(w: &[Vec<Num>], b: Option<&Vec<Num>>) -> f64 {
+    w.iter()
+        .flatten()
+        .chain(b.into_iter().flatten())
+        .map(|v| v.get())
+        .filter(|v| v.is_finite())
+        .fold(0.0, |m, v| m.max(v.abs()))
+}
+
 fn norm(v: &[Num]) -> f64 {
     v.iter().map(|x| x.get() * x.get()).sum::<f64>().sqrt()
 }
 
-/// Checks one fixture; returns its mismatches (empty = pass) and the number of values compared.
-fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
+/// Checks one fixture; returns its mismatches (empty = pass), the number of values compared
+/// and the worst finite difference in units of the tolerance.
+fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
     let tol = match f.precision.as_str() {
         "f64" => Tol {
             rtol: 1e-10,
@@ -426,10 +456,11 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
         tol,
         mismatches: Vec::new(),
         compared: 0,
+        worst: 0.0,
     };
     if f.schema != 1 {
         c.problem(format!("unsupported fixture schema {}", f.schema));
-        return (c.mismatches, 0);
+        return (c.mismatches, 0, 0.0);
     }
     // +1: the parameters after the last fixture step are the weights the engine records
     // at the next step (before that step's update).
@@ -437,15 +468,29 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
         Ok(s) => s,
         Err(e) => {
             c.problem(format!("cannot build the engine spec: {e}"));
-            return (c.mismatches, 0);
+            return (c.mismatches, 0, 0.0);
         }
     };
 
     // forward pass of the untrained net
-    let out = forward(&spec.net, spec.seed, spec.precision, &f.data.x);
-    c.matrix("output before training", &out, &f.expected.output_before);
+    match forward(&spec.net, spec.seed, spec.precision, &f.data.x) {
+        Ok(out) => c.matrix(
+            "output before training",
+            &out,
+            &f.expected.output_before,
+            0.0,
+        ),
+        Err(e) => c.problem(format!("forward failed: {e}")),
+    }
 
-    let got = run_engine(&spec);
+    // the step records of a run of steps + 1 steps
+    let got = match run_engine(&spec) {
+        Ok((got, _)) => got,
+        Err(e) => {
+            c.problem(e);
+            return (c.mismatches, c.compared, c.worst);
+        }
+    };
     if got.len() != f.steps + 1 {
         c.problem(format!(
             "engine emitted {} step records, expected {} (steps + 1)",
@@ -459,8 +504,13 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
         if g.step != s {
             c.problem(format!("record {k}: step number {} != {s}", g.step));
         }
-        c.scalar(&format!("step {s} loss"), g.loss, want.loss.get());
-        c.scalar(&format!("step {s} grad_norm"), g.grad_norm, want.grad_norm.get());
+        c.scalar(&format!("step {s} loss"), g.loss, want.loss.get(), 0.0);
+        c.scalar(
+            &format!("step {s} grad_norm"),
+            g.grad_norm,
+            want.grad_norm.get(),
+            0.0,
+        );
         if g.layers.len() != f.layers.len() {
             c.problem(format!(
                 "step {s}: {} layer stats for {} layers",
@@ -471,8 +521,16 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
         }
         for (i, gl) in g.layers.iter().enumerate() {
             let l = i + 1;
+            let w_scale = layer_scale(&want.weights[i], want.biases[i].as_ref());
+            let g_scale = layer_scale(&want.grad_weights[i], want.grad_biases[i].as_ref());
+            let after_scale = layer_scale(&want.weights_after[i], want.biases_after[i].as_ref());
             match &gl.weights {
-                Some(w) => c.matrix(&format!("step {s} layer {l} weights"), w, &want.weights[i]),
+                Some(w) => c.matrix(
+                    &format!("step {s} layer {l} weights"),
+                    w,
+                    &want.weights[i],
+                    w_scale,
+                ),
                 None => c.problem(format!("step {s} layer {l}: no weights recorded")),
             }
             match &gl.grad_weights {
@@ -480,13 +538,17 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
                     &format!("step {s} layer {l} grad_weights"),
                     w,
                     &want.grad_weights[i],
+                    g_scale,
                 ),
                 None => c.problem(format!("step {s} layer {l}: no grad_weights recorded")),
             }
             match (&want.grad_biases[i], gl.grad_bias_norm) {
-                (Some(b), Some(gn)) => {
-                    c.scalar(&format!("step {s} layer {l} grad_bias_norm"), gn, norm(b))
-                }
+                (Some(b), Some(gn)) => c.scalar(
+                    &format!("step {s} layer {l} grad_bias_norm"),
+                    gn,
+                    norm(b),
+                    g_scale,
+                ),
                 (None, None) => {}
                 (Some(_), None) => c.problem(format!(
                     "step {s} layer {l}: the layer has a bias but grad_bias_norm is None"
@@ -496,11 +558,15 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
                 )),
             }
             // parameters after this step = weights recorded at the next step
-            if let Some(w) = got.get(k + 1).and_then(|n| n.layers.get(i)?.weights.as_ref()) {
+            if let Some(w) = got
+                .get(k + 1)
+                .and_then(|n| n.layers.get(i)?.weights.as_ref())
+            {
                 c.matrix(
-                    &format!("layer {l} weights after step {s}"),
+                    &format!("step {} record: layer {l} weights (after step {s})", s + 1),
                     w,
                     &want.weights_after[i],
+                    after_scale,
                 );
             }
         }
@@ -510,10 +576,78 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize) {
             &format!("loss after the last step (step {} record)", f.steps + 1),
             g.loss,
             f.expected.final_.loss.get(),
+            0.0,
         );
     }
-    (c.mismatches, c.compared)
+
+    // weights AND biases after each step k: TrainSummary::params of a run of k steps
+    let mut last = None;
+    for (k, want) in f.expected.steps.iter().enumerate() {
+        let s = k + 1;
+        let params = match train_spec(f, 0)
+            .map(|mut sp| {
+                sp.stop = Stop::Steps(s);
+                sp
+            })
+            .and_then(|sp| run_engine(&sp))
+        {
+            Ok((_, p)) => p,
+            Err(e) => {
+                c.problem(format!("run of {s} steps: {e}"));
+                break;
+            }
+        };
+        if params.layers.len() != f.layers.len() {
+            c.problem(format!(
+                "run of {s} steps: params have {} layers",
+                params.layers.len()
+            ));
+            break;
+        }
+        for (i, lp) in params.layers.iter().enumerate() {
+            let l = i + 1;
+            let after_scale = layer_scale(&want.weights_after[i], want.biases_after[i].as_ref());
+            c.matrix(
+                &format!("params after step {s}: layer {l} weight"),
+                &lp.weight,
+                &want.weights_after[i],
+                after_scale,
+            );
+            match (&lp.bias, &want.biases_after[i]) {
+                (Some(b), Some(wb)) => c.matrix(
+                    &format!("params after step {s}: layer {l} bias"),
+                    std::slice::from_ref(b),
+                    std::slice::from_ref(wb),
+                    after_scale,
+                ),
+                (None, None) => {}
+                (got, _) => c.problem(format!(
+                    "params after step {s}: layer {l} bias is {} in the engine",
+                    if got.is_some() { "present" } else { "missing" }
+                )),
+            }
+        }
+        last = Some(params);
+    }
+
+    // output of the trained net
+    if let Some(params) = last {
+        match forward_with(&spec.net, &params, spec.precision, &f.data.x) {
+            Ok(out) => c.matrix(
+                "output after training",
+                &out,
+                &f.expected.final_.output,
+                0.0,
+            ),
+            Err(e) => c.problem(format!("forward_with failed: {e}")),
+        }
+    }
+    (c.mismatches, c.compared, c.worst)
 }
+
+/// Mismatch lines reported per failing fixture (the first ones are the informative ones:
+/// later steps inherit the first difference).
+const MAX_REPORTED: usize = 25;
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/fixtures")
@@ -554,9 +688,12 @@ fn pytorch_reference_fixtures() {
             continue;
         }
         checked += 1;
-        let (mismatches, compared) = check_fixture(&fixture);
+        let (mismatches, compared, worst) = check_fixture(&fixture);
         if mismatches.is_empty() {
-            eprintln!("ok    {} ({compared} values)", fixture.name);
+            eprintln!(
+                "ok    {:42} {compared:5} values, worst {worst:.3} x tolerance",
+                fixture.name
+            );
         } else {
             eprintln!("FAIL  {} ({} mismatches)", fixture.name, mismatches.len());
             failed.push(fixture.name.clone());
@@ -565,8 +702,16 @@ fn pytorch_reference_fixtures() {
                 "\n{} [{}] ({}):",
                 fixture.name, fixture.precision, fixture.description
             );
-            for m in &mismatches {
+            for m in mismatches.iter().take(MAX_REPORTED) {
                 let _ = writeln!(report, "  - {m}");
+            }
+            if mismatches.len() > MAX_REPORTED {
+                let _ = writeln!(
+                    report,
+                    "  ... and {} more (GRADLAB_FIXTURE={} to run it alone)",
+                    mismatches.len() - MAX_REPORTED,
+                    fixture.name
+                );
             }
         }
     }

@@ -28,7 +28,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.join(HERE, "fixtures")
 SCHEMA_VERSION = 1
 # The tolerance of tests/pytorch_fixtures.rs for f32 cases:
-# |a-b| <= RTOL * max(|a|,|b|) + FLOOR * (largest |expected| of the matrix / vector / scalar).
+# |a-b| <= RTOL * max(|a|,|b|) + FLOOR * scale, scale = largest |expected| of the group
+# (a layer's weight+bias or their gradients, an output matrix, or a lone scalar).
 F32_RTOL = 1e-5
 F32_FLOOR = 1e-5
 
@@ -508,42 +509,42 @@ def run(c, dtype):
     return expected, min_kink, min_resid
 
 
-def is_scalar(v):
-    return not isinstance(v, (list, dict)) and v is not None
+def flat(v):
+    if isinstance(v, list):
+        return [x for e in v for x in flat(e)]
+    return [] if v is None else [v]
 
 
-def groups(v):
-    """The compared quantities of an expected block: every matrix / vector as one group,
-    every scalar alone (the Rust test scales its absolute floor per group the same way)."""
-    if isinstance(v, dict):
-        for k in sorted(v):
-            yield from groups(v[k])
-    elif isinstance(v, list):
-        if all(is_scalar(e) for e in v):
-            yield v
-        elif all(isinstance(e, list) and all(is_scalar(x) for x in e) for e in v):
-            yield [x for e in v for x in e]
-        else:
-            for e in v:
-                yield from groups(e)
-    elif v is not None:
-        yield [v]
+def groups(e):
+    """The compared values of an expected block as (values, scale-group) pairs, grouped like
+    tests/pytorch_fixtures.rs scales its absolute floor: a layer's weight and bias (or their
+    gradients) together, an output matrix, a lone scalar."""
+    yield flat(e["output_before"]), flat(e["output_before"])
+    for st in e["steps"]:
+        yield [st["loss"]], [st["loss"]]
+        yield [st["grad_norm"]], [st["grad_norm"]]
+        for w, b in (("weights", "biases"), ("grad_weights", "grad_biases"),
+                     ("weights_after", "biases_after")):
+            for lw, lb in zip(st[w], st[b]):
+                vals = flat(lw) + flat(lb)
+                yield vals, vals
+    yield [e["final"]["loss"]], [e["final"]["loss"]]
+    yield flat(e["final"]["output"]), flat(e["final"]["output"])
 
 
 def tolerance_units(a, b, rtol, floor):
     """Max |a-b| / (rtol * max(|a|,|b|) + floor * scale) over matching finite values, where
-    scale = the largest |value| of the group in a. 1.0 = at the edge of the tolerance of
-    tests/pytorch_fixtures.rs."""
+    scale = the largest |value| of the value's group in a. 1.0 = at the edge of the
+    tolerance of tests/pytorch_fixtures.rs."""
     worst = 0.0
-    for ga, gb in zip(groups(a), groups(b)):
+    for (ga, sa), (gb, _) in zip(groups(a), groups(b)):
         assert len(ga) == len(gb)
-        scale = max([abs(p) for p in ga if not isinstance(p, str)], default=0.0)
+        scale = max([abs(p) for p in sa if not isinstance(p, str)], default=0.0)
         for p, q in zip(ga, gb):
-            if isinstance(p, str) or isinstance(q, str):
+            if isinstance(p, str) or isinstance(q, str) or p == q:
                 continue
             t = rtol * max(abs(p), abs(q)) + floor * scale
-            if p != q:
-                worst = max(worst, abs(p - q) / t if t > 0 else math.inf)
+            worst = max(worst, abs(p - q) / t if t > 0 else math.inf)
     return worst
 
 
