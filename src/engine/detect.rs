@@ -15,7 +15,9 @@
 //!   first one (forward: from the input; backward: from the output) with a non-finite value,
 //!   `created` = its own inputs and parameters were finite. Training stops before applying
 //!   the update unless `continue_on_nonfinite`.
-//! * **LossJump**: `loss_t / loss_{t-1} > loss_jump_factor` (10), both finite, previous > 0.
+//! * **LossJump**: `loss_t / ref > loss_jump_factor` (10), both finite, `ref > 0`, where `ref`
+//!   is the mean loss of the previous `k = min(10, steps per epoch)` steps (full batch: just
+//!   the previous loss; with mini-batches the mean damps batch-to-batch noise). `from` = ref.
 //!   Only increases count; a large decrease is progress.
 //! * **Exploding**: with `g_l = ‖∂L/∂a_l‖` and L ≥ 2 layers, the per-layer growth toward the
 //!   input `(g_0 / g_{L-1})^(1/(L-1)) > explode_factor` (2), or the global gradient norm
@@ -138,7 +140,6 @@ pub(crate) struct Detectors {
     vanish: Latch,
     dead: Latch,
     plateau: Latch,
-    prev_loss: Option<f64>,
     first_loss: Option<f64>,
     window: Ring,
     end_k: usize,
@@ -173,7 +174,6 @@ impl Detectors {
             vanish: Latch::default(),
             dead: Latch::default(),
             plateau: Latch::default(),
-            prev_loss: None,
             first_loss: None,
             window: Ring::new(w),
             end_k,
@@ -198,7 +198,8 @@ impl Detectors {
 
         // LossJump
         let mut jump = None;
-        if let Some(prev) = self.prev_loss
+        let reference = (self.tail.len > 0).then(|| self.tail.mean_newest(self.end_k));
+        if let Some(prev) = reference
             && prev.is_finite()
             && prev > 0.0
             && v.loss.is_finite()
@@ -339,7 +340,6 @@ impl Detectors {
         }
 
         // Book-keeping for the end-of-run checks.
-        self.prev_loss = Some(v.loss);
         if self.head.len() < self.end_k {
             self.head.push(v.loss);
         }
