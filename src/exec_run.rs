@@ -137,6 +137,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
         },
         precision: plan.precision,
         remedies: Remedies { depth },
+        vanish_ratio: plan.thresholds.vanish_ratio,
     }
 }
 

@@ -32,7 +32,9 @@
 //! * **PoorTraining / Plateau**: once `plateau_steps` (50) losses are in the window, with
 //!   `k = max(1, window/10)`: `improvement = (mean(oldest k) - mean(newest k)) / |mean(oldest k)|
 //!   < plateau_fraction` (0.01), while the newest mean is still above
-//!   [`PLATEAU_CONVERGED`] × the first loss (a converged loss is not a plateau).
+//!   [`PLATEAU_CONVERGED`] × the baseline loss, the loss of the best constant prediction
+//!   (the targets' variance for MSE, their entropy for the cross-entropies): a loss far
+//!   below that has converged, which is not a plateau.
 //! * **PoorTraining / EndedAboveStart** (end of run, ≥ 2 steps): with
 //!   `k = min(10, steps per epoch, steps/2)`, mean of the last k losses > mean of the first k.
 //! * **PoorTraining / NearChance** (end of run, classification, ≥ 2 steps): mean batch
@@ -44,7 +46,7 @@ use super::types::Thresholds;
 
 /// Consecutive quiet steps after which a detector may fire again.
 pub const CLEAR_STEPS: usize = 10;
-/// A plateau is only reported while the loss is above this fraction of the first loss.
+/// A plateau is only reported while the loss is above this fraction of the baseline loss.
 pub const PLATEAU_CONVERGED: f64 = 0.01;
 /// NearChance fires when accuracy ≤ chance + this.
 pub const NEAR_CHANCE_MARGIN: f64 = 0.05;
@@ -140,7 +142,7 @@ pub(crate) struct Detectors {
     vanish: Latch,
     dead: Latch,
     plateau: Latch,
-    first_loss: Option<f64>,
+    baseline: f64,
     window: Ring,
     end_k: usize,
     head: Vec<f64>,
@@ -152,12 +154,14 @@ pub(crate) struct Detectors {
 
 impl Detectors {
     /// `total_steps`: planned steps (bounds the window); `steps_per_epoch` bounds the
-    /// start/end averaging; `chance`: majority-class rate for classification losses.
+    /// start/end averaging; `chance`: majority-class rate for classification losses;
+    /// `baseline`: the loss of the best constant prediction.
     pub fn new(
         th: Thresholds,
         total_steps: usize,
         steps_per_epoch: usize,
         chance: Option<f64>,
+        baseline: f64,
     ) -> Self {
         let w = th.plateau_steps;
         let w = if w == 0 || w > total_steps || w > MAX_WINDOW {
@@ -174,7 +178,7 @@ impl Detectors {
             vanish: Latch::default(),
             dead: Latch::default(),
             plateau: Latch::default(),
-            first_loss: None,
+            baseline,
             window: Ring::new(w),
             end_k,
             head: Vec::with_capacity(end_k),
@@ -309,9 +313,6 @@ impl Detectors {
         }
 
         // Plateau
-        if self.first_loss.is_none() {
-            self.first_loss = Some(v.loss);
-        }
         self.window.push(v.loss);
         let mut plateau = None;
         if self.window.full() {
@@ -319,10 +320,9 @@ impl Detectors {
             let k = (w / 10).max(1);
             let old = self.window.mean_oldest(k);
             let new = self.window.mean_newest(k);
-            let first = self.first_loss.unwrap_or(f64::NAN);
             if old.is_finite() && new.is_finite() && old != 0.0 {
                 let improvement = (old - new) / old.abs();
-                if improvement < th.plateau_fraction && new > PLATEAU_CONVERGED * first {
+                if improvement < th.plateau_fraction && new > PLATEAU_CONVERGED * self.baseline {
                     plateau = Some((w, improvement));
                 }
             }
@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn jump_explode_vanish_dead() {
-        let mut d = Detectors::new(Thresholds::default(), 100, 1, None);
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0);
         let mut out = Vec::new();
         let calm = stats(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], &[false; 3]);
         d.observe(&view(1, 1.0, &calm), &mut out);
@@ -455,12 +455,35 @@ mod tests {
     }
 
     #[test]
+    fn a_converged_loss_is_not_a_plateau() {
+        let th = Thresholds {
+            plateau_steps: 10,
+            ..Thresholds::default()
+        };
+        // Baseline 0.25 (XOR's target variance): a flat loss of 1e-4 has converged.
+        let mut d = Detectors::new(th, 100, 4, None, 0.25);
+        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
+        let mut out = Vec::new();
+        for s in 1..=20 {
+            let view = StepView {
+                step: s,
+                loss: 1e-4,
+                grad_norm: 1.0,
+                accuracy: None,
+                layers: &calm,
+            };
+            d.observe(&view, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
     fn plateau_and_end_checks() {
         let th = Thresholds {
             plateau_steps: 10,
             ..Thresholds::default()
         };
-        let mut d = Detectors::new(th, 100, 4, Some(0.5));
+        let mut d = Detectors::new(th, 100, 4, Some(0.5), 0.25);
         let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
         let mut out = Vec::new();
         for s in 1..=12 {

@@ -134,6 +134,46 @@ fn chance_rate(data: &Dataset, loss: LossKind, classes: usize) -> Option<f64> {
     }
 }
 
+/// The loss of the best constant prediction: what a network that learned nothing about
+/// the inputs still achieves. A loss far below it has converged; a loss stuck above it
+/// is a plateau worth reporting.
+fn baseline_loss(data: &Dataset, loss: LossKind, classes: usize) -> f64 {
+    let n = data.n.max(1) as f64;
+    let columns = data.y_dim.max(1);
+    let column = |j: usize| data.y.iter().skip(j).step_by(columns).copied();
+    let mean_of = |j: usize| column(j).sum::<f64>() / n;
+    let per_column = |f: &dyn Fn(usize) -> f64| (0..columns).map(f).sum::<f64>() / columns as f64;
+    match loss {
+        LossKind::Mse => per_column(&|j| {
+            let m = mean_of(j);
+            column(j).map(|y| (y - m) * (y - m)).sum::<f64>() / n
+        }),
+        LossKind::Mae => per_column(&|j| {
+            let m = mean_of(j);
+            column(j).map(|y| (y - m).abs()).sum::<f64>() / n
+        }),
+        LossKind::Bce => per_column(&|j| {
+            let p = mean_of(j).clamp(0.0, 1.0);
+            let h = |q: f64| if q > 0.0 { -q * q.ln() } else { 0.0 };
+            h(p) + h(1.0 - p)
+        }),
+        LossKind::CrossEntropy => {
+            let mut counts = vec![0usize; classes.max(1)];
+            for &t in &data.y {
+                counts[(t as usize).min(classes.max(1) - 1)] += 1;
+            }
+            counts
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|&c| {
+                    let p = c as f64 / n;
+                    -p * p.ln()
+                })
+                .sum()
+        }
+    }
+}
+
 fn empty_stats(l: usize) -> LayerStats {
     LayerStats {
         index: l,
@@ -181,6 +221,7 @@ fn run<R: Real>(
         total_steps,
         steps_per_epoch,
         chance_rate(data, spec.loss, c),
+        baseline_loss(data, spec.loss, c),
     );
     let mut event = Event::Step(StepRecord {
         step: 0,

@@ -45,6 +45,8 @@ pub struct RunInfo {
     pub precision: Precision,
     /// Remedies that fit, in gradlab syntax, for `help:` lines.
     pub remedies: Remedies,
+    /// The vanishing-gradient threshold in force, for the warning's text.
+    pub vanish_ratio: f64,
 }
 
 /// Remedy suggestions, phrased for this network.
@@ -72,11 +74,21 @@ impl RunInfo {
 
     /// Adds a label on the `repeat` around `index`, which is what sets the depth.
     fn with_repeat(&self, d: Diagnostic, index: usize) -> Diagnostic {
-        let depth = self.layers.len();
-        match self.layer(index).and_then(|l| l.repeat) {
-            Some(repeat) => d.with_label(repeat, format!("repeated: {depth} layers in all")),
-            None => d,
-        }
+        let Some(repeat) = self.layer(index).and_then(|l| l.repeat) else {
+            return d;
+        };
+        let inside = self
+            .layers
+            .iter()
+            .filter(|l| l.repeat == Some(repeat))
+            .count();
+        let total = self.layers.len();
+        let label = if inside == total {
+            format!("repeated: {total} layers")
+        } else {
+            format!("repeated: {inside} of the {total} layers")
+        };
+        d.with_label(repeat, label)
     }
 }
 
@@ -127,14 +139,17 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             let d = Diagnostic::warning(format!("vanishing gradients at step {step}")).with_label(
                 info.layer_span(*layer),
                 format!(
-                    "below {}, the gradient is {} of the last layer's",
+                    "from {} down, the gradient is under {} of the last layer's",
                     info.layer_name(*layer),
-                    sig(*ratio)
+                    sig(info.vanish_ratio)
                 ),
             );
             let mut d = info
                 .with_repeat(d, *layer)
-                .with_note("the first layers barely learn: each layer shrinks the backward signal");
+                .with_note(format!(
+                    "the first layer's weight gradient is {} of the last layer's: the first layers barely learn",
+                    sig(*ratio)
+                ));
             d = d.with_help(
                 "an activation whose slope is 1 where it is active: `relu` or `leaky_relu`",
             );

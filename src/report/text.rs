@@ -10,8 +10,9 @@ use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainS
 
 /// Runs up to this many steps print every step.
 const PRINT_ALL_UP_TO: usize = 20;
-/// Longer runs print the first and last few steps...
+/// Longer runs print the first and last few steps (fewer when each has a table)...
 const HEAD_TAIL: usize = 3;
+const HEAD_TAIL_TABLES: usize = 1;
 /// ...and about this many in between.
 const MIDDLE_LINES: usize = 10;
 
@@ -46,7 +47,12 @@ impl<'a> TextReporter<'a> {
 
     fn should_show(&self, step: usize, info: &RunInfo) -> bool {
         let planned = info.planned_steps;
-        step <= HEAD_TAIL || step + HEAD_TAIL > planned || step.is_multiple_of(self.run.every)
+        let edge = if info.show.gradients || info.show.weights {
+            HEAD_TAIL_TABLES
+        } else {
+            HEAD_TAIL
+        };
+        step <= edge || step + edge > planned || step.is_multiple_of(self.run.every)
     }
 
     /// Prints the pending step if `force` or the summary rule wants it.
