@@ -141,7 +141,7 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                 format!(
                     "from {} down, the gradient is under {} of the last layer's",
                     info.layer_name(*layer),
-                    sig(info.vanish_ratio)
+                    format!("{:e}", info.vanish_ratio)
                 ),
             );
             let mut d = info
