@@ -19,8 +19,10 @@
 //!   is the mean loss of the previous `k = min(10, steps per epoch)` steps (full batch: just
 //!   the previous loss; with mini-batches the mean damps batch-to-batch noise). `from` = ref.
 //!   Only increases count; a large decrease is progress.
-//! * **Exploding**: with `g_l = ‖∂L/∂a_l‖` and L ≥ 2 layers, the per-layer growth toward the
-//!   input `(g_0 / g_{L-1})^(1/(L-1)) > explode_factor` (2), or the global gradient norm
+//! * **Exploding**: with `g_l = ‖∂L/∂a_l‖ / √width_l` (per-unit, so layers of different
+//!   widths compare) and L ≥ 2 layers, the per-layer growth toward the
+//!   input `(g_0 / g_{L-1})^(1/(L-1)) > explode_factor` (2) with a total amplification
+//!   `g_0 / g_{L-1} > MIN_AMPLIFICATION` (100), or the global gradient norm
 //!   `> explode_norm` (1e3). `layer` = the layer with the largest gain `g_{l-1}/g_l` (ties:
 //!   the one nearest the output) when the growth rule holds, else the layer with the largest
 //!   ‖∂L/∂W‖. `factor_per_layer` is the growth (1 layer: its gain).
@@ -44,6 +46,10 @@
 use super::events::{DiagnosticEvent, LayerStats, PoorReason};
 use super::types::Thresholds;
 
+/// The growth rule of `Exploding` also needs the first layer's per-unit gradient to be
+/// this many times the last layer's: in a shallow network a factor of 2 per layer is
+/// ordinary, and only a product that has compounded is an explosion.
+pub const MIN_AMPLIFICATION: f64 = 100.0;
 /// Consecutive quiet steps after which a detector may fire again.
 pub const CLEAR_STEPS: usize = 10;
 /// A plateau is only reported while the loss is above this fraction of the baseline loss.
@@ -143,6 +149,7 @@ pub(crate) struct Detectors {
     dead: Latch,
     plateau: Latch,
     baseline: f64,
+    widths: Vec<usize>,
     window: Ring,
     end_k: usize,
     head: Vec<f64>,
@@ -155,13 +162,14 @@ pub(crate) struct Detectors {
 impl Detectors {
     /// `total_steps`: planned steps (bounds the window); `steps_per_epoch` bounds the
     /// start/end averaging; `chance`: majority-class rate for classification losses;
-    /// `baseline`: the loss of the best constant prediction.
+    /// `baseline`: the loss of the best constant prediction; `widths`: each layer's width.
     pub fn new(
         th: Thresholds,
         total_steps: usize,
         steps_per_epoch: usize,
         chance: Option<f64>,
         baseline: f64,
+        widths: Vec<usize>,
     ) -> Self {
         let w = th.plateau_steps;
         let w = if w == 0 || w > total_steps || w > MAX_WINDOW {
@@ -179,6 +187,7 @@ impl Detectors {
             dead: Latch::default(),
             plateau: Latch::default(),
             baseline,
+            widths,
             window: Ring::new(w),
             end_k,
             head: Vec::with_capacity(end_k),
@@ -225,18 +234,25 @@ impl Detectors {
         }
 
         // Exploding
+        // Per-unit (RMS) gradients, so a wide hidden layer next to a narrow output layer
+        // is not mistaken for growth.
         let growth = if nl >= 2 {
-            let g_last = layers[nl - 1].grad_output_norm;
-            let g_first = layers[0].grad_output_norm;
+            let rms = |l: usize| {
+                let width = self.widths.get(l).copied().unwrap_or(1).max(1) as f64;
+                layers[l].grad_output_norm / width.sqrt()
+            };
+            let (g_last, g_first) = (rms(nl - 1), rms(0));
             if g_last > 0.0 && g_last.is_finite() && g_first.is_finite() {
-                Some((g_first / g_last).powf(1.0 / (nl - 1) as f64))
+                Some((g_first / g_last, (g_first / g_last).powf(1.0 / (nl - 1) as f64)))
             } else {
                 None
             }
         } else {
             None
         };
-        let growth_bad = growth.is_some_and(|g| g > th.explode_factor);
+        let growth_bad =
+            growth.is_some_and(|(total, g)| g > th.explode_factor && total > MIN_AMPLIFICATION);
+        let growth = growth.map(|(_, g)| g);
         let norm_bad = v.grad_norm > th.explode_norm;
         if self.explode.update(growth_bad || norm_bad) {
             let layer = if growth_bad {
@@ -413,6 +429,16 @@ mod tests {
     }
 
     #[test]
+    fn shallow_growth_is_not_an_explosion() {
+        // Three layers growing 3× each: 9× in all is ordinary, not exploding.
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 3]);
+        let mut out = Vec::new();
+        let mild = stats(&[9.0, 3.0, 1.0], &[1.0; 3], &[false; 3]);
+        d.observe(&view(1, 1.0, &mild), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
     fn latch_fires_once_then_after_clearing() {
         let mut l = Latch::default();
         assert!(l.update(true));
@@ -429,17 +455,24 @@ mod tests {
 
     #[test]
     fn jump_explode_vanish_dead() {
-        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0);
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 4]);
         let mut out = Vec::new();
-        let calm = stats(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], &[false; 3]);
+        let calm = stats(&[1.0; 4], &[1.0; 4], &[false; 4]);
         d.observe(&view(1, 1.0, &calm), &mut out);
         assert!(out.is_empty());
-        // loss ×20, gradient grows 3× per layer toward the input, first layer dead.
-        let bad = stats(&[9.0, 3.0, 1.0], &[1e-6, 1.0, 1.0], &[true, false, false]);
+        // loss ×20, gradient grows 5× per layer toward the input (125× in all), first
+        // layer dead.
+        let bad = stats(
+            &[125.0, 25.0, 5.0, 1.0],
+            &[1e-6, 1.0, 1.0, 1.0],
+            &[true, false, false, false],
+        );
         d.observe(&view(2, 20.0, &bad), &mut out);
         assert!(matches!(out[0], DiagnosticEvent::LossJump { factor, .. } if factor == 20.0));
         assert!(
-            matches!(out[1], DiagnosticEvent::Exploding { layer: 2, origin: 102, factor_per_layer, .. } if (factor_per_layer - 3.0).abs() < 1e-12)
+            matches!(out[1], DiagnosticEvent::Exploding { layer: 3, origin: 103, factor_per_layer, .. } if (factor_per_layer - 5.0).abs() < 1e-12),
+            "{:?}",
+            out[1]
         );
         assert!(matches!(
             out[2],
@@ -461,7 +494,7 @@ mod tests {
             ..Thresholds::default()
         };
         // Baseline 0.25 (XOR's target variance): a flat loss of 1e-4 has converged.
-        let mut d = Detectors::new(th, 100, 4, None, 0.25);
+        let mut d = Detectors::new(th, 100, 4, None, 0.25, vec![2; 2]);
         let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
         let mut out = Vec::new();
         for s in 1..=20 {
@@ -483,7 +516,7 @@ mod tests {
             plateau_steps: 10,
             ..Thresholds::default()
         };
-        let mut d = Detectors::new(th, 100, 4, Some(0.5), 0.25);
+        let mut d = Detectors::new(th, 100, 4, Some(0.5), 0.25, vec![2; 2]);
         let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
         let mut out = Vec::new();
         for s in 1..=12 {

@@ -222,6 +222,7 @@ fn run<R: Real>(
         steps_per_epoch,
         chance_rate(data, spec.loss, c),
         baseline_loss(data, spec.loss, c),
+        spec.net.layers.iter().map(|l| l.width).collect(),
     );
     let mut event = Event::Step(StepRecord {
         step: 0,
