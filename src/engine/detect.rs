@@ -243,7 +243,10 @@ impl Detectors {
             };
             let (g_last, g_first) = (rms(nl - 1), rms(0));
             if g_last > 0.0 && g_last.is_finite() && g_first.is_finite() {
-                Some((g_first / g_last, (g_first / g_last).powf(1.0 / (nl - 1) as f64)))
+                Some((
+                    g_first / g_last,
+                    (g_first / g_last).powf(1.0 / (nl - 1) as f64),
+                ))
             } else {
                 None
             }

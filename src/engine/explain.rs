@@ -38,6 +38,9 @@ pub struct ExplainFactor {
     pub factor: f64,
     pub running_product: f64,
     pub observed_grad: f64,
+    /// The observed ‖∂L/∂(this layer's input)‖: the backward signal after this factor,
+    /// which the running product predicts as `running_product × output_grad`.
+    pub observed_signal: f64,
 }
 
 /// Depths at which output, loss and gradients overflow (None: never, no growth).
@@ -170,6 +173,7 @@ fn chain<R: Real>(
             factor,
             running_product: running,
             observed_grad: norm(&ws.grads[ll.w_off..ll.w_off + ll.w_len()]).to_f64(),
+            observed_signal: g_in.to_f64(),
         });
     }
     let last = network.depth() - 1;

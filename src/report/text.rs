@@ -255,12 +255,21 @@ impl Reporter for TextReporter<'_> {
         );
         let _ = writeln!(
             self.out,
-            "the first layer's gradient is a product of one factor per layer, from the output back:"
+            "the backward signal starts at ‖∂L/∂y‖ = {} and is multiplied by one factor per layer:",
+            sig(ex.output_grad)
         );
         let _ = writeln!(
             self.out,
-            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>12}  {:>10}",
-            "layer", "line", "activation", "weight", "slope", "factor", "product", "‖∂L/∂W‖"
+            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
+            "layer",
+            "line",
+            "activation",
+            "weight",
+            "slope",
+            "factor",
+            "product",
+            "predicted",
+            "observed"
         );
         for f in &ex.factors {
             let layer = info.layer(f.layer);
@@ -272,7 +281,7 @@ impl Reporter for TextReporter<'_> {
             };
             let _ = writeln!(
                 self.out,
-                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>12}  {:>10}{mark}",
+                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}{mark}",
                 f.layer + 1,
                 line_no,
                 activation,
@@ -280,9 +289,14 @@ impl Reporter for TextReporter<'_> {
                 sig(f.slope),
                 sig(f.factor),
                 sig(f.running_product),
-                sig(f.observed_grad)
+                sig(f.running_product * ex.output_grad),
+                sig(f.observed_signal)
             );
         }
+        let _ = writeln!(
+            self.out,
+            "(predicted = product × ‖∂L/∂y‖; observed = the measured ‖∂L/∂x‖ at the layer's input)"
+        );
         match ex.first_unstable.and_then(|l| info.layer(l)) {
             Some(l) => {
                 let _ = writeln!(
@@ -310,8 +324,12 @@ impl Reporter for TextReporter<'_> {
             }
         }
         let o = &ex.overflow;
-        let depth =
-            |d: Option<usize>| d.map_or_else(|| "never".to_string(), |d| format!("depth {d}"));
+        let depth = |d: Option<usize>| {
+            d.map_or_else(
+                || "never overflows".to_string(),
+                |d| format!("overflows from depth {d}"),
+            )
+        };
         let _ = writeln!(
             self.out,
             "growth per layer: forward ×{}, backward ×{}",
@@ -324,7 +342,7 @@ impl Reporter for TextReporter<'_> {
         ] {
             let _ = writeln!(
                 self.out,
-                "at this rate, in {name}: the loss overflows from {}, the gradients from {}, the output from {}",
+                "at this rate, in {name}: the loss {}, the gradients {}, the output {}",
                 depth(loss),
                 depth(grad),
                 depth(output)
