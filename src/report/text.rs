@@ -324,17 +324,17 @@ impl Reporter for TextReporter<'_> {
             }
         }
         let o = &ex.overflow;
-        let depth = |d: Option<usize>| {
-            d.map_or_else(
-                || "never overflows".to_string(),
-                |d| format!("overflows from depth {d}"),
-            )
-        };
+        let depth = |d: Option<usize>| d.map_or_else(|| "never".to_string(), |d| d.to_string());
         let _ = writeln!(
             self.out,
-            "growth per layer: forward ×{}, backward ×{}",
+            "growth per layer: forward ×{}, backward ×{}; at that rate, the depth where each overflows:",
             sig(o.forward_log_growth.exp()),
             sig(o.backward_log_growth.exp())
+        );
+        let _ = writeln!(
+            self.out,
+            "  {:<6}  {:>9}  {:>9}  {:>9}",
+            "", "loss", "gradients", "output"
         );
         for (name, output, loss, grad) in [
             ("f32", o.output_f32, o.loss_f32, o.grad_f32),
@@ -342,7 +342,7 @@ impl Reporter for TextReporter<'_> {
         ] {
             let _ = writeln!(
                 self.out,
-                "at this rate, in {name}: the loss {}, the gradients {}, the output {}",
+                "  {name:<6}  {:>9}  {:>9}  {:>9}",
                 depth(loss),
                 depth(grad),
                 depth(output)
@@ -350,7 +350,7 @@ impl Reporter for TextReporter<'_> {
         }
         let _ = writeln!(
             self.out,
-            "(the network has {} layers; {})",
+            "(this network has {} layers and runs in {})",
             info.layers.len(),
             precision_name(info.precision)
         );
