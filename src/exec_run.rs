@@ -7,8 +7,12 @@ use crate::check::run::{RunPlan, SweepPlan};
 use crate::check::value::Value;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::engine::{self, Activation, Control, Event, OptimizerSpec, Stop, TrainSpec};
+use rayon::prelude::*;
+
 use crate::report::Reporter;
 use crate::report::format::sig;
+use crate::report::outcome::{Outcome, OutcomeCollector};
+use crate::report::run::SweepReport;
 use crate::report::run::{LayerInfo, Remedies, RunInfo, ShowOptions, precision_name};
 use crate::syntax::ast::RunKind;
 
@@ -35,16 +39,62 @@ pub fn run(
     }
 }
 
+/// Runs every grid point of a sweep, in parallel, and reports them in grid order.
 pub fn sweep(
     plan: &SweepPlan,
-    _interrupt: &AtomicBool,
-    _sources: &SourceMap,
-    _reporter: &mut dyn Reporter,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
-    Err(
-        Diagnostic::error("`sweep` is not available in this version")
-            .with_label(plan.span, "this sweep"),
-    )
+    let Some(first) = plan.points.first() else {
+        return Ok(());
+    };
+    if let Some(remedy) = first.remedies.first() {
+        return Err(
+            Diagnostic::error("remedies are not available in this version")
+                .with_label(remedy.span, "this remedy"),
+        );
+    }
+    // Plans hold shared (`Rc`) values; the engine's specs are plain data and cross threads.
+    let specs: Vec<TrainSpec> = plan.points.iter().map(|p| train_spec(p, false)).collect();
+    let outcomes: Vec<Result<Outcome, engine::EngineError>> = specs
+        .par_iter()
+        .map(|spec| {
+            let mut collector = OutcomeCollector::default();
+            let summary = engine::train(spec, &mut |event| {
+                collector.observe(event);
+                if interrupt.load(Ordering::Relaxed) {
+                    Control::Stop
+                } else {
+                    Control::Continue
+                }
+            })?;
+            Ok(collector.finish(&summary))
+        })
+        .collect();
+    interrupt.store(false, Ordering::Relaxed);
+    let mut cells = Vec::with_capacity(outcomes.len());
+    for (outcome, point) in outcomes.into_iter().zip(&plan.points) {
+        cells.push(outcome.map_err(|e| engine_error(point, e))?);
+    }
+    let info = run_info(first, sources);
+    reporter.sweep(
+        &SweepReport {
+            network: first.net_ref.name.clone(),
+            data: first.data.name.clone(),
+            settings: info.settings,
+            axes: plan
+                .axes
+                .iter()
+                .map(|a| (a.name.clone(), a.values.clone()))
+                .collect(),
+            metric: plan.metric.clone(),
+            outcomes: cells,
+            span: plan.span,
+        },
+        sources,
+    );
+    Ok(())
 }
 
 fn engine_error(plan: &RunPlan, error: engine::EngineError) -> Diagnostic {
@@ -212,14 +262,9 @@ fn optimizer_text(optimizer: &OptimizerSpec) -> String {
     }
 }
 
-fn train(
-    plan: &RunPlan,
-    interrupt: &AtomicBool,
-    sources: &SourceMap,
-    reporter: &mut dyn Reporter,
-) -> Result<(), Diagnostic> {
-    let info = run_info(plan, sources);
-    let spec = TrainSpec {
+/// The engine's view of a run.
+fn train_spec(plan: &RunPlan, record_values: bool) -> TrainSpec {
+    TrainSpec {
         net: plan.net.spec.clone(),
         data: plan.data.set.clone(),
         loss: plan.loss,
@@ -230,8 +275,18 @@ fn train(
         precision: plan.precision,
         thresholds: plan.thresholds,
         continue_on_nonfinite: plan.continue_on_nan,
-        record_values: reporter.wants_values(&info),
-    };
+        record_values,
+    }
+}
+
+fn train(
+    plan: &RunPlan,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    let info = run_info(plan, sources);
+    let spec = train_spec(plan, reporter.wants_values(&info));
     reporter.run_start(&info, sources);
     // Findings arrive right after the step they are about.
     let mut last: Option<engine::StepRecord> = None;

@@ -176,10 +176,19 @@ pub fn sum_sq<R: Real>(v: &[R]) -> R {
 #[inline]
 pub fn norm<R: Real>(v: &[R]) -> R {
     let n = sum_sq(v).sqrt();
-    if n.is_finite() || !all_finite(v) {
+    if !all_finite(v) {
         return n;
     }
+    // The 2-norm is at least the largest |x|: a plain sum of squares that overflowed, or
+    // underflowed (tiny gradients of a vanishing chain square to below f32's range),
+    // falls outside that bound and is recomputed with scaling, as torch's norm does.
     let m = max_abs(v);
+    if n.is_finite() && n >= m {
+        return n;
+    }
+    if m == R::ZERO {
+        return m;
+    }
     let mut s = R::ZERO;
     for &x in v {
         let r = x / m;
@@ -235,6 +244,14 @@ mod tests {
         assert_eq!(norm(&v), 5e30);
         assert_eq!(norm(&[f32::MAX, f32::MAX]), f32::INFINITY);
         assert!(norm(&[1.0f32, f32::NAN]).is_nan());
+    }
+
+    #[test]
+    fn norm_avoids_spurious_underflow() {
+        // Squares of 3e-24 are below f32's smallest subnormal.
+        let v = [3e-24f32, 4e-24];
+        assert!((norm(&v) / 5e-24 - 1.0).abs() < 1e-6, "{}", norm(&v));
+        assert_eq!(norm(&[0.0f32, 0.0]), 0.0);
     }
 
     #[test]

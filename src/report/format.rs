@@ -25,6 +25,20 @@ pub fn sig(x: f64) -> String {
     }
 }
 
+/// A parameter value as a person writes it: `2.34`, `20`, `0.001`.
+pub fn short(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        let text = format!("{x}");
+        if text.len() > 10 {
+            format!("{x:e}")
+        } else {
+            text
+        }
+    }
+}
+
 /// An optional number, with a dash for "none".
 pub fn sig_opt(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_string(), sig)

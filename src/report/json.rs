@@ -4,7 +4,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::run::{RunInfo, finding, finding_kind, precision_name};
+use super::outcome::metric;
+use super::run::{RunInfo, SweepReport, finding, finding_kind, precision_name};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
@@ -194,5 +195,45 @@ impl Reporter for JsonReporter<'_> {
 
     fn wants_values(&self, info: &RunInfo) -> bool {
         info.show.gradients || info.show.weights
+    }
+
+    fn sweep(&mut self, report: &SweepReport, sources: &SourceMap) {
+        let points: Vec<Value> = report
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, outcome)| {
+                let mut rest = i;
+                let mut params = serde_json::Map::new();
+                for (name, values) in report.axes.iter().rev() {
+                    params.insert(name.clone(), json!(values[rest % values.len()]));
+                    rest /= values.len();
+                }
+                json!({
+                    "params": params,
+                    "value": if report.metric == "verdict" {
+                        json!(outcome.verdict.name())
+                    } else {
+                        metric(outcome, &report.metric).map_or(Value::Null, number_json)
+                    },
+                    "verdict": outcome.verdict.name(),
+                    "final_loss": outcome.final_loss.map(number_json),
+                    "max_grad_norm": number_json(outcome.max_grad_norm),
+                    "first_grad": outcome.first_grad.map(number_json),
+                    "grad_ratio": outcome.grad_ratio.map(number_json),
+                    "first_nonfinite_step": outcome.first_nonfinite,
+                })
+            })
+            .collect();
+        self.emit(json!({
+            "event": "sweep",
+            "network": report.network,
+            "data": report.data,
+            "location": location(report.span, sources),
+            "settings": report.settings,
+            "metric": report.metric,
+            "axes": report.axes.iter().map(|(n, v)| json!({"name": n, "values": v})).collect::<Vec<_>>(),
+            "points": points,
+        }));
     }
 }

@@ -3,12 +3,13 @@
 
 pub mod format;
 pub mod json;
+pub mod outcome;
 pub mod run;
 pub mod text;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, TrainSummary};
-use run::RunInfo;
+use run::{RunInfo, SweepReport};
 
 /// A value ready to print, in both forms a reporter may want.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,7 @@ pub trait Reporter {
     );
     fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo);
     fn explanation(&mut self, explanation: &Explanation, info: &RunInfo);
+    fn sweep(&mut self, report: &SweepReport, sources: &SourceMap);
 
     /// Whether step records should carry full weight and gradient matrices.
     fn wants_values(&self, _info: &RunInfo) -> bool {

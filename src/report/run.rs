@@ -49,6 +49,19 @@ pub struct RunInfo {
     pub vanish_ratio: f64,
 }
 
+/// A finished sweep: one outcome per grid point, the last axis varying fastest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepReport {
+    pub network: String,
+    pub data: String,
+    /// The settings every run shares, as `RunInfo::settings`.
+    pub settings: String,
+    pub axes: Vec<(String, Vec<f64>)>,
+    pub metric: String,
+    pub outcomes: Vec<super::outcome::Outcome>,
+    pub span: Span,
+}
+
 /// Remedy suggestions, phrased for this network.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Remedies {

@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use super::format::{sig, sig_opt};
-use super::run::{RunInfo, finding, precision_name};
+use super::outcome::metric;
+use super::run::{RunInfo, SweepReport, finding, precision_name};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
@@ -355,5 +356,79 @@ impl Reporter for TextReporter<'_> {
             precision_name(info.precision)
         );
         let _ = writeln!(self.out);
+    }
+
+    fn sweep(&mut self, report: &SweepReport, _sources: &SourceMap) {
+        let names: Vec<&str> = report.axes.iter().map(|(n, _)| n.as_str()).collect();
+        let _ = writeln!(
+            self.out,
+            "sweep {}({}) on {}: {}, each run {}",
+            report.network,
+            names.join(", "),
+            report.data,
+            metric_label(&report.metric),
+            report.settings
+        );
+        let cell = |i: usize| -> String {
+            let outcome = &report.outcomes[i];
+            if report.metric == "verdict" {
+                outcome.verdict.name().to_string()
+            } else {
+                metric(outcome, &report.metric).map_or_else(|| "—".to_string(), sig)
+            }
+        };
+        let value = |x: f64| crate::report::format::short(x);
+        match report.axes.as_slice() {
+            [(row_name, rows), (col_name, cols)] => {
+                let corner = format!("{row_name} \\ {col_name}");
+                let width = 10;
+                let mut header = format!("  {corner:>12}");
+                for c in cols {
+                    header += &format!("  {:>width$}", value(*c));
+                }
+                let _ = writeln!(self.out, "{}", header.trim_end());
+                for (r, row_value) in rows.iter().enumerate() {
+                    let mut line = format!("  {:>12}", value(*row_value));
+                    for c in 0..cols.len() {
+                        line += &format!("  {:>width$}", cell(r * cols.len() + c));
+                    }
+                    let _ = writeln!(self.out, "{}", line.trim_end());
+                }
+            }
+            axes => {
+                let mut header = String::from(" ");
+                for (name, _) in axes {
+                    header += &format!(" {name:>10}");
+                }
+                header += &format!("  {:>12}", report.metric);
+                let _ = writeln!(self.out, "{}", header.trim_end());
+                for i in 0..report.outcomes.len() {
+                    let mut rest = i;
+                    let mut values = vec![0.0; axes.len()];
+                    for (a, (_, vals)) in axes.iter().enumerate().rev() {
+                        values[a] = vals[rest % vals.len()];
+                        rest /= vals.len();
+                    }
+                    let mut line = String::from(" ");
+                    for v in values {
+                        line += &format!(" {:>10}", value(v));
+                    }
+                    line += &format!("  {:>12}", cell(i));
+                    let _ = writeln!(self.out, "{}", line.trim_end());
+                }
+            }
+        }
+        let _ = writeln!(self.out);
+    }
+}
+
+/// What a sweep's metric measures, for its header line.
+fn metric_label(metric: &str) -> &'static str {
+    match metric {
+        "first_grad" => "first_grad = the first layer's ‖∂L/∂W‖ at step 1",
+        "final_loss" => "final_loss = the loss at the last step",
+        "max_grad_norm" => "max_grad_norm = the largest global gradient norm",
+        "grad_ratio" => "grad_ratio = first-layer / last-layer ‖∂L/∂W‖ at step 1",
+        _ => "verdict = exploding, vanishing, dead, diverged or healthy",
     }
 }

@@ -1,0 +1,120 @@
+//! How a whole run went, in a few numbers: the rows of `compare` and the cells of `sweep`.
+
+use crate::engine::{DiagnosticEvent, Event, StepRecord, TrainSummary};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Diverged,
+    Exploding,
+    Vanishing,
+    Dead,
+    Healthy,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Diverged => "diverged",
+            Verdict::Exploding => "exploding",
+            Verdict::Vanishing => "vanishing",
+            Verdict::Dead => "dead",
+            Verdict::Healthy => "healthy",
+        }
+    }
+
+    /// The most serious finding of a run decides: a loss that is no longer a number
+    /// beats an explosion, which beats vanishing, which beats dead units.
+    pub fn of(findings: &[DiagnosticEvent]) -> Verdict {
+        let has = |f: fn(&DiagnosticEvent) -> bool| findings.iter().any(f);
+        if has(|e| matches!(e, DiagnosticEvent::NonFinite { .. })) {
+            Verdict::Diverged
+        } else if has(|e| matches!(e, DiagnosticEvent::Exploding { .. })) {
+            Verdict::Exploding
+        } else if has(|e| matches!(e, DiagnosticEvent::Vanishing { .. })) {
+            Verdict::Vanishing
+        } else if has(|e| matches!(e, DiagnosticEvent::DeadLayer { .. })) {
+            Verdict::Dead
+        } else {
+            Verdict::Healthy
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub steps: usize,
+    pub final_loss: Option<f64>,
+    pub best_loss: Option<f64>,
+    pub max_grad_norm: f64,
+    /// The first step whose loss or gradients were not finite.
+    pub first_nonfinite: Option<usize>,
+    /// ‖∂L/∂W‖ of the first layer at step 1.
+    pub first_grad: Option<f64>,
+    /// First-layer / last-layer ‖∂L/∂W‖ at step 1.
+    pub grad_ratio: Option<f64>,
+    pub verdict: Verdict,
+}
+
+/// Watches a run's events and sums it up.
+#[derive(Debug, Default)]
+pub struct OutcomeCollector {
+    best_loss: Option<f64>,
+    max_grad_norm: f64,
+    first_nonfinite: Option<usize>,
+    first_grad: Option<f64>,
+    grad_ratio: Option<f64>,
+}
+
+impl OutcomeCollector {
+    pub fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Step(record) => self.step(record),
+            Event::Diagnostic(DiagnosticEvent::NonFinite { step, .. }) => {
+                self.first_nonfinite.get_or_insert(*step);
+            }
+            Event::Diagnostic(_) => {}
+        }
+    }
+
+    fn step(&mut self, r: &StepRecord) {
+        if r.grad_norm.is_finite() {
+            self.max_grad_norm = self.max_grad_norm.max(r.grad_norm);
+        } else {
+            self.max_grad_norm = f64::INFINITY;
+        }
+        if r.loss.is_finite() {
+            self.best_loss = Some(self.best_loss.map_or(r.loss, |b| b.min(r.loss)));
+        }
+        if r.step == 1
+            && let (Some(first), Some(last)) = (r.layers.first(), r.layers.last())
+        {
+            self.first_grad = Some(first.grad_weight_norm);
+            self.grad_ratio = (last.grad_weight_norm > 0.0)
+                .then(|| first.grad_weight_norm / last.grad_weight_norm);
+        }
+    }
+
+    pub fn finish(self, summary: &TrainSummary) -> Outcome {
+        Outcome {
+            steps: summary.steps,
+            final_loss: summary.final_loss,
+            best_loss: self.best_loss,
+            max_grad_norm: self.max_grad_norm,
+            first_nonfinite: self.first_nonfinite,
+            first_grad: self.first_grad,
+            grad_ratio: self.grad_ratio,
+            verdict: Verdict::of(&summary.diagnostics),
+        }
+    }
+}
+
+/// A sweep's metric read off an outcome.
+pub fn metric(outcome: &Outcome, name: &str) -> Option<f64> {
+    match name {
+        "first_grad" => outcome.first_grad,
+        "final_loss" => outcome.final_loss,
+        "max_grad_norm" => Some(outcome.max_grad_norm),
+        "grad_ratio" => outcome.grad_ratio,
+        _ => None,
+    }
+}
