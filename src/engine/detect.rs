@@ -26,9 +26,11 @@
 //!   `> explode_norm` (1e3). `layer` = the layer with the largest gain `g_{l-1}/g_l` (ties:
 //!   the one nearest the output) when the growth rule holds, else the layer with the largest
 //!   ‖∂L/∂W‖. `factor_per_layer` is the growth (1 layer: its gain).
-//! * **Vanishing**: L ≥ 2, `‖∂L/∂W_0‖ / ‖∂L/∂W_{L-1}‖ < vanish_ratio` (1e-4), the last
-//!   layer's gradient being finite and > 0. `layer` = the layer nearest the output whose
-//!   ratio to the last layer is below `vanish_ratio` (where the gradient has vanished).
+//! * **Vanishing**: L ≥ 2, no layer dead, and `‖∂L/∂W_0‖ / ‖∂L/∂W_{L-1}‖ < vanish_ratio`
+//!   (1e-4), or the same ratio of the per-unit backward signal `g_0 / g_{L-1}` (as for
+//!   Exploding), the last layer's value being finite and > 0. `layer` = the layer nearest
+//!   the output whose ratio to the last layer is below `vanish_ratio` (where the gradient
+//!   has vanished).
 //! * **DeadLayer**: some ReLU-family layer (`Relu`, `LeakyRelu` with slope 0) outputs exactly
 //!   0 for every row and unit of the batch. `layer` = the first dead layer; `layers` = all.
 //! * **PoorTraining / Plateau**: once `plateau_steps` (50) losses are in the window, with
@@ -291,19 +293,30 @@ impl Detectors {
             });
         }
 
-        // Vanishing
+        // Vanishing: the weight gradients, or the per-unit backward signal, of the first
+        // layer are a tiny fraction of the last layer's. A dead layer also stops the
+        // signal, but that is the dead-layer finding, not this one.
         let mut vanish = None;
-        if nl >= 2 {
-            let last = layers[nl - 1].grad_weight_norm;
-            let first = layers[0].grad_weight_norm;
-            if last > 0.0 && last.is_finite() && first.is_finite() {
+        if nl >= 2 && !layers.iter().any(|l| l.dead) {
+            let rms = |l: usize| {
+                let width = self.widths.get(l).copied().unwrap_or(1).max(1) as f64;
+                layers[l].grad_output_norm / width.sqrt()
+            };
+            let measures: [&dyn Fn(usize) -> f64; 2] = [&|l| layers[l].grad_weight_norm, &rms];
+            for measure in measures {
+                let last = measure(nl - 1);
+                let first = measure(0);
+                if !(last > 0.0 && last.is_finite() && first.is_finite()) {
+                    continue;
+                }
                 let ratio = first / last;
                 if ratio < th.vanish_ratio {
                     let layer = (0..nl - 1)
                         .rev()
-                        .find(|&l| layers[l].grad_weight_norm / last < th.vanish_ratio)
+                        .find(|&l| measure(l) / last < th.vanish_ratio)
                         .unwrap_or(0);
                     vanish = Some((ratio, layer));
+                    break;
                 }
             }
         }
@@ -463,12 +476,12 @@ mod tests {
         let calm = stats(&[1.0; 4], &[1.0; 4], &[false; 4]);
         d.observe(&view(1, 1.0, &calm), &mut out);
         assert!(out.is_empty());
-        // loss ×20, gradient grows 5× per layer toward the input (125× in all), first
-        // layer dead.
+        // loss ×20, gradient grows 5× per layer toward the input (125× in all), the
+        // first layer's weight gradient is tiny.
         let bad = stats(
             &[125.0, 25.0, 5.0, 1.0],
             &[1e-6, 1.0, 1.0, 1.0],
-            &[true, false, false, false],
+            &[false; 4],
         );
         d.observe(&view(2, 20.0, &bad), &mut out);
         assert!(matches!(out[0], DiagnosticEvent::LossJump { factor, .. } if factor == 20.0));
@@ -481,13 +494,22 @@ mod tests {
             out[2],
             DiagnosticEvent::Vanishing { layer: 0, .. }
         ));
-        assert!(
-            matches!(&out[3], DiagnosticEvent::DeadLayer { layer: 0, layers, .. } if layers == &vec![0])
-        );
-        assert_eq!(out.len(), 4);
+        assert_eq!(out.len(), 3);
         out.clear();
         d.observe(&view(3, 400.0, &bad), &mut out);
         assert!(out.is_empty(), "no refiring while active: {out:?}");
+        // A dead first layer is reported as dead, not as vanishing.
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 4]);
+        let dead = stats(
+            &[0.0, 1.0, 1.0, 1.0],
+            &[0.0, 1.0, 1.0, 1.0],
+            &[true, false, false, false],
+        );
+        d.observe(&view(1, 1.0, &dead), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            matches!(&out[0], DiagnosticEvent::DeadLayer { layer: 0, layers, .. } if layers == &vec![0])
+        );
     }
 
     #[test]
