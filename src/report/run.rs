@@ -139,9 +139,9 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             let d = Diagnostic::warning(format!("vanishing gradients at step {step}")).with_label(
                 info.layer_span(*layer),
                 format!(
-                    "from {} down, the gradient is under {} of the last layer's",
+                    "from {} down, the gradient is under {:e} of the last layer's",
                     info.layer_name(*layer),
-                    format!("{:e}", info.vanish_ratio)
+                    info.vanish_ratio
                 ),
             );
             let mut d = info
