@@ -454,6 +454,7 @@ pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String
                 "line".to_string(),
             ]];
             let mut fan_in = net.spec.input;
+            let mut previous: Option<[String; 7]> = None;
             rows.push([
                 "input".into(),
                 fan_in.to_string(),
@@ -487,10 +488,17 @@ pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String
                     place(origin.span.start, sources),
                 ];
                 // Identical consecutive layers (a `repeat`) share one row: `2–20`.
+                let same = previous
+                    .as_ref()
+                    .is_some_and(|p: &[String; 7]| p[1..] == row[1..]);
+                previous = Some(row.clone());
                 match rows.last_mut() {
-                    Some(last) if i > 0 && last[1..] == row[1..] => {
+                    Some(last) if same => {
                         let first = last[0].split('–').next().unwrap_or("").to_string();
                         last[0] = format!("{first}–{}", i + 1);
+                        if !last[3].ends_with(" each") {
+                            last[3].push_str(" each");
+                        }
                     }
                     _ => rows.push(row),
                 }
