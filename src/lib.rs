@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod exec;
 mod exec_run;
+pub mod repl;
 pub mod report;
 pub mod session;
 pub mod syntax;

@@ -80,13 +80,7 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format),
         Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
-        Some(Command::Repl) | None => {
-            eprintln!("The gradlab REPL is not part of this build yet.");
-            eprintln!(
-                "Run a script with `gradlab run FILE.grad`, or check one with `gradlab check FILE.grad`."
-            );
-            ExitCode::from(EXIT_USAGE)
-        }
+        Some(Command::Repl) | None => ExitCode::from(gradlab::repl::run(color)),
     }
 }
 

@@ -1,0 +1,407 @@
+//! The interactive session: `gradlab` with no arguments, or `gradlab repl`.
+//!
+//! One loop serves a terminal and piped input alike: lines are gathered until the
+//! input is complete (`helper::needs_more`), then either run as a `:` command or
+//! evaluated in the shared `Session`. On a terminal, rustyline edits each line, with
+//! a `grad> ` prompt and a `  ... ` prompt for continuation lines; with piped input
+//! there is no banner and no prompt, and the exit status says whether every input
+//! succeeded (0) or some failed (1).
+
+pub mod commands;
+pub mod helper;
+pub mod save;
+
+use std::cell::RefCell;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::{DefaultHistory, History};
+use rustyline::{CompletionType, Config, Editor};
+
+use crate::check::Redeclare;
+use crate::diagnostics::ColorChoice;
+use crate::report::text::TextReporter;
+use crate::session::{Mode, Outcome, Session};
+use commands::COMMANDS;
+use helper::{ReplHelper, needs_more};
+
+pub const PROMPT: &str = "grad> ";
+pub const CONTINUATION: &str = "  ... ";
+
+/// Where the history lives unless `GRADLAB_HISTORY` names another file.
+pub fn history_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("GRADLAB_HISTORY") {
+        return Some(PathBuf::from(path));
+    }
+    dirs::data_dir().map(|dir| dir.join("gradlab").join("history.txt"))
+}
+
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// The session and what the loop needs around it.
+pub struct Repl {
+    session: Session,
+    /// Colour diagnostics on stderr.
+    color_err: bool,
+    inputs: usize,
+    /// Whether any input failed (the exit status of a piped session).
+    failed: bool,
+    /// The declared names, shared with the completer.
+    declared: Rc<RefCell<Vec<String>>>,
+}
+
+impl Repl {
+    pub fn new(color: ColorChoice) -> Self {
+        Repl {
+            session: Session::new(Redeclare::Replace),
+            color_err: color.enabled(std::io::stderr().is_terminal()),
+            inputs: 0,
+            failed: false,
+            declared: Rc::new(RefCell::new(Vec::new())),
+        }
+    }
+
+    /// Runs one complete input: a `:` command or gradlab code.
+    fn submit(&mut self, text: &str) -> Flow {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Flow::Continue;
+        }
+        if trimmed.starts_with(':') {
+            return self.command(trimmed);
+        }
+        self.inputs += 1;
+        let name = format!("input {}", self.inputs);
+        let outcome = self.eval(&name, text.trim_end());
+        if outcome == Outcome::Failed {
+            self.failed = true;
+        }
+        Flow::Continue
+    }
+
+    fn eval(&mut self, name: &str, text: &str) -> Outcome {
+        // A Ctrl-C pressed before this input must not stop its first run.
+        self.session.interrupt.store(false, Ordering::SeqCst);
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let mut out = stdout.lock();
+        let mut err = stderr.lock();
+        let outcome = {
+            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err);
+            self.session.eval(name, text, Mode::Run, &mut reporter)
+        };
+        let _ = out.flush();
+        self.session.interrupt.store(false, Ordering::SeqCst);
+        self.refresh_names();
+        outcome
+    }
+
+    fn refresh_names(&mut self) {
+        *self.declared.borrow_mut() = self.session.env.names.keys().cloned().collect();
+    }
+
+    fn say(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+        let _ = out.flush();
+    }
+
+    fn error(&mut self, message: &str) {
+        self.failed = true;
+        let _ = std::io::stdout().flush();
+        let prefix = if self.color_err {
+            "\x1b[31merror\x1b[0m"
+        } else {
+            "error"
+        };
+        eprintln!("{prefix}: {message}");
+    }
+
+    fn command(&mut self, line: &str) -> Flow {
+        let line = line.trim_start_matches(':');
+        let (word, arg) = match line.split_once(char::is_whitespace) {
+            Some((word, arg)) => (word, arg.trim()),
+            None => (line, ""),
+        };
+        let matches: Vec<&str> = COMMANDS
+            .iter()
+            .map(|c| c.name)
+            .filter(|name| *name == word || (!word.is_empty() && name.starts_with(word)))
+            .collect();
+        let name = match (matches.as_slice(), word) {
+            (_, "exit" | "q") => "quit",
+            (_, "h" | "?") => "help",
+            ([one], _) => one,
+            (several, _) if several.contains(&word) => word,
+            ([], _) => {
+                let names = COMMANDS.iter().map(|c| c.name);
+                let hint = crate::check::signature::did_you_mean(word, names)
+                    .map(|n| format!("did you mean `:{n}`? "))
+                    .unwrap_or_default();
+                self.error(&format!(
+                    "unknown command `:{word}`; {hint}:help lists the commands"
+                ));
+                return Flow::Continue;
+            }
+            (several, _) => {
+                let list: Vec<String> = several.iter().map(|n| format!(":{n}")).collect();
+                self.error(&format!(
+                    "`:{word}` could be {}; type more of it",
+                    list.join(" or ")
+                ));
+                return Flow::Continue;
+            }
+        };
+        let needs_arg = ["load", "show", "save"].contains(&name);
+        if needs_arg && arg.is_empty() {
+            let usage = COMMANDS
+                .iter()
+                .find(|c| c.name == name)
+                .map_or("", |c| c.args);
+            self.error(&format!("usage: :{name} {usage}"));
+            return Flow::Continue;
+        }
+        match name {
+            "help" => self.say(&commands::help(arg)),
+            "quit" => return Flow::Quit,
+            "reset" => {
+                self.session.reset();
+                self.refresh_names();
+                self.say("the session is empty again");
+            }
+            "list" => self.say(&commands::list(&self.session.env)),
+            "show" => match commands::show(arg, &self.session.env, &self.session.sources) {
+                Ok(text) => self.say(&text),
+                Err(message) => self.error(&message),
+            },
+            "load" => self.load(&expand(arg)),
+            "save" => self.save(&expand(arg)),
+            _ => unreachable!("every command is handled"),
+        }
+        Flow::Continue
+    }
+
+    fn load(&mut self, path: &Path) {
+        let shown = path.display().to_string();
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => return self.error(&format!("`{shown}` is not UTF-8 text")),
+            },
+            Err(e) => return self.error(&format!("cannot read `{shown}`: {e}")),
+        };
+        // Relative paths in the script (CSV files) are found beside it.
+        let base = self.session.env.base_dir.clone();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            self.session.set_base_dir(dir.to_path_buf());
+        }
+        let outcome = self.eval(&shown, &text);
+        self.session.set_base_dir(base);
+        if outcome == Outcome::Failed {
+            self.failed = true;
+        }
+    }
+
+    fn save(&mut self, path: &Path) {
+        if self.session.env.names.is_empty() {
+            return self.error("nothing to save: no names are declared");
+        }
+        let (text, warning) = save::script(&self.session.env, &self.session.sources);
+        if let Err(e) = std::fs::write(path, &text) {
+            return self.error(&format!("cannot write `{}`: {e}", path.display()));
+        }
+        let count = self.session.env.names.len();
+        self.say(&format!(
+            "saved {count} declaration{} to {}",
+            if count == 1 { "" } else { "s" },
+            path.display()
+        ));
+        if let Some(warning) = warning {
+            let _ = std::io::stdout().flush();
+            eprintln!("warning: {warning}");
+        }
+    }
+}
+
+/// A path argument: surrounding quotes dropped, a leading `~/` expanded.
+fn expand(arg: &str) -> PathBuf {
+    let arg = arg.trim();
+    let arg = arg
+        .strip_prefix('"')
+        .and_then(|a| a.strip_suffix('"'))
+        .unwrap_or(arg);
+    if let Some(rest) = arg.strip_prefix("~/")
+        && let Some(home) = dirs::home_dir()
+    {
+        return home.join(rest);
+    }
+    PathBuf::from(arg)
+}
+
+/// Runs the session: interactive when stdin is a terminal, otherwise reading stdin.
+/// Returns the process exit status.
+pub fn run(color: ColorChoice) -> u8 {
+    let repl = Repl::new(color);
+    if std::io::stdin().is_terminal() {
+        interactive(repl, color)
+    } else {
+        piped(repl)
+    }
+}
+
+/// Piped input: no banner, no prompts; the same assembly of multi-line inputs.
+fn piped(mut repl: Repl) -> u8 {
+    let stdin = std::io::stdin();
+    let mut buffer = String::new();
+    for line in stdin.lock().lines() {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                repl.error(&format!("cannot read the input: {e}"));
+                break;
+            }
+        };
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+        if needs_more(&buffer) {
+            continue;
+        }
+        let text = std::mem::take(&mut buffer);
+        if let Flow::Quit = repl.submit(&text) {
+            return u8::from(repl.failed);
+        }
+    }
+    if !buffer.trim().is_empty() {
+        repl.submit(&buffer);
+    }
+    u8::from(repl.failed)
+}
+
+fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
+    let highlight = color.enabled(std::io::stdout().is_terminal());
+    let config = Config::builder()
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .max_history_size(2000)
+        .and_then(|b| b.history_ignore_dups(true))
+        .map(|b| b.build());
+    let editor = config.and_then(Editor::<ReplHelper, DefaultHistory>::with_config);
+    let mut editor = match editor {
+        Ok(editor) => editor,
+        Err(e) => {
+            eprintln!("error: cannot start line editing ({e}); reading input without it");
+            return piped(repl);
+        }
+    };
+    editor.set_helper(Some(ReplHelper::new(repl.declared.clone(), highlight)));
+    let history = history_path();
+    let mut history_ok = true;
+    match &history {
+        Some(path) if path.exists() => {
+            if let Err(e) = editor.load_history(path) {
+                eprintln!(
+                    "warning: cannot read the history in {} ({e}); starting without it",
+                    path.display()
+                );
+                history_ok = false;
+            }
+        }
+        Some(path) => {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+        }
+        None => history_ok = false,
+    }
+
+    // Ctrl-C during a run stops it at the next step; at the prompt rustyline reads it
+    // as a key, so the handler only ever sees it while something is running.
+    let interrupt = repl.session.interrupt.clone();
+    if let Err(e) = ctrlc::set_handler(move || interrupt.store(true, Ordering::SeqCst)) {
+        eprintln!("warning: Ctrl-C will not stop a run ({e})");
+    }
+
+    println!(
+        "gradlab {}: an interactive session. Type :help for help, Ctrl-D to leave.",
+        env!("CARGO_PKG_VERSION")
+    );
+    let prompts = |continuing: bool| -> (String, String) {
+        let raw = if continuing { CONTINUATION } else { PROMPT };
+        let styled = if highlight {
+            format!("\x1b[1;32m{raw}\x1b[0m")
+        } else {
+            raw.to_string()
+        };
+        (raw.to_string(), styled)
+    };
+    let mut buffer = String::new();
+    loop {
+        let prompt = prompts(!buffer.is_empty());
+        match editor.readline(&prompt) {
+            Ok(line) => {
+                if !buffer.is_empty() {
+                    buffer.push('\n');
+                }
+                buffer.push_str(&line);
+                if needs_more(&buffer) {
+                    continue;
+                }
+                let text = std::mem::take(&mut buffer);
+                let entry = text.trim_end();
+                if !entry.trim().is_empty() {
+                    let _ = editor.add_history_entry(entry);
+                    if history_ok && let Some(path) = &history {
+                        history_ok = save_history(editor.history_mut(), path);
+                    }
+                }
+                if let Flow::Quit = repl.submit(&text) {
+                    break;
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                // Ctrl-C at the prompt: forget the line (and any unfinished input).
+                buffer.clear();
+            }
+            Err(ReadlineError::Eof) => {
+                if buffer.is_empty() {
+                    break;
+                }
+                // Ctrl-D in the middle of an input submits what there is.
+                let text = std::mem::take(&mut buffer);
+                if let Flow::Quit = repl.submit(&text) {
+                    break;
+                }
+            }
+            Err(e) => {
+                eprintln!("error: cannot read the input: {e}");
+                break;
+            }
+        }
+    }
+    0
+}
+
+/// Writes the history out; on failure warns once and returns false.
+fn save_history(history: &mut DefaultHistory, path: &Path) -> bool {
+    match history.save(path) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!(
+                "warning: cannot write the history to {} ({e}); it will not be kept",
+                path.display()
+            );
+            false
+        }
+    }
+}

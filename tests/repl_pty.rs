@@ -1,0 +1,166 @@
+//! End-to-end tests of the interactive REPL in a real pseudo-terminal: what a person
+//! at a keyboard does, keystroke by keystroke.
+
+#![cfg(unix)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::{PtyStream, UnixProcess};
+use expectrl::{ControlCode, Expect, Session};
+
+type Pty = Session<UnixProcess, PtyStream>;
+
+fn start(name: &str) -> Pty {
+    let scratch = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("repl-pty");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let history = scratch.join(format!("{name}.history"));
+    let _ = std::fs::remove_file(&history);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gradlab"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("GRADLAB_HISTORY", &history);
+    let mut pty = Session::spawn(command).expect("spawn gradlab in a pty");
+    pty.set_expect_timeout(Some(Duration::from_secs(60)));
+    pty.expect("Type :help").unwrap();
+    prompt(&mut pty);
+    pty
+}
+
+/// Types a line and presses Enter.
+fn enter(pty: &mut Pty, line: &str) {
+    pty.send(line).unwrap();
+    pty.send("\r").unwrap();
+}
+
+fn exit_status(mut pty: Pty) -> String {
+    let status = pty.get_process_mut().wait().unwrap();
+    format!("{status:?}")
+}
+
+fn ctrl_d(pty: &mut Pty) {
+    pty.send(ControlCode::EndOfTransmission).unwrap();
+}
+
+/// Waits for the main prompt (rustyline drops keys typed ahead of it).
+fn prompt(pty: &mut Pty) {
+    pty.expect("grad> ").unwrap();
+}
+
+fn continuation(pty: &mut Pty) {
+    pty.expect("  ... ").unwrap();
+}
+
+#[test]
+fn multi_line_input_continues_then_runs() {
+    let mut pty = start("multi_line");
+    enter(&mut pty, "network n {");
+    continuation(&mut pty);
+    enter(&mut pty, "input 2");
+    continuation(&mut pty);
+    enter(&mut pty, "dense 3 tanh");
+    continuation(&mut pty);
+    enter(&mut pty, "}");
+    prompt(&mut pty);
+    enter(&mut pty, "let total = 1 +");
+    continuation(&mut pty);
+    enter(&mut pty, "41");
+    prompt(&mut pty);
+    enter(&mut pty, "total");
+    pty.expect("42").unwrap();
+    prompt(&mut pty);
+    enter(&mut pty, ":list");
+    pty.expect("2 → 3, 1 layer, 9 parameters").unwrap();
+    prompt(&mut pty);
+    // A blank line submits an unfinished input, which then reports its error.
+    enter(&mut pty, "let broken = (1 +");
+    continuation(&mut pty);
+    enter(&mut pty, "");
+    pty.expect("unexpected end of input").unwrap();
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
+#[test]
+fn tab_completes_names_and_commands() {
+    let mut pty = start("completion");
+    enter(&mut pty, "let learning_rate = 0.5");
+    prompt(&mut pty);
+    pty.send("learn\t").unwrap();
+    pty.send("\r").unwrap();
+    pty.expect("0.5").unwrap();
+    prompt(&mut pty);
+    // Only the completed suffix is echoed; what the line runs shows it completed.
+    pty.send(":he\t").unwrap();
+    pty.send("\r").unwrap();
+    pty.expect("Commands:").unwrap();
+    prompt(&mut pty);
+    pty.send("leaky_r\t").unwrap();
+    pty.send("\r").unwrap();
+    pty.expect("\nleaky_relu").unwrap();
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
+#[test]
+fn the_session_survives_an_error() {
+    let mut pty = start("error");
+    enter(&mut pty, "let a = 20");
+    prompt(&mut pty);
+    enter(&mut pty, "a + nothing");
+    pty.expect("unknown name `nothing`").unwrap();
+    prompt(&mut pty);
+    enter(&mut pty, "a + 1");
+    pty.expect("21").unwrap();
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
+#[test]
+fn ctrl_c_stops_a_long_train_and_keeps_the_session() {
+    let mut pty = start("interrupt");
+    enter(&mut pty, "network net { input 1 dense 1 linear }");
+    prompt(&mut pty);
+    enter(&mut pty, "data one { x = [[1.0]] y = [[1.0]] }");
+    prompt(&mut pty);
+    enter(
+        &mut pty,
+        "train net on one { optimizer sgd(lr=0.001) steps 10000000 }",
+    );
+    pty.expect("step").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    pty.send(ControlCode::EndOfText).unwrap();
+    pty.expect("interrupted").unwrap();
+    prompt(&mut pty);
+    enter(&mut pty, ":show net");
+    pty.expect("1 → 1").unwrap();
+    prompt(&mut pty);
+    // Ctrl-C at the prompt clears the line instead of leaving.
+    pty.send("let half_typed = ").unwrap();
+    pty.expect("half_typed").unwrap();
+    pty.send(ControlCode::EndOfText).unwrap();
+    prompt(&mut pty);
+    enter(&mut pty, "2 + 2");
+    pty.expect("4").unwrap();
+    prompt(&mut pty);
+    enter(&mut pty, "half_typed");
+    pty.expect("unknown name").unwrap();
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
+#[test]
+fn ctrl_d_leaves_with_status_zero() {
+    let mut pty = start("eof");
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
