@@ -231,6 +231,7 @@ fn train(
         thresholds: plan.thresholds,
         continue_on_nonfinite: plan.continue_on_nan,
         record_values: reporter.wants_values(&info),
+        remedies: Default::default(),
     };
     reporter.run_start(&info, sources);
     // Findings arrive right after the step they are about.

@@ -33,9 +33,12 @@ fn allocations(steps: usize) -> usize {
         weight: WeightSpec::Default,
         bias: BiasSpec::Default,
         origin: 0,
+        batchnorm: false,
+        layernorm: false,
     };
     let spec = TrainSpec {
         net: NetSpec {
+            residuals: Vec::new(),
             input: 1,
             layers: vec![layer(8, Activation::Tanh), layer(1, Activation::Linear)],
         },
@@ -58,6 +61,7 @@ fn allocations(steps: usize) -> usize {
         },
         continue_on_nonfinite: false,
         record_values: false,
+        remedies: Default::default(),
     };
     let before = ALLOCS.load(Ordering::Relaxed);
     let summary = train(&spec, &mut |_| Control::Continue).unwrap();

@@ -194,9 +194,12 @@ fn net_spec(f: &Fixture) -> Result<NetSpec, String> {
                 None => BiasSpec::None,
             },
             origin: 1000 + i,
+            batchnorm: false,
+            layernorm: false,
         });
     }
     Ok(NetSpec {
+        residuals: Vec::new(),
         input: f.input,
         layers,
     })
@@ -270,6 +273,7 @@ fn train_spec(f: &Fixture, extra_steps: usize) -> Result<TrainSpec, String> {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: true,
         record_values: true,
+        remedies: Default::default(),
     })
 }
 

@@ -5,30 +5,35 @@
 //! on [`Precision`] at the entry points.
 
 mod activation;
+mod clip;
 pub mod data;
 pub mod detect;
 mod events;
 mod explain;
 #[cfg(test)]
 mod gradcheck;
+mod init;
 mod loss;
 mod network;
+mod norm;
 mod optim;
 mod params;
 pub mod real;
+mod remedies;
 mod train;
 mod types;
 
 pub use events::{
-    Control, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason, StepRecord,
-    StopReason, TrainSummary,
+    Control, DegenerateReason, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason,
+    StepRecord, StopReason, TrainSummary,
 };
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
-pub use params::{LayerParams, Params, init_params, validate_net};
+pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
 pub use train::{train, validate_data};
 pub use types::{
-    Activation, BiasSpec, Dataset, EngineError, LayerSpec, LossKind, NetSpec, OptimizerSpec,
-    Precision, Stop, Thresholds, TrainSpec, WeightSpec,
+    Activation, BiasSpec, ClipNorm, ClipScope, Dataset, EngineError, FanMode, InitScheme,
+    LayerSpec, LossKind, NetSpec, Nonlinearity, OptimizerSpec, Precision, Remedies, Residual,
+    Schedule, Stop, Thresholds, TrainSpec, WeightSpec,
 };
 
 /// Evaluation-mode forward pass with the parameters `init_params(net, seed)`.
