@@ -27,6 +27,11 @@
 //! cancelled, not to the result): f32 rtol 1e-5, floor 1e-5; f64 rtol 1e-10, floor 1e-12.
 //! Non-finite values must match exactly: nan with nan, inf with inf of the same sign.
 //!
+//! Schema-2 fixtures (normalisation, residual blocks, remedies; see the README) also
+//! compare `StepRecord::lr`, `clipped_norm`, `LayerStats::grad_affine_norm` (norm of ∂γ, ∂β)
+//! and, through `TrainSummary::params`, γ, β and the batchnorm running statistics after
+//! each step. `forward` / `forward_with` are evaluation mode, as torch's `model.eval()`.
+//!
 //! All fixtures are checked, every mismatch is collected, and the test fails once at the
 //! end with a report per failing fixture. `GRADLAB_FIXTURE=name` restricts the run to the
 //! fixtures whose name contains `name`.
@@ -35,8 +40,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use gradlab::engine::{
-    Activation, BiasSpec, Control, Dataset, Event, LayerSpec, LossKind, NetSpec, OptimizerSpec,
-    Params, Precision, Stop, Thresholds, TrainSpec, WeightSpec, forward, forward_with, train,
+    Activation, BiasSpec, ClipNorm, ClipScope, Control, Dataset, Event, LayerSpec, LossKind,
+    NetSpec, OptimizerSpec, Params, Precision, Remedies, Residual, Schedule, Stop, Thresholds,
+    TrainSpec, WeightSpec, forward, forward_with, train,
 };
 use serde::Deserialize;
 
@@ -87,6 +93,12 @@ struct Fixture {
     optimizer: FixtureOptimizer,
     steps: usize,
     expected: Expected,
+    /// Schema 2: `[first, last]` skip connections.
+    #[serde(default)]
+    residuals: Vec<[usize; 2]>,
+    /// Schema 2: clipping, extra weight decay, schedules.
+    #[serde(default)]
+    remedies: FixtureRemedies,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +107,44 @@ struct FixtureLayer {
     activation: FixtureActivation,
     weight: Vec<Vec<f64>>,
     bias: Option<Vec<f64>>,
+    /// Schema 2: "batchnorm" | "layernorm".
+    norm: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct FixtureRemedies {
+    clip_norm: Option<FixtureClipNorm>,
+    clip_value: Option<f64>,
+    weight_decay: Option<f64>,
+    #[serde(default)]
+    schedules: Vec<FixtureSchedule>,
+}
+
+#[derive(Deserialize)]
+struct FixtureClipNorm {
+    max: f64,
+    norm: Num,
+    scope: String,
+}
+
+#[derive(Deserialize)]
+struct FixtureSchedule {
+    name: String,
+    steps: Option<usize>,
+    every: Option<usize>,
+    factor: Option<f64>,
+    t_max: Option<usize>,
+}
+
+/// Schema 2: a normalisation's parameters (and gradients, before the update).
+#[derive(Deserialize)]
+struct FixtureNorm {
+    gamma: Vec<Num>,
+    beta: Vec<Num>,
+    running_mean: Option<Vec<Num>>,
+    running_var: Option<Vec<Num>>,
+    grad_gamma: Option<Vec<Num>>,
+    grad_beta: Option<Vec<Num>>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +198,17 @@ struct ExpectedStep {
     grad_biases: Vec<Option<Vec<Num>>>,
     weights_after: Vec<Matrix>,
     biases_after: Vec<Option<Vec<Num>>>,
+    /// Schema 2: learning rate of this step's update.
+    lr: Option<f64>,
+    /// Schema 2: global 2-norm after clipping.
+    clipped_norm: Option<Num>,
+    /// Schema 2: per layer, the normalisation before the update (running statistics
+    /// including this step's forward pass).
+    #[serde(default)]
+    norms: Vec<Option<FixtureNorm>>,
+    /// Schema 2: per layer, the normalisation after the update.
+    #[serde(default)]
+    norms_after: Vec<Option<FixtureNorm>>,
 }
 
 #[derive(Deserialize)]
@@ -194,14 +255,61 @@ fn net_spec(f: &Fixture) -> Result<NetSpec, String> {
                 None => BiasSpec::None,
             },
             origin: 1000 + i,
-            batchnorm: false,
-            layernorm: false,
+            batchnorm: l.norm.as_deref() == Some("batchnorm"),
+            layernorm: l.norm.as_deref() == Some("layernorm"),
         });
+        if let Some(n) = l.norm.as_deref()
+            && n != "batchnorm"
+            && n != "layernorm"
+        {
+            return Err(format!("unknown norm {n:?}"));
+        }
     }
     Ok(NetSpec {
-        residuals: Vec::new(),
+        residuals: f
+            .residuals
+            .iter()
+            .map(|&[first, last]| Residual { first, last })
+            .collect(),
         input: f.input,
         layers,
+    })
+}
+
+fn remedies(f: &Fixture) -> Result<Remedies, String> {
+    let r = &f.remedies;
+    let clip_norm = match &r.clip_norm {
+        None => None,
+        Some(c) => Some(ClipNorm {
+            max: c.max,
+            norm_type: c.norm.get(),
+            scope: match c.scope.as_str() {
+                "global" => ClipScope::Global,
+                "per_layer" => ClipScope::PerLayer,
+                s => return Err(format!("unknown clip scope {s:?}")),
+            },
+        }),
+    };
+    let mut schedules = Vec::new();
+    for s in &r.schedules {
+        let need = |v: Option<usize>| v.ok_or(format!("schedule {} incomplete", s.name));
+        schedules.push(match s.name.as_str() {
+            "warmup" => Schedule::Warmup {
+                steps: need(s.steps)?,
+            },
+            "step_decay" => Schedule::StepDecay {
+                every: need(s.every)?,
+                factor: s.factor.ok_or("step_decay without factor")?,
+            },
+            "cosine" => Schedule::Cosine { t_max: s.t_max },
+            n => return Err(format!("unknown schedule {n:?}")),
+        });
+    }
+    Ok(Remedies {
+        clip_norm,
+        clip_value: r.clip_value,
+        weight_decay: r.weight_decay,
+        schedules,
     })
 }
 
@@ -273,7 +381,7 @@ fn train_spec(f: &Fixture, extra_steps: usize) -> Result<TrainSpec, String> {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: true,
         record_values: true,
-        remedies: Default::default(),
+        remedies: remedies(f)?,
     })
 }
 
@@ -284,12 +392,15 @@ struct GotLayer {
     weights: Option<Vec<Vec<f64>>>,
     grad_weights: Option<Vec<Vec<f64>>>,
     grad_bias_norm: Option<f64>,
+    grad_affine_norm: Option<f64>,
 }
 
 struct GotStep {
     step: usize,
     loss: f64,
     grad_norm: f64,
+    clipped_norm: Option<f64>,
+    lr: f64,
     layers: Vec<GotLayer>,
 }
 
@@ -301,6 +412,8 @@ fn run_engine(spec: &TrainSpec) -> Result<(Vec<GotStep>, Params), String> {
                 step: r.step,
                 loss: r.loss,
                 grad_norm: r.grad_norm,
+                clipped_norm: r.clipped_norm,
+                lr: r.lr,
                 layers: r
                     .layers
                     .iter()
@@ -308,6 +421,7 @@ fn run_engine(spec: &TrainSpec) -> Result<(Vec<GotStep>, Params), String> {
                         weights: l.weights.clone(),
                         grad_weights: l.grad_weights.clone(),
                         grad_bias_norm: l.grad_bias_norm,
+                        grad_affine_norm: l.grad_affine_norm,
                     })
                     .collect(),
             });
@@ -462,7 +576,7 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
         compared: 0,
         worst: 0.0,
     };
-    if f.schema != 1 {
+    if f.schema != 1 && f.schema != 2 {
         c.problem(format!("unsupported fixture schema {}", f.schema));
         return (c.mismatches, 0, 0.0);
     }
@@ -515,6 +629,46 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
             want.grad_norm.get(),
             0.0,
         );
+        if let Some(lr) = want.lr {
+            c.scalar(&format!("step {s} lr"), g.lr, lr, 0.0);
+        }
+        match (want.clipped_norm, g.clipped_norm) {
+            (Some(w), Some(got)) => {
+                c.scalar(&format!("step {s} clipped_norm"), got, w.get(), 0.0);
+            }
+            (None, None) => {}
+            (w, got) => c.problem(format!(
+                "step {s}: clipped_norm is {got:?} in the engine, {:?} in torch",
+                w.map(Num::get)
+            )),
+        }
+        for (i, (nm, gl)) in want.norms.iter().zip(&g.layers).enumerate() {
+            match (nm, gl.grad_affine_norm) {
+                (Some(nm), Some(got)) => {
+                    let (Some(gg), Some(gb)) = (&nm.grad_gamma, &nm.grad_beta) else {
+                        c.problem(format!(
+                            "step {s} layer {}: fixture lacks grad_gamma",
+                            i + 1
+                        ));
+                        continue;
+                    };
+                    let both: Vec<Num> = gg.iter().chain(gb).copied().collect();
+                    let scale = layer_scale(std::slice::from_ref(&both), None);
+                    c.scalar(
+                        &format!("step {s} layer {} grad γ,β norm", i + 1),
+                        got,
+                        norm(&both),
+                        scale,
+                    );
+                }
+                (None, None) => {}
+                (w, got) => c.problem(format!(
+                    "step {s} layer {}: norm layer is {} in torch but grad_affine_norm {got:?}",
+                    i + 1,
+                    if w.is_some() { "present" } else { "absent" }
+                )),
+            }
+        }
         if g.layers.len() != f.layers.len() {
             c.problem(format!(
                 "step {s}: {} layer stats for {} layers",
@@ -630,6 +784,48 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
                     if got.is_some() { "present" } else { "missing" }
                 )),
             }
+            let want_norm = want.norms_after.get(i).and_then(Option::as_ref);
+            match (&lp.norm, want_norm) {
+                (Some(np), Some(wn)) => {
+                    let ab: Vec<Num> = wn.gamma.iter().chain(&wn.beta).copied().collect();
+                    let scale = layer_scale(&[ab], None);
+                    c.matrix(
+                        &format!("params after step {s}: layer {l} gamma"),
+                        std::slice::from_ref(&np.gamma),
+                        std::slice::from_ref(&wn.gamma),
+                        scale,
+                    );
+                    c.matrix(
+                        &format!("params after step {s}: layer {l} beta"),
+                        std::slice::from_ref(&np.beta),
+                        std::slice::from_ref(&wn.beta),
+                        scale,
+                    );
+                    for (what, got, want) in [
+                        ("running_mean", &np.running_mean, &wn.running_mean),
+                        ("running_var", &np.running_var, &wn.running_var),
+                    ] {
+                        match (got, want) {
+                            (Some(g), Some(w)) => c.matrix(
+                                &format!("params after step {s}: layer {l} {what}"),
+                                std::slice::from_ref(g),
+                                std::slice::from_ref(w),
+                                0.0,
+                            ),
+                            (None, None) => {}
+                            _ => c.problem(format!(
+                                "params after step {s}: layer {l} {what} present on one side only"
+                            )),
+                        }
+                    }
+                }
+                (None, None) => {}
+                (got, _) if f.schema >= 2 || got.is_some() => c.problem(format!(
+                    "params after step {s}: layer {l} normalisation is {} in the engine",
+                    if got.is_some() { "present" } else { "missing" }
+                )),
+                _ => {}
+            }
         }
         last = Some(params);
     }
@@ -668,8 +864,8 @@ fn pytorch_reference_fixtures() {
     paths.sort();
     if filter.is_none() {
         assert!(
-            paths.len() >= 24,
-            "expected at least 24 fixtures, found {}",
+            paths.len() >= 46,
+            "expected at least 46 fixtures, found {}",
             paths.len()
         );
     }

@@ -15,8 +15,9 @@
 //! * `Warmup { steps: s }` = `LinearLR(start_factor=1/s, end_factor=1, total_iters=s)`:
 //!   `1/s + (1 − 1/s)·min(t, s)/s` (lr/s at the first update, the full lr from update `s`).
 //! * `StepDecay { every: k, factor: γ }` = `StepLR(step_size=k, gamma=γ)`: `γ^⌊t/k⌋`.
-//! * `Cosine` = `CosineAnnealingLR(T_max = total steps of the run, eta_min = 0)`:
-//!   `(1 + cos(π t / T))/2`.
+//! * `Cosine { t_max }` = `CosineAnnealingLR(T_max = t_max or the total steps of the run,
+//!   eta_min = 0)`: `(1 + cos(π t / T))/2` (torch's closed form; past T it rises again,
+//!   as torch's recursive form does).
 //!
 //! The factor is computed in f64 (like Python floats) and the product `lr · factor` is
 //! what the optimizer uses (Adam: `step_size = lr_t / bias_correction1`).
@@ -62,8 +63,8 @@ pub enum Schedule {
     Warmup { steps: usize },
     /// Multiply by `factor` every `every` updates.
     StepDecay { every: usize, factor: f64 },
-    /// Cosine decay to 0 over the whole run.
-    Cosine,
+    /// Cosine decay to 0 over `t_max` updates (None = the whole run).
+    Cosine { t_max: Option<usize> },
 }
 
 /// Remedies applied by `train`. `Default` = none.
@@ -116,6 +117,9 @@ impl Remedies {
                 Schedule::StepDecay { every: 0, .. } => {
                     return bad("step_decay: `every` must be at least 1".into());
                 }
+                Schedule::Cosine { t_max: Some(0) } => {
+                    return bad("cosine: t_max must be at least 1".into());
+                }
                 Schedule::StepDecay { factor, .. } if !(factor.is_finite() && factor > 0.0) => {
                     return bad(format!("step_decay: factor must be > 0, got {factor}"));
                 }
@@ -137,7 +141,8 @@ impl Remedies {
                 Schedule::StepDecay { every, factor } => {
                     factor.powi(i32::try_from(t / every).unwrap_or(i32::MAX))
                 }
-                Schedule::Cosine => {
+                Schedule::Cosine { t_max } => {
+                    let total = t_max.unwrap_or(total);
                     if total == 0 {
                         1.0
                     } else {
@@ -169,10 +174,13 @@ mod tests {
         }]);
         let f: Vec<f64> = (0..5).map(|t| s.lr_factor(t, 10)).collect();
         assert_eq!(f, [1.0, 1.0, 0.5, 0.5, 0.25]);
-        let c = r(vec![Schedule::Cosine]);
+        let c = r(vec![Schedule::Cosine { t_max: None }]);
         assert_eq!(c.lr_factor(0, 4), 1.0);
         assert!((c.lr_factor(2, 4) - 0.5).abs() < 1e-15);
-        let both = r(vec![Schedule::Warmup { steps: 2 }, Schedule::Cosine]);
+        let both = r(vec![
+            Schedule::Warmup { steps: 2 },
+            Schedule::Cosine { t_max: None },
+        ]);
         assert!((both.lr_factor(0, 4) - 0.5).abs() < 1e-15);
         assert!(r(vec![Schedule::Warmup { steps: 0 }]).validate().is_err());
     }
