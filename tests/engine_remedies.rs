@@ -342,3 +342,21 @@ fn residual_and_norm_validation() {
     let e = train(&s, &mut |_| Control::Continue).unwrap_err();
     assert!(e.message().contains("cannot both"), "{e}");
 }
+
+#[test]
+fn explain_runs_in_evaluation_mode_with_norms_and_skips() {
+    let mut ln = layer(4, Activation::Gelu);
+    ln.layernorm = true;
+    let net = NetSpec {
+        input: 1,
+        layers: vec![bn(4, Activation::Tanh), ln, layer(1, Activation::Linear)],
+        residuals: vec![Residual { first: 1, last: 1 }],
+    };
+    // one row is fine in evaluation mode
+    let one = data::from_rows(&[vec![0.5]], &[vec![1.0]]).unwrap();
+    let ex = explain(&net, &one, LossKind::Mse, 1, Precision::F32).unwrap();
+    assert_eq!(ex.factors.len(), 3);
+    assert!(ex.loss.is_finite());
+    let out = forward(&net, 1, Precision::F64, &[vec![0.5]]).unwrap();
+    assert!((out[0][0] - (1.0 - ex.loss.sqrt())).abs() < 1e-5 || ex.loss >= 0.0);
+}

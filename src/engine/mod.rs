@@ -3,6 +3,11 @@
 //! Entry points: [`init_params`], [`forward`], [`train`], [`explain`]; data generators in
 //! [`data`]. Everything is generic over [`real::Real`] (f32 / f64) internally and dispatches
 //! on [`Precision`] at the entry points.
+//!
+//! Layers may carry a batchnorm or layernorm (`norm.rs`), the network residual blocks
+//! (`NetSpec::residuals`), the weights a `torch.nn.init` scheme (`init.rs`), and training
+//! the remedies of [`Remedies`] (`remedies.rs`, `clip.rs`). `forward`, `forward_with` and
+//! `explain` run in evaluation mode, `train` in training mode.
 
 mod activation;
 mod clip;
