@@ -276,6 +276,7 @@ fn train_spec(plan: &RunPlan, record_values: bool) -> TrainSpec {
         thresholds: plan.thresholds,
         continue_on_nonfinite: plan.continue_on_nan,
         record_values,
+        remedies: Default::default(),
     }
 }
 

@@ -26,16 +26,19 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn allocations(steps: usize) -> usize {
+fn allocations(steps: usize, remedies: bool) -> usize {
     let layer = |width, activation| LayerSpec {
         width,
         activation,
         weight: WeightSpec::Default,
         bias: BiasSpec::Default,
         origin: 0,
+        batchnorm: false,
+        layernorm: false,
     };
     let spec = TrainSpec {
         net: NetSpec {
+            residuals: Vec::new(),
             input: 1,
             layers: vec![layer(8, Activation::Tanh), layer(1, Activation::Linear)],
         },
@@ -58,7 +61,40 @@ fn allocations(steps: usize) -> usize {
         },
         continue_on_nonfinite: false,
         record_values: false,
+        remedies: Default::default(),
     };
+    let mut spec = spec;
+    if remedies {
+        // batchnorm, layernorm, a residual block, clipping, weight decay and schedules
+        let l = |w, a| layer(w, a);
+        spec.net.layers = vec![
+            LayerSpec {
+                batchnorm: true,
+                ..l(8, Activation::Tanh)
+            },
+            LayerSpec {
+                layernorm: true,
+                ..l(8, Activation::Gelu)
+            },
+            l(1, Activation::Linear),
+        ];
+        spec.net.residuals = vec![Residual { first: 1, last: 1 }];
+        spec.remedies = Remedies {
+            clip_norm: Some(ClipNorm {
+                max: 0.5,
+                norm_type: 2.0,
+                scope: ClipScope::PerLayer,
+            }),
+            clip_value: Some(0.1),
+            weight_decay: Some(1e-3),
+            schedules: vec![
+                Schedule::Warmup { steps: 10 },
+                Schedule::Cosine { t_max: None },
+            ],
+        };
+        spec.data = data::sine(32, 1);
+        spec.thresholds.vanish_ratio = 0.0;
+    }
     let before = ALLOCS.load(Ordering::Relaxed);
     let summary = train(&spec, &mut |_| Control::Continue).unwrap();
     let after = ALLOCS.load(Ordering::Relaxed);
@@ -66,10 +102,17 @@ fn allocations(steps: usize) -> usize {
     after - before
 }
 
+/// One test only: the counter is global, and the test harness allocates on its own thread
+/// while a second test runs.
 #[test]
 fn step_loop_does_not_allocate() {
-    let short = allocations(20);
-    let long = allocations(200);
+    let short = allocations(20, false);
+    let long = allocations(200, false);
     let depth = 2;
+    assert_eq!(long - short, 180 * 3 * depth);
+    // with batchnorm, layernorm, a residual block and every remedy
+    let short = allocations(20, true);
+    let long = allocations(200, true);
+    let depth = 3;
     assert_eq!(long - short, 180 * 3 * depth);
 }

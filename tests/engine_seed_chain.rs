@@ -4,6 +4,7 @@ use gradlab::engine::*;
 
 fn chain(depth: usize) -> NetSpec {
     NetSpec {
+        residuals: Vec::new(),
         input: 1,
         layers: (0..depth)
             .map(|i| LayerSpec {
@@ -12,6 +13,8 @@ fn chain(depth: usize) -> NetSpec {
                 weight: WeightSpec::Const(2.34),
                 bias: BiasSpec::None,
                 origin: 1000 + i,
+                batchnorm: false,
+                layernorm: false,
             })
             .collect(),
     }
@@ -45,6 +48,7 @@ fn spec(depth: usize, target: f64, steps: usize) -> TrainSpec {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: false,
         record_values: false,
+        remedies: Default::default(),
     }
 }
 

@@ -10,12 +10,15 @@ fn dense(width: usize, activation: Activation, origin: usize) -> LayerSpec {
         weight: WeightSpec::Default,
         bias: BiasSpec::Default,
         origin,
+        batchnorm: false,
+        layernorm: false,
     }
 }
 
 fn spiral_spec() -> TrainSpec {
     TrainSpec {
         net: NetSpec {
+            residuals: Vec::new(),
             input: 2,
             layers: vec![
                 dense(16, Activation::Relu, 1),
@@ -39,6 +42,7 @@ fn spiral_spec() -> TrainSpec {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: false,
         record_values: false,
+        remedies: Default::default(),
     }
 }
 
@@ -115,6 +119,7 @@ fn epochs_and_steps_count_as_documented() {
 fn training_learns_xor_in_f64() {
     let spec = TrainSpec {
         net: NetSpec {
+            residuals: Vec::new(),
             input: 2,
             layers: vec![
                 dense(8, Activation::Tanh, 0),
@@ -137,6 +142,7 @@ fn training_learns_xor_in_f64() {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: false,
         record_values: false,
+        remedies: Default::default(),
     };
     let (events, summary) = run(&spec);
     assert_eq!(summary.final_accuracy, Some(1.0));
@@ -216,6 +222,7 @@ fn huge_learning_rate_explodes_then_goes_non_finite() {
     spec.loss = LossKind::Mse;
     spec.data = data::linear(32, 0.1, 3);
     spec.net = NetSpec {
+        residuals: Vec::new(),
         input: 1,
         layers: vec![
             dense(8, Activation::Linear, 1),
@@ -248,7 +255,11 @@ fn deep_sigmoid_vanishes() {
         .chain(std::iter::once(dense(1, Activation::Linear, 99)))
         .collect();
     let spec = TrainSpec {
-        net: NetSpec { input: 1, layers },
+        net: NetSpec {
+            input: 1,
+            layers,
+            residuals: Vec::new(),
+        },
         data: data::sine(32, 2),
         loss: LossKind::Mse,
         optimizer: OptimizerSpec::Sgd {
@@ -264,6 +275,7 @@ fn deep_sigmoid_vanishes() {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: false,
         record_values: false,
+        remedies: Default::default(),
     };
     let (events, _) = run(&spec);
     let v = diags(&events)
@@ -369,6 +381,7 @@ fn record_values_and_plateau() {
     // a linear model with lr 0 never improves: plateau, ended-above-or-equal not reported.
     let spec = TrainSpec {
         net: NetSpec {
+            residuals: Vec::new(),
             input: 1,
             layers: vec![dense(1, Activation::Linear, 7)],
         },
@@ -387,6 +400,7 @@ fn record_values_and_plateau() {
         thresholds: Thresholds::default(),
         continue_on_nonfinite: false,
         record_values: true,
+        remedies: Default::default(),
     };
     let (events, _) = run(&spec);
     let st = steps(&events);

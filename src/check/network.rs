@@ -160,7 +160,11 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     let origins = builder.origins;
     Ok(Instance {
         name: net.name.clone(),
-        spec: NetSpec { input, layers },
+        spec: NetSpec {
+            input,
+            layers,
+            residuals: Vec::new(),
+        },
         origins,
         input_span,
         decl_span,
@@ -235,6 +239,8 @@ impl Builder<'_> {
                         weight: WeightSpec::Default,
                         bias: BiasSpec::Default,
                         origin: self.origins.len(),
+                        batchnorm: false,
+                        layernorm: false,
                     };
                     let mut origin = LayerOrigin {
                         span: layer.span,

@@ -425,6 +425,7 @@ mod tests {
                 weight_norm: 1.0,
                 grad_weight_norm: g_w[l],
                 grad_bias_norm: None,
+                grad_affine_norm: None,
                 grad_output_norm: g_out[l],
                 gain: if l > 0 { g_out[l - 1] / g_out[l] } else { 1.0 },
                 dead: dead[l],

@@ -28,8 +28,17 @@ pub struct StepRecord {
     pub loss: f64,
     /// `loss - previous loss` (None at step 1).
     pub loss_change: Option<f64>,
-    /// Global 2-norm over all parameter gradients.
+    /// Global 2-norm over all parameter gradients (as computed by backward, before any
+    /// clipping).
     pub grad_norm: f64,
+    /// Global 2-norm of the gradients after `clip_norm` / `clip_value` (None without a
+    /// clipping remedy). This is what the optimizer used.
+    pub clipped_norm: Option<f64>,
+    /// True if clipping changed some gradient at this step (a `clip_norm` coefficient below
+    /// 1, or some |g| above the `clip_value` bound).
+    pub clipped: bool,
+    /// Learning rate of this step's update (after the schedules).
+    pub lr: f64,
     /// Batch accuracy for `Bce` / `CrossEntropy`.
     pub accuracy: Option<f64>,
     pub layers: Vec<LayerStats>,
@@ -47,6 +56,8 @@ pub struct LayerStats {
     pub weight_norm: f64,
     pub grad_weight_norm: f64,
     pub grad_bias_norm: Option<f64>,
+    /// ‖(∂L/∂γ, ∂L/∂β)‖ of the layer's batchnorm / layernorm (None without one).
+    pub grad_affine_norm: Option<f64>,
     /// ‖∂L/∂a‖ over the batch, a = this layer's output (post-activation).
     pub grad_output_norm: f64,
     /// ‖∂L/∂(layer input)‖ / ‖∂L/∂(layer output)‖ (0 when the output gradient is 0).
@@ -88,6 +99,19 @@ pub enum PoorReason {
     EndedAboveStart { start: f64, end: f64 },
     /// Final accuracy within 0.05 of the majority-class rate.
     NearChance { accuracy: f64, chance: f64 },
+}
+
+/// Why a normalisation layer cannot do its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DegenerateReason {
+    /// LayerNorm over a single unit: `x − mean(x) = 0`, so the normalised value is always 0,
+    /// the layer outputs β whatever its input, and the weights and bias before it get no
+    /// gradient.
+    LayerNormWidthOne,
+    /// BatchNorm where every row of the batch has the same value for every unit (e.g. a
+    /// layer fed one distinct row): the normalised value is 0 for all of them, the layer
+    /// outputs β, and nothing before it gets a gradient.
+    BatchNormConstantBatch,
 }
 
 /// A diagnostic finding (see `detect.rs` for the exact rules).
@@ -136,6 +160,25 @@ pub enum DiagnosticEvent {
         /// Every dead layer at this step, ascending.
         layers: Vec<usize>,
     },
+    /// `clip_norm` met a NaN or infinite gradient norm. torch's `clip_grad_norm_` then
+    /// computes the coefficient `max / (norm + 1e-6)`: NaN for a NaN norm (every gradient
+    /// becomes NaN), 0 for an infinite one (every finite gradient becomes 0 and an infinite
+    /// one NaN, so the step silently does nothing or poisons the weights). The engine applies
+    /// the same numbers and reports it here. `layer` is the layer of the first tensor with a
+    /// non-finite norm.
+    ClipNonFinite {
+        step: usize,
+        norm: f64,
+        layer: usize,
+        origin: usize,
+    },
+    /// A normalisation layer whose output cannot depend on its input (see the reason).
+    DegenerateNorm {
+        step: usize,
+        layer: usize,
+        origin: usize,
+        reason: DegenerateReason,
+    },
 }
 
 impl DiagnosticEvent {
@@ -147,7 +190,9 @@ impl DiagnosticEvent {
             | DiagnosticEvent::PoorTraining { step, .. }
             | DiagnosticEvent::Exploding { step, .. }
             | DiagnosticEvent::Vanishing { step, .. }
-            | DiagnosticEvent::DeadLayer { step, .. } => *step,
+            | DiagnosticEvent::DeadLayer { step, .. }
+            | DiagnosticEvent::ClipNonFinite { step, .. }
+            | DiagnosticEvent::DegenerateNorm { step, .. } => *step,
         }
     }
 }
@@ -178,6 +223,9 @@ pub struct TrainSummary {
     pub stop_reason: StopReason,
     /// Every diagnostic emitted, in order.
     pub diagnostics: Vec<DiagnosticEvent>,
-    /// Parameters after the last applied update.
+    /// Parameters after the last applied update (with the batchnorm running statistics
+    /// after the last training forward pass).
     pub params: Params,
+    /// Steps at which clipping changed the gradients (see `StepRecord::clipped`).
+    pub clipped_steps: usize,
 }

@@ -1,7 +1,11 @@
 //! `explain`: the first layer's gradient as a chain of per-layer factors, and where a
 //! repeated-factor chain would overflow f32 / f64.
 //!
-//! One full-batch forward/backward pass with the initial parameters.
+//! One full-batch forward/backward pass with the initial parameters, in evaluation mode
+//! (batchnorm uses its running statistics, initially mean 0 and variance 1, like
+//! `model.eval()`). With a normalisation, `weight_factor` includes it (it is measured from
+//! ∂L/∂z, the activation's input); with a residual block, the input gradient includes the
+//! skip.
 //! For each layer `l`, walking from the last layer back to the first:
 //! * `slope` = ‖∂L/∂z_l‖ / ‖∂L/∂a_l‖ (the activation's share; the mean f'(z) when the
 //!   incoming gradient is 0);
@@ -149,7 +153,7 @@ fn chain<R: Real>(
         } else {
             let ones = vec![R::ONE; n_out];
             let mut d = vec![R::ZERO; n_out];
-            network.acts[l].backward(&ws.z[l][..n_out], &ws.a[l][..n_out], &ones, &mut d);
+            network.acts[l].backward(&ws.z[l][..n_out], &ws.act_out(l)[..n_out], &ones, &mut d);
             d.iter().map(|v| v.to_f64()).sum::<f64>() / n_out.max(1) as f64
         };
         let w = &network.params[ll.w_off..ll.w_off + ll.w_len()];

@@ -3,32 +3,42 @@
 //! Entry points: [`init_params`], [`forward`], [`train`], [`explain`]; data generators in
 //! [`data`]. Everything is generic over [`real::Real`] (f32 / f64) internally and dispatches
 //! on [`Precision`] at the entry points.
+//!
+//! Layers may carry a batchnorm or layernorm (`norm.rs`), the network residual blocks
+//! (`NetSpec::residuals`), the weights a `torch.nn.init` scheme (`init.rs`), and training
+//! the remedies of [`Remedies`] (`remedies.rs`, `clip.rs`). `forward`, `forward_with` and
+//! `explain` run in evaluation mode, `train` in training mode.
 
 mod activation;
+mod clip;
 pub mod data;
 pub mod detect;
 mod events;
 mod explain;
 #[cfg(test)]
 mod gradcheck;
+mod init;
 mod loss;
 mod network;
+mod norm;
 mod optim;
 mod params;
 pub mod real;
+mod remedies;
 mod train;
 mod types;
 
 pub use events::{
-    Control, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason, StepRecord,
-    StopReason, TrainSummary,
+    Control, DegenerateReason, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason,
+    StepRecord, StopReason, TrainSummary,
 };
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
-pub use params::{LayerParams, Params, init_params, validate_net};
+pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
 pub use train::{train, validate_data};
 pub use types::{
-    Activation, BiasSpec, Dataset, EngineError, LayerSpec, LossKind, NetSpec, OptimizerSpec,
-    Precision, Stop, Thresholds, TrainSpec, WeightSpec,
+    Activation, BiasSpec, ClipNorm, ClipScope, Dataset, EngineError, FanMode, InitScheme,
+    LayerSpec, LossKind, NetSpec, Nonlinearity, OptimizerSpec, Precision, Remedies, Residual,
+    Schedule, Stop, Thresholds, TrainSpec, WeightSpec,
 };
 
 /// Evaluation-mode forward pass with the parameters `init_params(net, seed)`.

@@ -5,12 +5,25 @@
 //! * forward `z = a_prev · Wᵀ`         (m = rows, k = in,   n = out)
 //! * `∂L/∂W = (∂L/∂z)ᵀ · a_prev`       (m = out,  k = rows, n = in)
 //! * `∂L/∂a_prev = ∂L/∂z · W`          (m = rows, k = out,  n = in)
+//!
+//! With a normalisation (`norm.rs`) the linear output goes to `NormBuf::h` and `z` is the
+//! normalised, affine value the activation sees; the products then use ∂L/∂h.
+//! A residual block `first..=last` adds the input of `first` to the activation output of
+//! `last` (kept separately in `f[last]` for the activation's derivative); backward, ∂L/∂a of
+//! `last` is added to the gradient of the input of `first`.
 
 use super::activation::Act;
 use super::events::{LayerStats, NonFiniteSite};
-use super::params::Layout;
+use super::norm::NormBuf;
+use super::params::{Layout, Params};
 use super::real::{Real, all_finite, norm};
 use super::types::{EngineError, NetSpec};
+
+/// Running mean and variance of a batchnorm layer.
+pub(crate) struct Running<R: Real> {
+    pub mean: Vec<R>,
+    pub var: Vec<R>,
+}
 
 /// A network in precision `R`: layout, activations and flat parameters.
 pub(crate) struct Network<R: Real> {
@@ -18,19 +31,72 @@ pub(crate) struct Network<R: Real> {
     pub acts: Vec<Act<R>>,
     pub origins: Vec<usize>,
     pub params: Vec<R>,
+    /// Batchnorm running statistics per layer.
+    pub running: Vec<Option<Running<R>>>,
+    /// Per layer: the `first` of every residual block ending at it.
+    pub skip_in: Vec<Vec<usize>>,
+    /// Per layer: the `last` of every residual block starting at it.
+    pub skip_out: Vec<Vec<usize>>,
 }
 
 impl<R: Real> Network<R> {
-    pub fn new(net: &NetSpec, params: &super::params::Params) -> Result<Self, EngineError> {
+    pub fn new(net: &NetSpec, params: &Params) -> Result<Self, EngineError> {
         super::params::validate_net(net)?;
         let layout = Layout::new(net);
         let flat = layout.flatten(params)?;
+        let conv = |v: &Option<Vec<f64>>| -> Vec<R> {
+            v.iter().flatten().map(|&x| R::from_f64(x)).collect()
+        };
+        let running = params
+            .layers
+            .iter()
+            .map(|lp| {
+                lp.norm
+                    .as_ref()
+                    .filter(|n| n.running_mean.is_some())
+                    .map(|n| Running {
+                        mean: conv(&n.running_mean),
+                        var: conv(&n.running_var),
+                    })
+            })
+            .collect();
+        let depth = net.layers.len();
+        let mut skip_in = vec![Vec::new(); depth];
+        let mut skip_out = vec![Vec::new(); depth];
+        for r in &net.residuals {
+            skip_in[r.last].push(r.first);
+            skip_out[r.first].push(r.last);
+        }
         Ok(Network {
             acts: net.layers.iter().map(|l| Act::new(l.activation)).collect(),
             origins: net.layers.iter().map(|l| l.origin).collect(),
             layout,
             params: flat,
+            running,
+            skip_in,
+            skip_out,
         })
+    }
+
+    /// The public parameters, with running statistics.
+    pub fn to_params(&self) -> Params {
+        let mut p = self.layout.unflatten(&self.params);
+        for (lp, run) in p.layers.iter_mut().zip(&self.running) {
+            if let (Some(np), Some(run)) = (lp.norm.as_mut(), run) {
+                np.running_mean = Some(run.mean.iter().map(|v| v.to_f64()).collect());
+                np.running_var = Some(run.var.iter().map(|v| v.to_f64()).collect());
+            }
+        }
+        p
+    }
+
+    /// Update every batchnorm layer's running statistics from a training forward pass.
+    pub fn update_running(&mut self, ws: &Workspace<R>) {
+        for (run, nb) in self.running.iter_mut().zip(&ws.norm) {
+            if let (Some(run), Some(nb)) = (run, nb) {
+                nb.update_running(ws.rows, &mut run.mean, &mut run.var);
+            }
+        }
     }
 
     pub fn depth(&self) -> usize {
@@ -51,11 +117,11 @@ impl<R: Real> Network<R> {
     }
 
     fn layer_params_finite(&self, l: usize) -> bool {
-        let ll = &self.layout.layers[l];
-        all_finite(self.weight(l))
-            && ll
-                .b_off
-                .is_none_or(|o| all_finite(&self.params[o..o + ll.fan_out]))
+        self.layout
+            .tensors
+            .iter()
+            .filter(|t| t.layer == l)
+            .all(|t| all_finite(&self.params[t.off..t.off + t.len]))
     }
 }
 
@@ -78,6 +144,13 @@ pub(crate) struct Workspace<R: Real> {
     pub gx: Vec<R>,
     /// Parameter gradients, same layout as `Network::params`.
     pub grads: Vec<R>,
+    /// Normalisation buffers of the layers that have one.
+    pub norm: Vec<Option<NormBuf<R>>>,
+    /// Activation output of a layer that ends a residual block (before the skip is
+    /// added; empty for other layers).
+    pub f: Vec<Vec<R>>,
+    /// Batchnorm mode: batch statistics (true, `train`) or running statistics.
+    pub training: bool,
 }
 
 impl<R: Real> Workspace<R> {
@@ -94,6 +167,28 @@ impl<R: Real> Workspace<R> {
             gz: widths.iter().map(|&w| per(w)).collect(),
             gx: per(net.input()),
             grads: vec![R::ZERO; net.layout.total],
+            norm: net
+                .layout
+                .layers
+                .iter()
+                .map(|ll| ll.norm.map(|nl| NormBuf::new(nl.kind, cap, ll.fan_out)))
+                .collect(),
+            f: net
+                .skip_in
+                .iter()
+                .zip(&widths)
+                .map(|(s, &w)| if s.is_empty() { Vec::new() } else { per(w) })
+                .collect(),
+            training: false,
+        }
+    }
+
+    /// Output of layer `l`'s activation (before a residual skip is added).
+    pub fn act_out(&self, l: usize) -> &[R] {
+        if self.f[l].is_empty() {
+            &self.a[l]
+        } else {
+            &self.f[l]
         }
     }
 
@@ -116,13 +211,18 @@ impl<R: Real> Workspace<R> {
         for l in 0..net.depth() {
             let ll = net.layout.layers[l];
             let (fi, fo) = (ll.fan_in, ll.fan_out);
+            let n = rows * fo;
             let w = net.weight(l);
-            let inp: &[R] = if l == 0 { &self.x } else { &self.a[l - 1] };
-            let z = &mut self.z[l][..rows * fo];
+            let (a_prev, a_rest) = self.a.split_at_mut(l);
+            let inp: &[R] = if l == 0 { &self.x } else { &a_prev[l - 1] };
+            let lin: &mut [R] = match self.norm[l].as_mut() {
+                Some(nb) => &mut nb.h[..n],
+                None => &mut self.z[l][..n],
+            };
             let beta = match ll.b_off {
                 Some(off) => {
                     let b = &net.params[off..off + fo];
-                    for row in z.chunks_mut(fo) {
+                    for row in lin.chunks_mut(fo) {
                         row.copy_from_slice(b);
                     }
                     R::ONE
@@ -130,7 +230,7 @@ impl<R: Real> Workspace<R> {
                 None => R::ZERO,
             };
             debug_assert!(inp.len() >= rows * fi && w.len() == fo * fi);
-            // SAFETY: inp holds rows×fi, w holds fo×fi (read as its transpose), z holds
+            // SAFETY: inp holds rows×fi, w holds fo×fi (read as its transpose), lin holds
             // rows×fo; all distinct buffers.
             unsafe {
                 R::gemm(
@@ -145,12 +245,46 @@ impl<R: Real> Workspace<R> {
                     1,
                     fi as isize,
                     beta,
-                    z.as_mut_ptr(),
+                    lin.as_mut_ptr(),
                     fo as isize,
                     1,
                 );
             }
-            net.acts[l].forward(&self.z[l][..rows * fo], &mut self.a[l][..rows * fo]);
+            if let (Some(nb), Some(nl)) = (self.norm[l].as_mut(), ll.norm) {
+                let gamma = &net.params[nl.g_off..nl.g_off + fo];
+                let shift = &net.params[nl.beta_off..nl.beta_off + fo];
+                let running = net.running[l]
+                    .as_ref()
+                    .map(|r| (r.mean.as_slice(), r.var.as_slice()));
+                nb.forward(
+                    rows,
+                    fo,
+                    gamma,
+                    shift,
+                    running,
+                    self.training,
+                    &mut self.z[l][..n],
+                );
+            }
+            let z = &self.z[l][..n];
+            if self.f[l].is_empty() {
+                net.acts[l].forward(z, &mut a_rest[0][..n]);
+            } else {
+                let f = &mut self.f[l][..n];
+                net.acts[l].forward(z, f);
+                let a = &mut a_rest[0][..n];
+                a.copy_from_slice(f);
+                for &first in &net.skip_in[l] {
+                    let src = if first == 0 {
+                        &self.x[..n]
+                    } else {
+                        &a_prev[first - 1][..n]
+                    };
+                    for (d, &v) in a.iter_mut().zip(src) {
+                        *d += v;
+                    }
+                }
+            }
         }
     }
 
@@ -163,13 +297,27 @@ impl<R: Real> Workspace<R> {
         for l in (0..net.depth()).rev() {
             let ll = net.layout.layers[l];
             let (fi, fo) = (ll.fan_in, ll.fan_out);
+            let n = rows * fo;
+            let act_out = if self.f[l].is_empty() {
+                &self.a[l][..n]
+            } else {
+                &self.f[l][..n]
+            };
             net.acts[l].backward(
-                &self.z[l][..rows * fo],
-                &self.a[l][..rows * fo],
-                &self.ga[l][..rows * fo],
-                &mut self.gz[l][..rows * fo],
+                &self.z[l][..n],
+                act_out,
+                &self.ga[l][..n],
+                &mut self.gz[l][..n],
             );
-            let gz = &self.gz[l][..rows * fo];
+            if let (Some(nb), Some(nl)) = (self.norm[l].as_mut(), ll.norm) {
+                let gamma = &net.params[nl.g_off..nl.g_off + fo];
+                let (dg, db) = self.grads[nl.g_off..nl.beta_off + fo].split_at_mut(fo);
+                nb.backward(rows, fo, gamma, self.training, &self.gz[l][..n], dg, db);
+            }
+            let gz: &[R] = match &self.norm[l] {
+                Some(nb) => &nb.gh[..n],
+                None => &self.gz[l][..n],
+            };
             let inp: &[R] = if l == 0 { &self.x } else { &self.a[l - 1] };
             let gw = &mut self.grads[ll.w_off..ll.w_off + ll.w_len()];
             // SAFETY: gz is rows×fo (read transposed), inp rows×fi, gw fo×fi.
@@ -201,10 +349,11 @@ impl<R: Real> Workspace<R> {
                 }
             }
             let w = net.weight(l);
+            let (ga_lo, ga_hi) = self.ga.split_at_mut(l);
             let gprev: &mut [R] = if l == 0 {
                 &mut self.gx[..rows * fi]
             } else {
-                &mut self.ga[l - 1][..rows * fi]
+                &mut ga_lo[l - 1][..rows * fi]
             };
             // SAFETY: gz rows×fo, w fo×fi, gprev rows×fi; distinct buffers.
             unsafe {
@@ -224,6 +373,12 @@ impl<R: Real> Workspace<R> {
                     fi as isize,
                     1,
                 );
+            }
+            for &last in &net.skip_out[l] {
+                // the block's output width equals its input width fi (validated)
+                for (d, &v) in gprev.iter_mut().zip(&ga_hi[last - l][..rows * fi]) {
+                    *d += v;
+                }
             }
         }
     }
@@ -282,6 +437,9 @@ impl<R: Real> Workspace<R> {
             st.grad_bias_norm = ll
                 .b_off
                 .map(|o| norm(&self.grads[o..o + ll.fan_out]).to_f64());
+            st.grad_affine_norm = ll
+                .norm
+                .map(|nl| norm(&self.grads[nl.g_off..nl.beta_off + ll.fan_out]).to_f64());
             st.grad_output_norm = g_out.to_f64();
             st.gain = if g_out > R::ZERO {
                 (g_in / g_out).to_f64()
@@ -292,7 +450,9 @@ impl<R: Real> Workspace<R> {
             };
             st.dead = net.acts[l].kind.can_die()
                 && rows > 0
-                && self.a[l][..rows * ll.fan_out].iter().all(|&v| v == R::ZERO);
+                && self.act_out(l)[..rows * ll.fan_out]
+                    .iter()
+                    .all(|&v| v == R::ZERO);
             if record_values {
                 st.weights = Some(net.layout.weight_matrix(&net.params, l));
                 st.grad_weights = Some(net.layout.weight_matrix(&self.grads, l));
@@ -337,7 +497,12 @@ impl<R: Real> Workspace<R> {
             let ll = net.layout.layers[l];
             let (fi, fo) = (ll.fan_in, ll.fan_out);
             let gprev: &[R] = if l == 0 { &self.gx } else { &self.ga[l - 1] };
-            let bias_ok = ll.b_off.is_none_or(|o| all_finite(&self.grads[o..o + fo]));
+            let bias_ok = net
+                .layout
+                .tensors
+                .iter()
+                .filter(|t| t.layer == l && t.off != ll.w_off)
+                .all(|t| all_finite(&self.grads[t.off..t.off + t.len]));
             let grads_ok = all_finite(&self.gz[l][..rows * fo])
                 && all_finite(&self.grads[ll.w_off..ll.w_off + ll.w_len()])
                 && bias_ok
@@ -358,7 +523,7 @@ impl<R: Real> Workspace<R> {
 /// Evaluation-mode forward pass of `rows` through `net` with `params`, in precision `R`.
 pub(crate) fn forward_rows<R: Real>(
     net: &NetSpec,
-    params: &super::params::Params,
+    params: &Params,
     rows: &[Vec<f64>],
 ) -> Result<Vec<Vec<f64>>, EngineError> {
     let network = Network::<R>::new(net, params)?;

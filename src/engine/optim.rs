@@ -69,6 +69,17 @@ pub(crate) fn validate(spec: &OptimizerSpec) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// `spec` with `extra` added to its weight decay (the weight-decay remedy).
+pub(crate) fn add_weight_decay(spec: OptimizerSpec, extra: f64) -> OptimizerSpec {
+    let mut spec = spec;
+    match &mut spec {
+        OptimizerSpec::Sgd { weight_decay, .. }
+        | OptimizerSpec::Adam { weight_decay, .. }
+        | OptimizerSpec::RmsProp { weight_decay, .. } => *weight_decay += extra,
+    }
+    spec
+}
+
 /// Optimizer state for one run.
 pub(crate) struct Optimizer<R: Real> {
     spec: OptimizerSpec,
@@ -94,15 +105,31 @@ impl<R: Real> Optimizer<R> {
         }
     }
 
-    /// One update of `params` with `grads` (same layout). Does not allocate.
+    /// The learning rate of the spec.
+    pub fn base_lr(&self) -> f64 {
+        match self.spec {
+            OptimizerSpec::Sgd { lr, .. }
+            | OptimizerSpec::Adam { lr, .. }
+            | OptimizerSpec::RmsProp { lr, .. } => lr,
+        }
+    }
+
+    /// One update of `params` with `grads` (same layout) at the spec's learning rate.
+    #[cfg(test)]
     pub fn step(&mut self, params: &mut [R], grads: &[R]) {
+        let lr = self.base_lr();
+        self.step_lr(params, grads, lr);
+    }
+
+    /// One update with learning rate `lr` (a scheduled one). Does not allocate.
+    pub fn step_lr(&mut self, params: &mut [R], grads: &[R], lr: f64) {
         self.step = self.step.saturating_add(1);
         match self.spec {
             OptimizerSpec::Sgd {
-                lr,
                 momentum,
                 nesterov,
                 weight_decay,
+                ..
             } => {
                 let neg_lr = R::from_f64(-lr);
                 let wd = R::from_f64(weight_decay);
@@ -122,11 +149,11 @@ impl<R: Real> Optimizer<R> {
                 }
             }
             OptimizerSpec::Adam {
-                lr,
                 beta1,
                 beta2,
                 eps,
                 weight_decay,
+                ..
             } => {
                 let t = self.step.min(i32::MAX as u32) as i32;
                 let bc1 = 1.0 - beta1.powi(t);
@@ -152,10 +179,10 @@ impl<R: Real> Optimizer<R> {
                 }
             }
             OptimizerSpec::RmsProp {
-                lr,
                 alpha,
                 eps,
                 weight_decay,
+                ..
             } => {
                 let neg_lr = R::from_f64(-lr);
                 let a = R::from_f64(alpha);

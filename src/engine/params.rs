@@ -8,11 +8,23 @@
 //! 2. then, if the layer has a bias (any `BiasSpec` except `None`), `out` draws for it.
 //!
 //! Draws are consumed whatever the spec says (like `nn.Linear`, which always initialises
-//! and is then overwritten), so switching one layer to `Const`/`Matrix`/`Vector` never
-//! changes another layer's default values. A draw is
+//! and is then overwritten), so switching one layer to `Const`/`Matrix`/`Vector`/`Init`
+//! never changes another layer's default values (an `Init` scheme draws from its own
+//! per-layer stream, see `init.rs`). A draw is
 //! `u = (next_u64() >> 11) · 2⁻⁵³ ∈ [0, 1)`, value `= bound · (2u − 1)` with
 //! `bound = 1/sqrt(fan_in)`, computed in f64 and rounded to f32 for f32 runs.
+//!
+//! # Biases under an init scheme
+//! `WeightSpec::Init(scheme)` sets only the weight, like `torch.nn.init.*_(layer.weight)`:
+//! a `BiasSpec::Default` bias keeps nn.Linear's default (stream-0) values, except under
+//! `InitScheme::Const(v)`, where the bias is `v` too (every parameter the same value).
+//! An explicit `BiasSpec::Const` / `Vector` / `None` always wins.
+//!
+//! # Normalisation parameters
+//! A `batchnorm` / `layernorm` layer has γ (init 1) and β (init 0), and a batchnorm layer
+//! running statistics (mean 0, variance 1), exactly as torch initialises them; no draws.
 
+use super::init::{InitScheme, init_weight};
 use super::real::Real;
 use super::types::{BiasSpec, EngineError, NetSpec, WeightSpec};
 use rand::{RngCore, SeedableRng};
@@ -24,6 +36,22 @@ use serde::{Deserialize, Serialize};
 pub struct LayerParams {
     pub weight: Vec<Vec<f64>>,
     pub bias: Option<Vec<f64>>,
+    /// γ, β (and running statistics) of a `batchnorm` / `layernorm` layer.
+    #[serde(default)]
+    pub norm: Option<NormParams>,
+}
+
+/// Affine parameters and (batchnorm only) running statistics of a normalisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NormParams {
+    /// γ (`weight` in torch), one per unit.
+    pub gamma: Vec<f64>,
+    /// β (`bias` in torch), one per unit.
+    pub beta: Vec<f64>,
+    /// BatchNorm `running_mean` (None for LayerNorm).
+    pub running_mean: Option<Vec<f64>>,
+    /// BatchNorm `running_var` (unbiased batch variances averaged with momentum 0.1).
+    pub running_var: Option<Vec<f64>>,
 }
 
 /// Parameters of a whole network.
@@ -75,7 +103,42 @@ pub fn validate_net(net: &NetSpec) -> Result<(), EngineError> {
                 l.width
             ));
         }
+        if let WeightSpec::Init(scheme) = &l.weight {
+            scheme.validate(i + 1)?;
+        }
+        if l.batchnorm && l.layernorm {
+            return err(format!(
+                "layer {}: batchnorm and layernorm cannot both be used on one layer",
+                i + 1
+            ));
+        }
         fan_in = l.width;
+    }
+    for r in &net.residuals {
+        let depth = net.layers.len();
+        if r.first > r.last || r.last >= depth {
+            return err(format!(
+                "a residual block runs from layer {} to layer {}, but the network has layers 1 to {}",
+                r.first + 1,
+                r.last + 1,
+                depth
+            ));
+        }
+        let w_in = if r.first == 0 {
+            net.input
+        } else {
+            net.layers[r.first - 1].width
+        };
+        let w_out = net.layers[r.last].width;
+        if w_in != w_out {
+            return err(format!(
+                "the residual block of layers {} to {} adds its input (width {}) to its output (width {}): the widths must match",
+                r.first + 1,
+                r.last + 1,
+                w_in,
+                w_out
+            ));
+        }
     }
     Ok(())
 }
@@ -90,7 +153,7 @@ pub fn init_params(net: &NetSpec, seed: u64) -> Result<Params, EngineError> {
     };
     let mut layers = Vec::with_capacity(net.layers.len());
     let mut fan_in = net.input;
-    for l in &net.layers {
+    for (i, l) in net.layers.iter().enumerate() {
         let bound = 1.0 / (fan_in as f64).sqrt();
         let mut weight: Vec<Vec<f64>> = (0..l.width)
             .map(|_| (0..fan_in).map(|_| draw(bound)).collect())
@@ -99,6 +162,9 @@ pub fn init_params(net: &NetSpec, seed: u64) -> Result<Params, EngineError> {
             WeightSpec::Default => {}
             WeightSpec::Const(v) => weight.iter_mut().flatten().for_each(|w| *w = *v),
             WeightSpec::Matrix(m) => weight = m.clone(),
+            WeightSpec::Init(scheme) => {
+                weight = init_weight(scheme, seed, i, fan_in, l.width, weight);
+            }
         }
         let bias = match &l.bias {
             BiasSpec::None => None,
@@ -107,15 +173,40 @@ pub fn init_params(net: &NetSpec, seed: u64) -> Result<Params, EngineError> {
                 match spec {
                     BiasSpec::Const(v) => b.iter_mut().for_each(|x| *x = *v),
                     BiasSpec::Vector(v) => b = v.clone(),
-                    _ => {}
+                    _ => {
+                        if let WeightSpec::Init(InitScheme::Const(v)) = &l.weight {
+                            b.iter_mut().for_each(|x| *x = *v);
+                        }
+                    }
                 }
                 Some(b)
             }
         };
-        layers.push(LayerParams { weight, bias });
+        let norm = (l.batchnorm || l.layernorm).then(|| NormParams {
+            gamma: vec![1.0; l.width],
+            beta: vec![0.0; l.width],
+            running_mean: l.batchnorm.then(|| vec![0.0; l.width]),
+            running_var: l.batchnorm.then(|| vec![1.0; l.width]),
+        });
+        layers.push(LayerParams { weight, bias, norm });
         fan_in = l.width;
     }
     Ok(Params { layers })
+}
+
+/// Which normalisation a layer applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NormKind {
+    Batch,
+    Layer,
+}
+
+/// Where a layer's γ and β live (each `fan_out` long).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NormLayout {
+    pub kind: NormKind,
+    pub g_off: usize,
+    pub beta_off: usize,
 }
 
 /// Where one layer lives in the flat parameter vector.
@@ -125,6 +216,7 @@ pub(crate) struct LayerLayout {
     pub fan_out: usize,
     pub w_off: usize,
     pub b_off: Option<usize>,
+    pub norm: Option<NormLayout>,
 }
 
 impl LayerLayout {
@@ -133,11 +225,22 @@ impl LayerLayout {
     }
 }
 
-/// Flat layout of all parameters: per layer the weight (row-major) then the bias.
+/// One parameter tensor (a weight matrix, a bias, γ or β) in the flat vector.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tensor {
+    pub layer: usize,
+    pub off: usize,
+    pub len: usize,
+}
+
+/// Flat layout of all parameters: per layer the weight (row-major), the bias, then γ and β.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
     pub input: usize,
     pub layers: Vec<LayerLayout>,
+    /// Every parameter tensor in flat order (the tensors `torch.nn.Module.parameters()`
+    /// yields, in the same order).
+    pub tensors: Vec<Tensor>,
     pub total: usize,
 }
 
@@ -145,24 +248,38 @@ impl Layout {
     pub fn new(net: &NetSpec) -> Self {
         let mut off = 0;
         let mut fan_in = net.input;
+        let mut tensors = Vec::new();
         let layers = net
             .layers
             .iter()
-            .map(|l| {
-                let w_off = off;
-                off += fan_in * l.width;
-                let b_off = if matches!(l.bias, BiasSpec::None) {
-                    None
-                } else {
-                    let b = off;
-                    off += l.width;
-                    Some(b)
+            .enumerate()
+            .map(|(layer, l)| {
+                let mut take = |len: usize| {
+                    let o = off;
+                    off += len;
+                    tensors.push(Tensor { layer, off: o, len });
+                    o
                 };
+                let w_off = take(fan_in * l.width);
+                let b_off = (!matches!(l.bias, BiasSpec::None)).then(|| take(l.width));
+                let kind = if l.batchnorm {
+                    Some(NormKind::Batch)
+                } else if l.layernorm {
+                    Some(NormKind::Layer)
+                } else {
+                    None
+                };
+                let norm = kind.map(|kind| NormLayout {
+                    kind,
+                    g_off: take(l.width),
+                    beta_off: take(l.width),
+                });
                 let ll = LayerLayout {
                     fan_in,
                     fan_out: l.width,
                     w_off,
                     b_off,
+                    norm,
                 };
                 fan_in = l.width;
                 ll
@@ -171,6 +288,7 @@ impl Layout {
         Layout {
             input: net.input,
             layers,
+            tensors,
             total: off,
         }
     }
@@ -189,28 +307,53 @@ impl Layout {
                 self.layers.len()
             )));
         }
+        let mut put = |off: usize, src: &[f64]| {
+            for (dst, &v) in flat[off..off + src.len()].iter_mut().zip(src) {
+                *dst = R::from_f64(v);
+            }
+        };
         for (i, (ll, lp)) in self.layers.iter().zip(&params.layers).enumerate() {
-            let shape_ok = lp.weight.len() == ll.fan_out
+            let fo = ll.fan_out;
+            let norm_ok = match (&ll.norm, &lp.norm) {
+                (None, None) => true,
+                (Some(nl), Some(np)) => {
+                    let stats = |v: &Option<Vec<f64>>| match nl.kind {
+                        NormKind::Batch => v.as_ref().is_some_and(|v| v.len() == fo),
+                        NormKind::Layer => v.is_none(),
+                    };
+                    np.gamma.len() == fo
+                        && np.beta.len() == fo
+                        && stats(&np.running_mean)
+                        && stats(&np.running_var)
+                }
+                _ => false,
+            };
+            let shape_ok = lp.weight.len() == fo
                 && lp.weight.iter().all(|r| r.len() == ll.fan_in)
-                && lp.bias.as_ref().map(|b| b.len()) == ll.b_off.map(|_| ll.fan_out);
+                && lp.bias.as_ref().map(|b| b.len()) == ll.b_off.map(|_| fo)
+                && norm_ok;
             if !shape_ok {
                 return Err(EngineError::Net(format!(
-                    "parameters of layer {} do not match its shape ({} -> {})",
+                    "parameters of layer {} do not match its shape ({} -> {}{})",
                     i + 1,
                     ll.fan_in,
-                    ll.fan_out
+                    fo,
+                    match ll.norm.map(|n| n.kind) {
+                        Some(NormKind::Batch) => ", batchnorm",
+                        Some(NormKind::Layer) => ", layernorm",
+                        None => "",
+                    }
                 )));
             }
-            for (dst, &src) in flat[ll.w_off..ll.w_off + ll.w_len()]
-                .iter_mut()
-                .zip(lp.weight.iter().flatten())
-            {
-                *dst = R::from_f64(src);
+            for (r, row) in lp.weight.iter().enumerate() {
+                put(ll.w_off + r * ll.fan_in, row);
             }
             if let (Some(off), Some(b)) = (ll.b_off, &lp.bias) {
-                for (dst, &src) in flat[off..off + ll.fan_out].iter_mut().zip(b) {
-                    *dst = R::from_f64(src);
-                }
+                put(off, b);
+            }
+            if let (Some(nl), Some(np)) = (&ll.norm, &lp.norm) {
+                put(nl.g_off, &np.gamma);
+                put(nl.beta_off, &np.beta);
             }
         }
         Ok(flat)
@@ -225,18 +368,26 @@ impl Layout {
             .collect()
     }
 
-    /// Back to the public f64 form.
+    /// Back to the public f64 form (running statistics left `None`; see
+    /// `Network::to_params`).
     pub fn unflatten<R: Real>(&self, flat: &[R]) -> Params {
+        let vec = |off: usize, len: usize| -> Vec<f64> {
+            flat[off..off + len].iter().map(|v| v.to_f64()).collect()
+        };
         Params {
             layers: (0..self.layers.len())
-                .map(|l| LayerParams {
-                    weight: self.weight_matrix(flat, l),
-                    bias: self.layers[l].b_off.map(|off| {
-                        flat[off..off + self.layers[l].fan_out]
-                            .iter()
-                            .map(|v| v.to_f64())
-                            .collect()
-                    }),
+                .map(|l| {
+                    let ll = &self.layers[l];
+                    LayerParams {
+                        weight: self.weight_matrix(flat, l),
+                        bias: ll.b_off.map(|off| vec(off, ll.fan_out)),
+                        norm: ll.norm.map(|nl| NormParams {
+                            gamma: vec(nl.g_off, ll.fan_out),
+                            beta: vec(nl.beta_off, ll.fan_out),
+                            running_mean: None,
+                            running_var: None,
+                        }),
+                    }
                 })
                 .collect(),
         }
@@ -255,12 +406,15 @@ mod tests {
             weight,
             bias,
             origin: 0,
+            batchnorm: false,
+            layernorm: false,
         }
     }
 
     #[test]
     fn default_init_is_bounded_and_deterministic() {
         let net = NetSpec {
+            residuals: Vec::new(),
             input: 4,
             layers: vec![
                 layer(3, WeightSpec::Default, BiasSpec::Default),
@@ -285,6 +439,7 @@ mod tests {
     #[test]
     fn overriding_one_layer_keeps_the_others() {
         let mk = |w| NetSpec {
+            residuals: Vec::new(),
             input: 2,
             layers: vec![
                 layer(3, w, BiasSpec::Default),
@@ -301,6 +456,7 @@ mod tests {
     #[test]
     fn shape_errors() {
         let net = NetSpec {
+            residuals: Vec::new(),
             input: 2,
             layers: vec![layer(
                 2,
@@ -311,11 +467,13 @@ mod tests {
         let e = init_params(&net, 0).unwrap_err();
         assert!(e.message().contains("weight row 2"), "{e}");
         let net = NetSpec {
+            residuals: Vec::new(),
             input: 2,
             layers: vec![layer(2, WeightSpec::Default, BiasSpec::Vector(vec![1.0]))],
         };
         assert!(init_params(&net, 0).is_err());
         let net = NetSpec {
+            residuals: Vec::new(),
             input: 0,
             layers: vec![],
         };

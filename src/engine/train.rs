@@ -10,7 +10,16 @@
 //!
 //! # Event order
 //! For every step: the `Step` record (loss, stats measured before the update), then that
-//! step's diagnostics in the order documented in `detect.rs`; then the optimizer update.
+//! step's diagnostics: `NonFinite`, `ClipNonFinite`, `DegenerateNorm`, then the others in
+//! the order documented in `detect.rs`; then the optimizer update. Remedies (clipping,
+//! schedules, weight decay) act as documented in `remedies.rs`.
+//!
+//! # Normalisation
+//! Training forward passes use batch statistics and update the batchnorm running statistics
+//! (`norm.rs`). A batchnorm network needs every batch to have at least two rows: `train`
+//! refuses a configuration with a one-row batch. `DegenerateNorm` fires once per layer: at
+//! step 1 for a width-1 layernorm, and the first step a batchnorm layer sees a batch with
+//! zero variance in every unit.
 //! After the last step (only when the run completed): the end-of-run diagnostics.
 //! A `Control::Stop` from the callback ends the run at once, without applying that step's
 //! update and without end-of-run diagnostics.
@@ -20,15 +29,19 @@
 //! allocated before the first step; the step loop allocates only when an event fires or
 //! `record_values` is on.
 
+use super::clip::{ClipOutcome, clip_norm, clip_value};
 use super::detect::{Detectors, StepView};
 use super::events::{
-    Control, DiagnosticEvent, Event, LayerStats, Pass, StepRecord, StopReason, TrainSummary,
+    Control, DegenerateReason, DiagnosticEvent, Event, LayerStats, Pass, StepRecord, StopReason,
+    TrainSummary,
 };
 use super::loss::loss_and_grad;
 use super::network::{Network, Workspace};
 use super::optim::{self, Optimizer};
+use super::params::NormKind;
 use super::params::{init_params, validate_net};
 use super::real::Real;
+use super::real::norm;
 use super::types::{Dataset, EngineError, LossKind, NetSpec, Precision, Stop, TrainSpec};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -110,10 +123,45 @@ pub fn train(
             "the batch size must be at least 1".into(),
         ));
     }
+    spec.remedies.validate()?;
+    check_batchnorm_batches(spec)?;
     match spec.precision {
         Precision::F32 => run::<f32>(spec, on_event),
         Precision::F64 => run::<f64>(spec, on_event),
     }
+}
+
+/// torch raises "Expected more than 1 value per channel when training" for a batchnorm
+/// layer fed a one-row batch; the engine refuses such a run before it starts.
+fn check_batchnorm_batches(spec: &TrainSpec) -> Result<(), EngineError> {
+    let Some(layer) = spec.net.layers.iter().position(|l| l.batchnorm) else {
+        return Ok(());
+    };
+    let n = spec.data.n;
+    let b = spec.batch_size.map_or(n, |b| b.min(n));
+    let steps = match spec.stop {
+        Stop::Steps(s) => s,
+        Stop::Epochs(e) => e.saturating_mul(n.div_ceil(b)),
+    };
+    if steps == 0 {
+        return Ok(());
+    }
+    let what = if n == 1 {
+        "the data set has a single row".to_string()
+    } else if b == 1 {
+        "the batch size is 1".to_string()
+    } else if n % b == 1 && steps > n / b {
+        format!("with {n} rows and batch size {b}, the last batch of every epoch has a single row")
+    } else {
+        return Ok(());
+    };
+    Err(EngineError::Config(format!(
+        "layer {} uses batchnorm, which needs at least 2 rows per batch in training (a batch \
+         mean of one row is the row itself, so every normalised value would be 0; torch \
+         raises \"Expected more than 1 value per channel when training\"), but {what}: use \
+         a batch size of at least 2 that does not leave one row over",
+        layer + 1
+    )))
 }
 
 /// Majority-class rate of the data set for classification losses.
@@ -183,6 +231,7 @@ fn empty_stats(l: usize) -> LayerStats {
         weight_norm: 0.0,
         grad_weight_norm: 0.0,
         grad_bias_norm: None,
+        grad_affine_norm: None,
         grad_output_norm: 0.0,
         gain: 0.0,
         dead: false,
@@ -212,7 +261,14 @@ fn run<R: Real>(
     let ys: Vec<R> = data.y.iter().map(|&v| R::from_f64(v)).collect();
     let mut ybuf = vec![R::ZERO; b * yd];
     let mut ws = Workspace::new(&net, b);
-    let mut opt = Optimizer::<R>::new(spec.optimizer, net.layout.total);
+    let remedies = &spec.remedies;
+    let opt_spec = optim::add_weight_decay(spec.optimizer, remedies.weight_decay.unwrap_or(0.0));
+    let mut opt = Optimizer::<R>::new(opt_spec, net.layout.total);
+    let base_lr = opt.base_lr();
+    let clipping = remedies.clip_norm.is_some() || remedies.clip_value.is_some();
+    ws.training = true;
+    // DegenerateNorm fires once per layer; a width-1 layernorm is degenerate from the start.
+    let mut degenerate_seen = vec![false; depth];
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     rng.set_stream(1);
@@ -230,9 +286,13 @@ fn run<R: Real>(
         loss: 0.0,
         loss_change: None,
         grad_norm: 0.0,
+        clipped_norm: None,
+        clipped: false,
+        lr: base_lr,
         accuracy: None,
         layers: (0..depth).map(empty_stats).collect(),
     });
+    let mut clipped_steps = 0;
     let mut fired: Vec<DiagnosticEvent> = Vec::new();
     let mut diagnostics: Vec<DiagnosticEvent> = Vec::new();
 
@@ -264,6 +324,7 @@ fn run<R: Real>(
         }
 
         ws.forward(&net);
+        net.update_running(&ws);
         let lv = loss_and_grad(
             spec.loss,
             &ws.a[depth - 1],
@@ -274,6 +335,7 @@ fn run<R: Real>(
         );
         ws.backward(&net);
         let gn = ws.grad_norm();
+        let lr = base_lr * remedies.lr_factor(step, total_steps);
 
         let loss = lv.loss.to_f64();
         let Event::Step(rec) = &mut event else {
@@ -285,7 +347,31 @@ fn run<R: Real>(
         rec.loss_change = prev_loss.map(|p| (lv.loss - p).to_f64());
         rec.grad_norm = gn.to_f64();
         rec.accuracy = lv.accuracy;
+        rec.lr = lr;
         ws.fill_stats(&net, &mut rec.layers, spec.record_values);
+
+        // Non-finite verdict and location from the raw gradients (clipping may spread a NaN).
+        let loss_bad = !lv.loss.is_finite();
+        let bad = loss_bad || !ws.grads_finite();
+        let location = bad.then(|| {
+            if loss_bad {
+                (Pass::Forward, ws.locate_forward(&net))
+            } else {
+                (Pass::Backward, ws.locate_backward(&net))
+            }
+        });
+
+        let mut clip = ClipOutcome::default();
+        if let Some(c) = &remedies.clip_norm {
+            clip = clip_norm(&mut ws.grads, &net.layout.tensors, c);
+        }
+        if let Some(c) = remedies.clip_value {
+            clip.clipped |= clip_value(&mut ws.grads, c);
+        }
+        rec.clipped = clip.clipped;
+        rec.clipped_norm = clipping.then(|| norm(&ws.grads).to_f64());
+        clipped_steps += usize::from(clip.clipped);
+
         prev_loss = Some(lv.loss);
         first_loss.get_or_insert(loss);
         final_loss = Some(loss);
@@ -300,15 +386,10 @@ fn run<R: Real>(
         };
 
         fired.clear();
-        let loss_bad = !lv.loss.is_finite();
-        let bad = loss_bad || !ws.grads_finite();
         let stop_here = bad && !spec.continue_on_nonfinite;
-        if det.nonfinite(bad) {
-            let (pass, (layer, created, site)) = if loss_bad {
-                (Pass::Forward, ws.locate_forward(&net))
-            } else {
-                (Pass::Backward, ws.locate_backward(&net))
-            };
+        if det.nonfinite(bad)
+            && let Some((pass, (layer, created, site))) = location
+        {
             fired.push(DiagnosticEvent::NonFinite {
                 step: step + 1,
                 pass,
@@ -318,6 +399,38 @@ fn run<R: Real>(
                 stopped: stop_here,
                 site,
             });
+        }
+        if let Some((norm, layer)) = clip.nonfinite {
+            fired.push(DiagnosticEvent::ClipNonFinite {
+                step: step + 1,
+                norm,
+                layer,
+                origin: net.origins[layer],
+            });
+        }
+        for (l, seen) in degenerate_seen.iter_mut().enumerate() {
+            if *seen {
+                continue;
+            }
+            let ll = &net.layout.layers[l];
+            let reason = match (ll.norm.map(|n| n.kind), &ws.norm[l]) {
+                (Some(NormKind::Layer), _) if ll.fan_out == 1 => {
+                    Some(DegenerateReason::LayerNormWidthOne)
+                }
+                (Some(NormKind::Batch), Some(nb)) if nb.constant_batch(ll.fan_out) => {
+                    Some(DegenerateReason::BatchNormConstantBatch)
+                }
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                *seen = true;
+                fired.push(DiagnosticEvent::DegenerateNorm {
+                    step: step + 1,
+                    layer: l,
+                    origin: net.origins[l],
+                    reason,
+                });
+            }
         }
         if !stop_here {
             det.observe(
@@ -346,7 +459,7 @@ fn run<R: Real>(
             stop_reason = StopReason::NonFinite;
             break;
         }
-        opt.step(&mut net.params, &ws.grads);
+        opt.step_lr(&mut net.params, &ws.grads, lr);
         updates += 1;
     }
 
@@ -374,6 +487,7 @@ fn run<R: Real>(
         final_accuracy,
         stop_reason,
         diagnostics,
-        params: net.layout.unflatten(&net.params),
+        params: net.to_params(),
+        clipped_steps,
     })
 }

@@ -1,5 +1,7 @@
 //! Plain-data specifications the front end builds (see `engine_api.md`), plus the engine error.
 
+pub use super::init::{FanMode, InitScheme, Nonlinearity};
+pub use super::remedies::{ClipNorm, ClipScope, Remedies, Schedule};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -55,6 +57,8 @@ pub enum WeightSpec {
     Const(f64),
     /// Explicit `[out][in]` matrix.
     Matrix(Vec<Vec<f64>>),
+    /// A `torch.nn.init` scheme (see [`InitScheme`] and `init.rs` for the draw order).
+    Init(InitScheme),
 }
 
 /// How a layer's bias is initialised (or whether it has one).
@@ -70,7 +74,9 @@ pub enum BiasSpec {
     Vector(Vec<f64>),
 }
 
-/// One dense layer followed by its activation.
+/// One dense layer followed by its activation:
+/// `a = f(norm(x Wᵀ + b))`, where `norm` is the identity, `BatchNorm1d(width)` or
+/// `LayerNorm(width)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerSpec {
     pub width: usize,
@@ -79,13 +85,33 @@ pub struct LayerSpec {
     pub bias: BiasSpec,
     /// Opaque tag; the engine copies it into events and never interprets it.
     pub origin: usize,
+    /// `nn.BatchNorm1d(width)` (eps 1e-5, momentum 0.1, affine, running statistics)
+    /// between the linear part and the activation. See `norm.rs`.
+    #[serde(default)]
+    pub batchnorm: bool,
+    /// `nn.LayerNorm(width)` (eps 1e-5, elementwise affine) between the linear part and the
+    /// activation. At most one of `batchnorm` / `layernorm`.
+    #[serde(default)]
+    pub layernorm: bool,
 }
 
-/// A stack of dense layers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A skip connection: the input of layer `first` is added to the output (after the
+/// activation) of layer `last`, `y = x + f(x)` with `f` = layers `first..=last`
+/// (0-based, `first <= last`). The input width of `first` must equal the width of `last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Residual {
+    pub first: usize,
+    pub last: usize,
+}
+
+/// A stack of dense layers, optionally with skip connections.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NetSpec {
     pub input: usize,
     pub layers: Vec<LayerSpec>,
+    /// Skip connections; several may end at the same layer (their inputs are all added).
+    #[serde(default)]
+    pub residuals: Vec<Residual>,
 }
 
 /// Loss function, all with mean reduction as PyTorch.
@@ -198,6 +224,9 @@ pub struct TrainSpec {
     pub continue_on_nonfinite: bool,
     /// Include full weight and gradient matrices in each `StepRecord`.
     pub record_values: bool,
+    /// Gradient clipping, extra weight decay and learning-rate schedules (default: none).
+    #[serde(default)]
+    pub remedies: Remedies,
 }
 
 /// An input the engine refuses, with a message meant for the script author.

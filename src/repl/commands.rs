@@ -471,6 +471,7 @@ pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String
                     (None, WeightSpec::Default) => "pytorch_default".into(),
                     (None, WeightSpec::Const(v)) => format!("weight={}", format_number(*v)),
                     (None, WeightSpec::Matrix(_)) => "weight=[…]".into(),
+                    (None, WeightSpec::Init(scheme)) => format!("{scheme:?}"),
                 };
                 let bias = match &layer.bias {
                     BiasSpec::None => "none".into(),

@@ -1,7 +1,9 @@
 //! What reports need to know about a run, and the engine's findings as diagnostics.
 
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{DiagnosticEvent, NonFiniteSite, Pass, PoorReason, Precision, StepRecord};
+use crate::engine::{
+    DegenerateReason, DiagnosticEvent, NonFiniteSite, Pass, PoorReason, Precision, StepRecord,
+};
 
 use super::format::sig;
 
@@ -114,6 +116,8 @@ pub fn finding_kind(event: &DiagnosticEvent) -> &'static str {
         DiagnosticEvent::Exploding { .. } => "exploding",
         DiagnosticEvent::Vanishing { .. } => "vanishing",
         DiagnosticEvent::DeadLayer { .. } => "dead_layer",
+        DiagnosticEvent::ClipNonFinite { .. } => "clip_non_finite",
+        DiagnosticEvent::DegenerateNorm { .. } => "degenerate_norm",
     }
 }
 
@@ -271,6 +275,43 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             .with_label(info.span, format!("from {} to {}", sig(*from), sig(*to)))
             .with_note("large jumps in the loss are a warning sign of exploding gradients")
             .with_help("clip the gradients: `remedy clip_norm(1.0)`, or lower the learning rate"),
+        DiagnosticEvent::ClipNonFinite {
+            step, norm, layer, ..
+        } => Diagnostic::warning(format!(
+            "gradient clipping met a gradient norm of {norm} at step {step}"
+        ))
+        .with_label(
+            info.layer_span(*layer),
+            format!("{}'s gradient is not finite", info.layer_name(*layer)),
+        )
+        .with_note(if norm.is_nan() {
+            "as in torch, the clipping coefficient max/(norm+1e-6) is NaN, so every gradient becomes NaN"
+        } else {
+            "as in torch, the clipping coefficient max/(norm+1e-6) is 0: finite gradients become 0 (the step does nothing) and infinite ones NaN"
+        })
+        .with_help("clipping cannot repair an overflow: lower the learning rate, or `precision f64`"),
+        DiagnosticEvent::DegenerateNorm {
+            step,
+            layer,
+            reason,
+            ..
+        } => {
+            let what = match reason {
+                DegenerateReason::LayerNormWidthOne => {
+                    "layernorm over a single unit always normalises to 0"
+                }
+                DegenerateReason::BatchNormConstantBatch => {
+                    "every row of the batch is the same here, so batchnorm normalises it to 0"
+                }
+            };
+            Diagnostic::warning(format!(
+                "{} cannot pass its input on (step {step})",
+                info.layer_name(*layer)
+            ))
+            .with_label(info.layer_span(*layer), what)
+            .with_note("the layer outputs its shift β whatever its input, so the layers before it get no gradient")
+            .with_help("normalise wider layers, or give the batch different rows")
+        }
         DiagnosticEvent::PoorTraining { step, reason } => {
             let (message, label) = match reason {
                 PoorReason::Plateau {

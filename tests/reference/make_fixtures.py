@@ -26,7 +26,7 @@ torch.use_deterministic_algorithms(True)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.join(HERE, "fixtures")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # cases using batchnorm/layernorm, residuals or remedies are schema 2
 # The tolerance of tests/pytorch_fixtures.rs for f32 cases:
 # |a-b| <= RTOL * max(|a|,|b|) + FLOOR * scale, scale = largest |expected| of the group
 # (a layer's weight+bias or their gradients, an output matrix, or a lone scalar).
@@ -97,8 +97,8 @@ def dense_net(seed, input_dim, spec, bias=True, scale=None):
 
 
 def case(name, description, input_dim, layers, x, y, loss, optimizer, steps,
-         precision="f32", guard=True):
-    return {
+         precision="f32", guard=True, residuals=None, remedies=None):
+    c = {
         "name": name,
         "description": description,
         "precision": precision,
@@ -110,6 +110,41 @@ def case(name, description, input_dim, layers, x, y, loss, optimizer, steps,
         "steps": steps,
         "_guard": guard,
     }
+    # schema 2 fields, only present when used (schema-1 cases stay byte-identical)
+    if residuals is not None:
+        c["residuals"] = residuals
+    if remedies is not None:
+        c["remedies"] = remedies
+    return c
+
+
+def normed(layers, norm, which=None, drop_bias=False):
+    """Mark layers (all but the last, or the indices in `which`) with a norm. drop_bias: no
+    linear bias before it (with batchnorm its gradient is 0 up to rounding noise, which Adam
+    would amplify into full-size steps: ill-conditioned)."""
+    idx = range(len(layers) - 1) if which is None else which
+    for i in idx:
+        layers[i]["norm"] = norm
+        if drop_bias:
+            layers[i]["bias"] = None
+    return layers
+
+
+def clip_norm(max_norm, norm=2.0, scope="global"):
+    return {"max": max_norm, "norm": "inf" if norm == math.inf else norm, "scope": scope}
+
+
+def remedies(clip=None, clip_value=None, weight_decay=None, schedules=None):
+    r = {}
+    if clip is not None:
+        r["clip_norm"] = clip
+    if clip_value is not None:
+        r["clip_value"] = clip_value
+    if weight_decay is not None:
+        r["weight_decay"] = weight_decay
+    if schedules is not None:
+        r["schedules"] = schedules
+    return r
 
 
 # --------------------------------------------------------------------------------------
@@ -333,6 +368,123 @@ def cases():
         "the 60-layer chain in float64: everything stays finite (loss ~ 1.7e44)",
         1, [layer(1, RELU, [[2.34]], None) for _ in range(60)], [[1.0]], [[1.0]], "mse",
         sgd(0.01), 1, precision="f64", guard=False))
+
+    # --- schema 2: remedies ---
+    X8x3 = mat(301, 8, 3, 1.5)
+    Y8x2 = mat(302, 8, 2, 1.0)
+    Y8x1 = mat(303, 8, 1, 1.0)
+    cs.append(case(
+        "batchnorm_tanh_mse_sgd",
+        "3-6-4-2 tanh/tanh/linear with BatchNorm1d after the two hidden linears, MSE, SGD lr "
+        "0.1, 5 steps (batch statistics, running statistics, evaluation output)",
+        3, normed(dense_net(30, 3, [(6, TANH), (4, TANH), (2, LINEAR)]), "batchnorm"),
+        X8x3, Y8x2, "mse", sgd(0.1), 5))
+    cs.append(case(
+        "batchnorm_relu_no_bias_momentum_clip_norm",
+        "3-5-1 relu with BatchNorm1d and no linear bias before it, MSE, SGD momentum 0.9, "
+        "clip_norm(0.5) global",
+        3, normed(dense_net(31, 3, [(5, RELU), (1, LINEAR)], bias=False), "batchnorm"),
+        X8x3, Y8x1, "mse", sgd(0.2, momentum=0.9), 5,
+        remedies=remedies(clip=clip_norm(0.5))))
+    cs.append(case(
+        "f64_batchnorm_gelu_adam",
+        "3-6-5-2 gelu with BatchNorm1d (no linear bias) on both hidden layers, MSE, Adam lr "
+        "0.05, float64",
+        3, normed(dense_net(32, 3, [(6, GELU), (5, GELU), (2, LINEAR)]), "batchnorm",
+                  drop_bias=True),
+        X8x3, Y8x2, "mse", adam(lr=0.05), 6, precision="f64"))
+    cs.append(case(
+        "clip_norm_global_sgd",
+        "3-5-4-2 tanh, MSE, SGD lr 0.5 with large weights, clip_norm(1.0) over all gradients",
+        3, dense_net(33, 3, [(5, TANH), (4, TANH), (2, LINEAR)], scale=1.5),
+        X8x3, mat(304, 8, 2, 3.0), "mse", sgd(0.5), 5,
+        remedies=remedies(clip=clip_norm(1.0))))
+    cs.append(case(
+        "clip_norm_per_layer_sgd",
+        "the same network, clip_norm(0.3, scope=per_layer): each weight and bias by its own norm",
+        3, dense_net(33, 3, [(5, TANH), (4, TANH), (2, LINEAR)], scale=1.5),
+        X8x3, mat(304, 8, 2, 3.0), "mse", sgd(0.5), 5,
+        remedies=remedies(clip=clip_norm(0.3, scope="per_layer"))))
+    cs.append(case(
+        "clip_norm_inf_adam",
+        "3-5-2 sigmoid, BCE, Adam lr 0.05, clip_norm(0.05, norm=inf)",
+        3, dense_net(34, 3, [(5, SIGMOID), (2, LINEAR)], scale=2.0),
+        X8x3, [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0],
+               [1.0, 1.0], [0.0, 0.0]], "bce", adam(lr=0.05), 5,
+        remedies=remedies(clip=clip_norm(0.05, norm=math.inf))))
+    cs.append(case(
+        "clip_value_sgd_momentum",
+        "3-5-3 elu, cross entropy, SGD momentum 0.9 nesterov, clip_value(0.1)",
+        3, dense_net(35, 3, [(5, ELU), (3, LINEAR)], scale=1.5),
+        X8x3, [[0.0], [1.0], [2.0], [1.0], [0.0], [2.0], [2.0], [1.0]], "cross_entropy",
+        sgd(0.3, momentum=0.9, nesterov=True), 5, remedies=remedies(clip_value=0.1)))
+    cs.append(case(
+        "f64_clip_norm_global_momentum_weight_decay",
+        "float64, 3-5-4-2 tanh, SGD momentum 0.9 weight_decay 0.01 plus the weight_decay "
+        "remedy 0.02 (added), clip_norm(1.0)",
+        3, dense_net(33, 3, [(5, TANH), (4, TANH), (2, LINEAR)], scale=1.5),
+        X8x3, mat(304, 8, 2, 3.0), "mse", sgd(0.5, momentum=0.9, weight_decay=0.01), 6,
+        precision="f64", remedies=remedies(clip=clip_norm(1.0), weight_decay=0.02)))
+    cs.append(case(
+        "residual_tanh_sgd_weight_decay",
+        "3-3-3-3-2 tanh with skips: input -> layer 1 output, layers 2..3 as one block; SGD "
+        "lr 0.1 and the weight_decay remedy 0.05",
+        3, dense_net(36, 3, [(3, TANH), (3, TANH), (3, TANH), (2, LINEAR)]),
+        X8x3, Y8x2, "mse", sgd(0.1), 5, residuals=[[0, 0], [1, 2]],
+        remedies=remedies(weight_decay=0.05)))
+    cs.append(case(
+        "residual_relu_adam_weight_decay",
+        "3-3-3-3-1 relu with a skip over layers 2..3 and one over 1..3 (nested, ending at the "
+        "same layer), Adam lr 0.02 weight_decay 0.01 plus the remedy 0.03 (L2 form)",
+        3, dense_net(37, 3, [(3, RELU), (3, RELU), (3, RELU), (1, LINEAR)]),
+        X8x3, Y8x1, "mse", adam(lr=0.02, weight_decay=0.01), 5,
+        residuals=[[1, 2], [0, 2]], remedies=remedies(weight_decay=0.03)))
+    cs.append(case(
+        "layernorm_gelu_cross_entropy_sgd",
+        "3-6-5-3 gelu with LayerNorm after both hidden linears, cross entropy, SGD lr 0.2",
+        3, normed(dense_net(38, 3, [(6, GELU), (5, GELU), (3, LINEAR)]), "layernorm"),
+        X8x3, [[0.0], [1.0], [2.0], [1.0], [0.0], [2.0], [2.0], [1.0]], "cross_entropy",
+        sgd(0.2), 5))
+    cs.append(case(
+        "f64_layernorm_residual_rmsprop",
+        "float64, 3-3-3-2 tanh/softplus, LayerNorm on layers 1-2 inside a residual block "
+        "over both, RMSprop",
+        3, normed(dense_net(39, 3, [(3, TANH), (3, SOFTPLUS), (2, LINEAR)]), "layernorm"),
+        X8x3, Y8x2, "mse", rmsprop(lr=0.02), 6, precision="f64", residuals=[[0, 1]]))
+    cs.append(case(
+        "batchnorm_residual_clip_value_adam",
+        "3-3-3-1 tanh, BatchNorm (no linear bias) on layer 1, a residual over layers 1-2, "
+        "Adam, clip_value(0.2)",
+        3, normed(dense_net(40, 3, [(3, TANH), (3, TANH), (1, LINEAR)]), "batchnorm", [0],
+                  drop_bias=True),
+        X8x3, Y8x1, "mse", adam(lr=0.05), 5, residuals=[[0, 1]],
+        remedies=remedies(clip_value=0.2)))
+    cs.append(case(
+        "warmup_sgd",
+        "3-5-2 tanh, MSE, SGD lr 0.2, warmup(4) = LinearLR(1/4, total_iters=4), 6 steps",
+        3, dense_net(41, 3, [(5, TANH), (2, LINEAR)]),
+        X8x3, Y8x2, "mse", sgd(0.2), 6,
+        remedies=remedies(schedules=[{"name": "warmup", "steps": 4}])))
+    cs.append(case(
+        "step_decay_sgd_momentum",
+        "3-5-2 tanh, MSE, SGD momentum, step_decay(2, 0.5) = StepLR(2, 0.5), 6 steps",
+        3, dense_net(42, 3, [(5, TANH), (2, LINEAR)]),
+        X8x3, Y8x2, "mse", sgd(0.1, momentum=0.9), 6,
+        remedies=remedies(schedules=[{"name": "step_decay", "every": 2, "factor": 0.5}])))
+    cs.append(case(
+        "cosine_adam",
+        "3-5-2 tanh, MSE, Adam lr 0.05, CosineAnnealingLR(T_max=6)",
+        3, dense_net(43, 3, [(5, TANH), (2, LINEAR)]),
+        X8x3, Y8x2, "mse", adam(lr=0.05), 6,
+        remedies=remedies(schedules=[{"name": "cosine", "t_max": 6}])))
+    cs.append(case(
+        "f64_warmup_cosine_step_decay_sgd",
+        "float64, warmup(3) then cosine(T_max=8) then step_decay(3, 0.7), chained, SGD lr 0.3",
+        3, dense_net(44, 3, [(5, TANH), (2, LINEAR)]),
+        X8x3, Y8x2, "mse", sgd(0.3), 8, precision="f64",
+        remedies=remedies(schedules=[{"name": "warmup", "steps": 3},
+                                     {"name": "cosine", "t_max": 8},
+                                     {"name": "step_decay", "every": 3, "factor": 0.7}])))
     return cs
 
 
@@ -365,7 +517,7 @@ KINKED = {"relu", "leaky_relu", "elu"}
 
 
 def build(c, dtype):
-    linears, acts = [], []
+    linears, acts, norms = [], [], []
     fan_in = c["input"]
     for spec in c["layers"]:
         lin = torch.nn.Linear(fan_in, spec["width"], bias=spec["bias"] is not None, dtype=dtype)
@@ -377,18 +529,40 @@ def build(c, dtype):
                 lin.bias.copy_(torch.tensor(spec["bias"], dtype=dtype))
         linears.append(lin)
         acts.append(activation_module(spec["activation"]))
+        norm = spec.get("norm")
+        if norm == "batchnorm":
+            norms.append(torch.nn.BatchNorm1d(spec["width"], eps=1e-5, momentum=0.1, dtype=dtype))
+        elif norm == "layernorm":
+            norms.append(torch.nn.LayerNorm(spec["width"], eps=1e-5, dtype=dtype))
+        else:
+            assert norm is None, norm
+            norms.append(None)
         fan_in = spec["width"]
-    return linears, acts
+    return linears, acts, norms
 
 
-def forward(linears, acts, x, pre=None):
+def forward(net, x, pre=None, residuals=()):
+    linears, acts, norms = net
     h = x
-    for lin, a in zip(linears, acts):
+    inputs = []
+    for l, (lin, a, nm) in enumerate(zip(linears, acts, norms)):
+        inputs.append(h)
         z = lin(h)
+        if nm is not None:
+            z = nm(z)
         if pre is not None:
             pre.append(z.detach().clone())
         h = a(z)
+        for first, last in residuals:
+            if last == l:
+                h = h + inputs[first]
     return h
+
+
+def set_training(net, mode):
+    for nm in net[2]:
+        if nm is not None:
+            nm.train(mode)
 
 
 def loss_fn(c, dtype):
@@ -444,18 +618,65 @@ def tolist(t):
     return conv(lst)
 
 
+def norm_of(tensors):
+    return math.sqrt(sum(float((t.detach().to(torch.float64) ** 2).sum()) for t in tensors))
+
+
+def clip(c, params):
+    """Apply the clipping remedies after backward, as the engine does (norm, then value)."""
+    r = c.get("remedies", {})
+    if "clip_norm" in r:
+        cn = r["clip_norm"]
+        p = math.inf if cn["norm"] == "inf" else cn["norm"]
+        if cn["scope"] == "global":
+            torch.nn.utils.clip_grad_norm_(params, cn["max"], norm_type=p, foreach=False)
+        else:
+            for t in params:
+                torch.nn.utils.clip_grad_norm_([t], cn["max"], norm_type=p, foreach=False)
+    if "clip_value" in r:
+        torch.nn.utils.clip_grad_value_(params, r["clip_value"], foreach=False)
+
+
+def schedulers(c, opt):
+    out = []
+    for sch in c.get("remedies", {}).get("schedules", []):
+        n = sch["name"]
+        if n == "warmup":
+            out.append(torch.optim.lr_scheduler.LinearLR(
+                opt, start_factor=1.0 / sch["steps"], end_factor=1.0, total_iters=sch["steps"]))
+        elif n == "step_decay":
+            out.append(torch.optim.lr_scheduler.StepLR(opt, step_size=sch["every"],
+                                                       gamma=sch["factor"]))
+        elif n == "cosine":
+            out.append(torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=sch["t_max"],
+                                                                  eta_min=0.0))
+        else:
+            raise ValueError(n)
+    return out
+
+
 def run(c, dtype):
     """Train with torch; return the expected block plus guard information."""
-    linears, acts = build(c, dtype)
+    net = build(c, dtype)
+    linears, acts, norms = net
+    v2 = c.get("schema2", False)
+    residuals = [tuple(r) for r in c.get("residuals", [])]
     params = []
-    for lin in linears:
+    for lin, nm in zip(linears, norms):
         params.append(lin.weight)
         if lin.bias is not None:
             params.append(lin.bias)
+        if nm is not None:
+            params += [nm.weight, nm.bias]
     x = torch.tensor(c["data"]["x"], dtype=dtype)
     y = torch.tensor(c["data"]["y"], dtype=dtype)
     lf = loss_fn(c, dtype)
+    extra_wd = c.get("remedies", {}).get("weight_decay", 0.0)
+    if extra_wd:
+        c = dict(c, optimizer=dict(c["optimizer"],
+                                   weight_decay=c["optimizer"]["weight_decay"] + extra_wd))
     opt = optimizer(c, params)
+    scheds = schedulers(c, opt)
 
     def snapshot_w():
         return [tolist(l.weight) for l in linears]
@@ -463,8 +684,26 @@ def run(c, dtype):
     def snapshot_b():
         return [tolist(l.bias) if l.bias is not None else None for l in linears]
 
+    def snapshot_norms(grads=False):
+        out = []
+        for nm in norms:
+            if nm is None:
+                out.append(None)
+                continue
+            d = {"gamma": tolist(nm.weight), "beta": tolist(nm.bias)}
+            if isinstance(nm, torch.nn.BatchNorm1d):
+                d["running_mean"] = tolist(nm.running_mean)
+                d["running_var"] = tolist(nm.running_var)
+            if grads:
+                d["grad_gamma"] = tolist(nm.weight.grad)
+                d["grad_beta"] = tolist(nm.bias.grad)
+            out.append(d)
+        return out
+
     with torch.no_grad():
-        output_before = tolist(forward(linears, acts, x))
+        set_training(net, False)
+        output_before = tolist(forward(net, x, residuals=residuals))
+        set_training(net, True)
 
     steps = []
     min_kink = math.inf
@@ -472,7 +711,8 @@ def run(c, dtype):
     for k in range(c["steps"]):
         opt.zero_grad(set_to_none=False)
         pre = []
-        out = forward(linears, acts, x, pre)
+        lr = opt.param_groups[0]["lr"]
+        out = forward(net, x, pre, residuals)
         loss = lf(out, y)
         loss.backward()
         for z, spec in zip(pre, c["layers"]):
@@ -496,15 +736,34 @@ def run(c, dtype):
             "grad_biases": [tolist(l.bias.grad) if l.bias is not None else None
                             for l in linears],
         }
+        if v2:
+            # the running statistics already include this step's forward pass
+            rec["norms"] = snapshot_norms(grads=True)
+            rec["lr"] = lr
+        clip(c, params)
+        if v2 and ("clip_norm" in c.get("remedies", {}) or "clip_value" in c.get("remedies", {})):
+            rec["clipped_norm"] = num(norm_of([p.grad for p in params]))
         opt.step()
+        for sch in scheds:
+            sch.step()
         rec["weights_after"] = snapshot_w()
         rec["biases_after"] = snapshot_b()
+        if v2:
+            rec["norms_after"] = snapshot_norms()
         steps.append(rec)
 
+    final_norms = snapshot_norms()
     with torch.no_grad():
-        out = forward(linears, acts, x)
-        final = {"loss": num(lf(out, y).item()), "output": tolist(out),
+        set_training(net, False)
+        out_eval = forward(net, x, residuals=residuals)
+        set_training(net, True)
+        # the loss of one more training-mode step (batch statistics), as the engine's
+        # record of step steps+1 reports it
+        out = forward(net, x, residuals=residuals)
+        final = {"loss": num(lf(out, y).item()), "output": tolist(out_eval),
                  "weights": snapshot_w(), "biases": snapshot_b()}
+        if v2:
+            final["norms"] = final_norms
     expected = {"output_before": output_before, "steps": steps, "final": final}
     return expected, min_kink, min_resid
 
@@ -528,6 +787,16 @@ def groups(e):
             for lw, lb in zip(st[w], st[b]):
                 vals = flat(lw) + flat(lb)
                 yield vals, vals
+        if "clipped_norm" in st:
+            yield [st["clipped_norm"]], [st["clipped_norm"]]
+        for key in ("norms", "norms_after"):
+            for nm in st.get(key, []):
+                if nm is None:
+                    continue
+                for group in (("gamma", "beta"), ("grad_gamma", "grad_beta"),
+                              ("running_mean",), ("running_var",)):
+                    vals = [v for g in group for v in flat(nm.get(g))]
+                    yield vals, vals
     yield [e["final"]["loss"]], [e["final"]["loss"]]
     yield flat(e["final"]["output"]), flat(e["final"]["output"])
 
@@ -575,6 +844,9 @@ def main():
         assert c["name"] not in names, c["name"]
         names.add(c["name"])
         guard = c.pop("_guard")
+        v2 = any(k in c for k in ("residuals", "remedies")) or any(
+            "norm" in l for l in c["layers"])
+        c["schema2"] = v2
         dtype = torch.float32 if c["precision"] == "f32" else torch.float64
         expected, min_kink, min_resid = run(c, dtype)
         # Conditioning check: the same case in float64. A well-conditioned f32 case agrees with
@@ -594,7 +866,8 @@ def main():
                 if gap > 0.5:
                     problems.append(f"{c['name']}: f32 vs f64 gap {gap:.2f} x tolerance "
                                     "(ill-conditioned)")
-        doc = {"schema": SCHEMA_VERSION, **c, "expected": expected}
+        del c["schema2"]
+        doc = {"schema": 2 if v2 else SCHEMA_VERSION, **c, "expected": expected}
         path = os.path.join(OUT_DIR, c["name"] + ".json")
         with open(path, "w") as fh:
             text = emit(doc)
