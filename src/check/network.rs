@@ -263,7 +263,13 @@ impl Builder<'_> {
                         );
                     }
                     for _ in 0..n as usize {
+                        let before = self.layers.len();
                         self.layers_of(body, Some(repeat.unwrap_or(header)))?;
+                        // A body that adds no layer adds none the next time either:
+                        // stop, or nested empty repeats would loop for billions of turns.
+                        if self.layers.len() == before {
+                            break;
+                        }
                     }
                 }
                 LayerKind::Residual { .. } => {
