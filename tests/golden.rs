@@ -150,12 +150,12 @@ fn diff(expected: &[String], actual: &[String]) -> String {
             ops.push((' ', &expected[i]));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            ops.push(('+', &actual[j]));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             ops.push(('-', &expected[i]));
             i += 1;
+        } else {
+            ops.push(('+', &actual[j]));
+            j += 1;
         }
     }
     let changed: Vec<usize> = (0..ops.len()).filter(|&k| ops[k].0 != ' ').collect();

@@ -295,6 +295,24 @@ mod tests {
     }
 
     #[test]
+    fn one_lexing_mistake_gives_one_report() {
+        for src in [
+            "print 'hello'",
+            "print `hello`",
+            "% a comment: with `colons`\nlet x = 1",
+            "train n on d {\n loss: mse\n}",
+        ] {
+            let parsed = parse(src, 0);
+            assert_eq!(
+                parsed.diagnostics.len(),
+                1,
+                "{src}: {:?}",
+                parsed.diagnostics
+            );
+        }
+    }
+
+    #[test]
     fn huge_number_is_an_error_not_inf() {
         let parsed = parse("let x = 1e999", 0);
         assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
