@@ -306,7 +306,7 @@ where
     recursive(|layer| {
         let expr = expr_parser();
         let input = just(Token::Input)
-            .ignore_then(expr.clone())
+            .ignore_then(expr.clone().labelled("input width"))
             .map(LayerKind::Input);
 
         // The activation is a name not followed by `=`, which would make it an attribute.
