@@ -323,6 +323,16 @@ mod tests {
     }
 
     #[test]
+    fn seed_and_precision_are_run_settings_too() {
+        let program = parse_ok("train n on d { seed 7 precision f64 steps 1 }");
+        let ItemKind::Run(run) = &program.items[0].kind else {
+            panic!()
+        };
+        let keys: Vec<_> = run.settings.iter().map(|s| s.key.name.as_str()).collect();
+        assert_eq!(keys, ["seed", "precision", "steps"]);
+    }
+
+    #[test]
     fn several_errors_in_one_run() {
         let parsed = parse("let = 1\nlet y = (2 +\nprint 3\nlet z = ]\n", 0);
         assert!(parsed.diagnostics.len() >= 2, "{:?}", parsed.diagnostics);

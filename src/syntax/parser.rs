@@ -278,7 +278,17 @@ fn setting_parser<'t, 's: 't, I>() -> impl Parser<'t, I, Setting, Extra<'t, 's>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
+    // `seed` and `precision` are statements, and settings of a run too.
+    let keyword_key = select! {
+        Token::Seed => "seed",
+        Token::Precision => "precision",
+    }
+    .map_with(|name: &str, e| Ident {
+        name: name.to_string(),
+        span: span(e.span()),
+    });
     ident()
+        .or(keyword_key)
         .then_ignore(just(Token::Eq).or_not())
         .then(
             expr_parser()
