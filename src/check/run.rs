@@ -314,12 +314,16 @@ fn unknown_in(
     };
     let mut d = Diagnostic::error(format!("unknown {what} `{name}`"))
         .with_label(span, format!("not {article} {what}"));
-    let plural = if what.ends_with('s') { "es" } else { "s" };
+    let plural = match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None if what.ends_with('s') => format!("{what}es"),
+        None => format!("{what}s"),
+    };
     match did_you_mean(name, sig::names(table)) {
         Some(best) => d = d.with_help(format!("did you mean `{best}`?")),
         None => {
             d = d.with_help(format!(
-                "the {what}{plural} are {}",
+                "the {plural} are {}",
                 sig::names(table).collect::<Vec<_>>().join(", ")
             ))
         }
