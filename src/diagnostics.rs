@@ -143,6 +143,20 @@ pub struct SourceFile {
     /// Spans in this file start at `base`: every file of a session has its own range
     /// of offsets, so a span alone says which file it is in.
     pub base: usize,
+    /// Byte offset of the start of every line, for finding line numbers quickly.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Line and column (both 1-based, column in characters) of a local byte offset:
+    /// as `line_col`, but in O(log lines + line length) rather than O(offset).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
 }
 
 /// All the sources a session has seen, so a report about one input can point at a
@@ -156,10 +170,15 @@ impl SourceMap {
     /// Adds a source and returns its base offset.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
         let base = self.files.last().map_or(0, |f| f.base + f.text.len() + 1);
+        let text: String = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         self.files.push(SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
             base,
+            line_starts,
         });
         base
     }
@@ -174,7 +193,7 @@ impl SourceMap {
     /// File name, line and column of a global offset.
     pub fn locate(&self, offset: usize) -> Option<(&str, usize, usize)> {
         let file = self.file_at(offset)?;
-        let (line, col) = line_col(&file.text, offset - file.base);
+        let (line, col) = file.line_col(offset - file.base);
         Some((&file.name, line, col))
     }
 
@@ -288,6 +307,13 @@ mod tests {
         assert_eq!(line_col(src, 0), (1, 1));
         assert_eq!(line_col(src, 3), (2, 1));
         assert_eq!(line_col(src, 6), (2, 3));
+        let mut sources = SourceMap::default();
+        sources.add("a", "x\n");
+        let base = sources.add("b", src);
+        for offset in 0..=src.len() {
+            let (_, line, col) = sources.locate(base + offset).expect("in b");
+            assert_eq!((line, col), line_col(src, offset), "offset {offset}");
+        }
     }
 
     #[test]

@@ -220,7 +220,8 @@ pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(
         return Ok(());
     }
     let found = match value {
-        Value::Num(_) | Value::Bool(_) | Value::Str(_) => format!("{value}"),
+        Value::Num(_) | Value::Bool(_) => format!("{value}"),
+        Value::Str(s) => format!("the string {s:?}"),
         Value::Spec(spec) => format!("`{}`", spec.name),
         other => other.type_name().to_string(),
     };

@@ -22,7 +22,7 @@ impl Entry {
         match self {
             Entry::Let(_) => "value",
             Entry::Network(_) => "network",
-            Entry::Data(_) => "data",
+            Entry::Data(_) => "data set",
         }
     }
 }

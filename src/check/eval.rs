@@ -45,6 +45,10 @@ pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
         "global",
         "per_layer",
         "inf",
+        // A `nonlinearity` of the He/Kaiming schemes that is not an activation.
+        "selu",
+        // No remedy: what `compare` trains its plain run with.
+        "baseline",
     ];
     [
         sig::ACTIVATIONS,

@@ -54,6 +54,10 @@ pub enum Redeclare {
     Replace,
 }
 
+/// Checking stops after this many errors: past it, the reports are mostly the same
+/// mistake again, and each can cost a "did you mean" search over every declared name.
+pub const MAX_CHECK_ERRORS: usize = 20;
+
 pub struct Checked {
     pub plans: Vec<Plan>,
     pub diagnostics: Vec<Diagnostic>,
@@ -65,6 +69,9 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     // Names whose declaration failed: errors about them being unknown are echoes.
     let mut poisoned: HashSet<String> = HashSet::new();
+    // Reports already made, so the same one is not made twice. Both sets keep this
+    // linear in the number of items, however many of them fail.
+    let mut reported: HashSet<(String, Span)> = HashSet::new();
     for item in &program.items {
         match check_item(item, env, redeclare) {
             Ok(plan) => plans.push(plan),
@@ -72,14 +79,21 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
                 if let Some(name) = declared_name(item) {
                     poisoned.insert(name.name.clone());
                 }
-                let echo = poisoned
-                    .iter()
-                    .any(|n| error.message == format!("unknown name `{n}`"));
-                let repeat = diagnostics.iter().any(|d| {
-                    d.message == error.message && d.primary_span() == error.primary_span()
-                });
-                if !echo && !repeat {
+                let echo = error
+                    .message
+                    .strip_prefix("unknown name `")
+                    .and_then(|rest| rest.strip_suffix('`'))
+                    .is_some_and(|name| poisoned.contains(name));
+                if !echo && reported.insert((error.message.clone(), error.primary_span())) {
                     diagnostics.push(error);
+                }
+                if diagnostics.len() == MAX_CHECK_ERRORS {
+                    if let Some(last) = diagnostics.last_mut() {
+                        last.notes.push(format!(
+                            "checking stopped after {MAX_CHECK_ERRORS} errors; fix these first"
+                        ));
+                    }
+                    break;
                 }
             }
         }

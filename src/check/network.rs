@@ -269,7 +269,13 @@ impl Builder<'_> {
                         );
                     }
                     for _ in 0..n as usize {
+                        let before = self.layers.len();
                         self.layers_of(body, Some(repeat.unwrap_or(header)))?;
+                        // A body that adds no layer adds none the next time either:
+                        // stop, or nested empty repeats would loop for billions of turns.
+                        if self.layers.len() == before {
+                            break;
+                        }
                     }
                 }
                 LayerKind::Residual { .. } => {
@@ -376,7 +382,14 @@ impl Builder<'_> {
                 return Err(Diagnostic::error(format!("`{name}` needs a value"))
                     .with_label(attr.span, format!("write `{name}=…`")));
             };
-            let value = eval(expr, &self.scope())?;
+            let value = match eval(expr, &self.scope()) {
+                Ok(value) => value,
+                // `init=he_nromal` is a misspelt scheme, not a missing declaration.
+                Err(error) if name == "init" => {
+                    return Err(self.unknown_init(expr).unwrap_or(error));
+                }
+                Err(error) => return Err(error),
+            };
             match name {
                 "weight" => {
                     spec.weight = self.weight(value, expr.span, spec.width, fan_in, origin)?
@@ -393,6 +406,31 @@ impl Builder<'_> {
             );
         }
         Ok(())
+    }
+
+    /// The report for an init scheme written as a name that is neither declared nor
+    /// a scheme, if `expr` is one.
+    fn unknown_init(&self, expr: &crate::syntax::ast::Expr) -> Option<Diagnostic> {
+        use crate::syntax::ast::ExprKind;
+        let (name, span) = match &expr.kind {
+            ExprKind::Var(name) => (name.as_str(), expr.span),
+            ExprKind::Call(call) => (call.name.name.as_str(), call.name.span),
+            _ => return None,
+        };
+        let declared = self.env.get(name).is_some() || self.locals.iter().any(|(n, _)| n == name);
+        if declared || sig::find(sig::INITS, name).is_some() {
+            return None;
+        }
+        let mut d = Diagnostic::error(format!("unknown init scheme `{name}`"))
+            .with_label(span, "not an init scheme");
+        d = match did_you_mean(name, sig::names(sig::INITS)) {
+            Some(best) => d.with_help(format!("did you mean `{best}`?")),
+            None => d.with_help(format!(
+                "the init schemes are {}",
+                sig::names(sig::INITS).collect::<Vec<_>>().join(", ")
+            )),
+        };
+        Some(d)
     }
 
     fn weight(

@@ -307,13 +307,23 @@ fn unknown_in(
     span: Span,
     _setting: &Setting,
 ) -> Diagnostic {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     let mut d = Diagnostic::error(format!("unknown {what} `{name}`"))
-        .with_label(span, format!("not a {what}"));
+        .with_label(span, format!("not {article} {what}"));
+    let plural = match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None if what.ends_with('s') => format!("{what}es"),
+        None => format!("{what}s"),
+    };
     match did_you_mean(name, sig::names(table)) {
         Some(best) => d = d.with_help(format!("did you mean `{best}`?")),
         None => {
             d = d.with_help(format!(
-                "the {what}s are {}",
+                "the {plural} are {}",
                 sig::names(table).collect::<Vec<_>>().join(", ")
             ))
         }

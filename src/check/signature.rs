@@ -440,18 +440,53 @@ pub fn names<'a>(table: &'static [Signature]) -> impl Iterator<Item = &'a str> {
     table.iter().map(|s| s.name)
 }
 
-/// The closest candidate to a misspelt name, if one is close enough to be a likely typo.
+/// The closest candidate to a misspelt name, if one is close enough to be a likely typo:
+/// a small edit distance (one edit for names of 3 to 5 characters, two from 6), or a
+/// high Jaro-Winkler similarity. Jaro-Winkler alone misses swaps in short names, such
+/// as `mes` for `mse`.
 pub fn did_you_mean<'a, S: AsRef<str> + ?Sized + 'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a S>,
 ) -> Option<String> {
-    let mut best: Option<(&str, f64)> = None;
+    let max_edits = match name.chars().count() {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => 2,
+    };
+    // Fewest edits first, then the highest similarity; ties keep the first candidate.
+    let mut best: Option<(&str, usize, f64)> = None;
     for candidate in candidates {
         let candidate = candidate.as_ref();
+        let edits = strsim::osa_distance(name, candidate);
         let score = strsim::jaro_winkler(name, candidate);
-        if score > best.map_or(0.0, |(_, s)| s) {
-            best = Some((candidate, score));
+        if edits > max_edits && score < 0.8 {
+            continue;
+        }
+        let better = best.is_none_or(|(_, e, s)| edits < e || (edits == e && score > s));
+        if better {
+            best = Some((candidate, edits, score));
         }
     }
-    best.filter(|(_, s)| *s >= 0.8).map(|(c, _)| c.to_string())
+    best.map(|(c, _, _)| c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggestions_catch_short_swaps_but_not_strangers() {
+        let losses = ["mse", "mae", "bce", "cross_entropy"];
+        assert_eq!(did_you_mean("mes", losses).as_deref(), Some("mse"));
+        assert_eq!(
+            did_you_mean("rleu", ["relu", "elu"]).as_deref(),
+            Some("relu")
+        );
+        assert_eq!(did_you_mean("z", ["x", "y"]), None);
+        assert_eq!(did_you_mean("velocity", ["lr"]), None);
+        assert_eq!(
+            did_you_mean("chian", ["chain", "one"]).as_deref(),
+            Some("chain")
+        );
+    }
 }

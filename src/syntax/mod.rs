@@ -38,6 +38,7 @@ pub fn parse(src: &str, base: usize) -> Parsed {
         .filter(|(t, _)| *t == token::Token::Error)
         .map(|(_, s)| *s)
         .collect();
+    let unmatched = unmatched_closers(&tokens);
     let (program, errors) = parser::parse_tokens(tokens, base + src.len());
     for error in errors {
         let at = Span::from(*error.span());
@@ -45,7 +46,7 @@ pub fn parse(src: &str, base: usize) -> Parsed {
         if error_spans.iter().any(|s| s.start == at.start) {
             continue;
         }
-        diagnostics.push(syntax_error(&error, src, base));
+        diagnostics.push(syntax_error(&error, src, base, &unmatched));
     }
     diagnostics.sort_by_key(|d| d.primary_span().start);
     if diagnostics.len() > MAX_SYNTAX_ERRORS {
@@ -64,6 +65,31 @@ pub fn parse(src: &str, base: usize) -> Parsed {
     }
 }
 
+/// Start offsets of the closing brackets that close no open bracket of their kind.
+fn unmatched_closers(tokens: &[(token::Token<'_>, Span)]) -> Vec<usize> {
+    use token::Token as T;
+    let mut open: Vec<T<'_>> = Vec::new();
+    let mut unmatched = Vec::new();
+    for (token, span) in tokens {
+        let opener = match token {
+            T::LParen | T::LBracket | T::LBrace => {
+                open.push(token.clone());
+                continue;
+            }
+            T::RParen => T::LParen,
+            T::RBracket => T::LBracket,
+            T::RBrace => T::LBrace,
+            _ => continue,
+        };
+        if open.last() == Some(&opener) {
+            open.pop();
+        } else {
+            unmatched.push(span.start);
+        }
+    }
+    unmatched
+}
+
 fn describe_pattern(pattern: &RichPattern<'_, String>) -> String {
     match pattern {
         RichPattern::Token(t) => {
@@ -80,7 +106,13 @@ fn describe_pattern(pattern: &RichPattern<'_, String>) -> String {
     }
 }
 
-fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str, base: usize) -> Diagnostic {
+/// `unmatched`: where the closing brackets that match no opening one start.
+fn syntax_error(
+    error: &Rich<'static, String, SimpleSpan>,
+    src: &str,
+    base: usize,
+    unmatched: &[usize],
+) -> Diagnostic {
     let at = Span::from(*error.span());
     let found = match error.found() {
         Some(t) if t.starts_with("identifier") || t.starts_with("number") || t == "string" => {
@@ -115,7 +147,7 @@ fn syntax_error(error: &Rich<'static, String, SimpleSpan>, src: &str, base: usiz
             );
         }
     }
-    if let Some(help) = hint_for(error) {
+    if let Some(help) = hint_for(error, unmatched.contains(&at.start)) {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
@@ -157,13 +189,19 @@ fn is_statement_start(token: &str) -> bool {
     .contains(&token)
 }
 
-fn hint_for(error: &Rich<'static, String, SimpleSpan>) -> Option<String> {
+fn hint_for(error: &Rich<'static, String, SimpleSpan>, unmatched_closer: bool) -> Option<String> {
     let expected: Vec<String> = error.expected().map(describe_pattern).collect();
     let found = error.found().map(String::as_str);
     if expected.iter().any(|e| e == "activation") {
         return Some(
             "a dense layer is `dense WIDTH ACTIVATION`, for example `dense 8 relu`".to_string(),
         );
+    }
+    if found == Some("=") && expected.iter().any(|e| e == "statement") {
+        return Some("to bind a name, write `let NAME = …`".to_string());
+    }
+    if expected.iter().any(|e| e == "`in`") {
+        return Some("a sweep axis is `NAME in VALUES`, for example `depth in 1..10`".to_string());
     }
     if found == Some("=") && expected.iter().any(|e| e == "`on`") {
         return Some("runs are written `train NET on DATA { … }`".to_string());
@@ -179,6 +217,16 @@ fn hint_for(error: &Rich<'static, String, SimpleSpan>) -> Option<String> {
     }
     if expected.iter().any(|e| e == "`on`") {
         return Some("runs are written `train NET on DATA { … }`".to_string());
+    }
+    if unmatched_closer {
+        let (close, open) = match found {
+            Some(")") => (")", "("),
+            Some("]") => ("]", "["),
+            _ => ("}", "{"),
+        };
+        return Some(format!(
+            "this `{close}` closes nothing: is a `{open}` missing, or is it one too many?"
+        ));
     }
     None
 }
@@ -275,6 +323,16 @@ mod tests {
     }
 
     #[test]
+    fn seed_and_precision_are_run_settings_too() {
+        let program = parse_ok("train n on d { seed 7 precision f64 steps 1 }");
+        let ItemKind::Run(run) = &program.items[0].kind else {
+            panic!()
+        };
+        let keys: Vec<_> = run.settings.iter().map(|s| s.key.name.as_str()).collect();
+        assert_eq!(keys, ["seed", "precision", "steps"]);
+    }
+
+    #[test]
     fn several_errors_in_one_run() {
         let parsed = parse("let = 1\nlet y = (2 +\nprint 3\nlet z = ]\n", 0);
         assert!(parsed.diagnostics.len() >= 2, "{:?}", parsed.diagnostics);
@@ -292,6 +350,24 @@ mod tests {
         );
         let src = "-".repeat(100_000) + "1";
         assert!(!parse(&src, 0).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn one_lexing_mistake_gives_one_report() {
+        for src in [
+            "print 'hello'",
+            "print `hello`",
+            "% a comment: with `colons`\nlet x = 1",
+            "train n on d {\n loss: mse\n}",
+        ] {
+            let parsed = parse(src, 0);
+            assert_eq!(
+                parsed.diagnostics.len(),
+                1,
+                "{src}: {:?}",
+                parsed.diagnostics
+            );
+        }
     }
 
     #[test]

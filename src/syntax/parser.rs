@@ -278,7 +278,17 @@ fn setting_parser<'t, 's: 't, I>() -> impl Parser<'t, I, Setting, Extra<'t, 's>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
+    // `seed` and `precision` are statements, and settings of a run too.
+    let keyword_key = select! {
+        Token::Seed => "seed",
+        Token::Precision => "precision",
+    }
+    .map_with(|name: &str, e| Ident {
+        name: name.to_string(),
+        span: span(e.span()),
+    });
     ident()
+        .or(keyword_key)
         .then_ignore(just(Token::Eq).or_not())
         .then(
             expr_parser()
@@ -306,7 +316,7 @@ where
     recursive(|layer| {
         let expr = expr_parser();
         let input = just(Token::Input)
-            .ignore_then(expr.clone())
+            .ignore_then(expr.clone().labelled("input width"))
             .map(LayerKind::Input);
 
         // The activation is a name not followed by `=`, which would make it an attribute.

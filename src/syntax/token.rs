@@ -17,6 +17,10 @@ pub enum LexError {
     NumberTooLarge,
     BadEscape(char),
     UnterminatedString,
+    /// `'text'` or `` `text` ``: reported once for the whole string, not once per quote.
+    SingleQuoted,
+    /// `% …`: a comment in another language's style; the rest of the line is skipped.
+    PercentComment,
 }
 
 #[derive(Logos, Debug, Clone, PartialEq)]
@@ -72,6 +76,9 @@ pub enum Token<'src> {
     Num(f64),
     #[regex(r#""([^"\\\n]|\\[^\n])*""#, unescape)]
     #[regex(r#""([^"\\\n]|\\[^\n])*"#, unterminated)]
+    #[regex(r"'[^'\n]*'?", single_quoted)]
+    #[regex(r"`[^`\n]*`?", single_quoted)]
+    #[regex(r"%[^\n]*", percent_comment, allow_greedy = true)]
     Str(String),
 
     // Operators and punctuation.
@@ -121,6 +128,14 @@ fn parse_number<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<f64, LexErr
 
 fn unterminated<'s>(_: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
     Err(LexError::UnterminatedString)
+}
+
+fn single_quoted<'s>(_: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
+    Err(LexError::SingleQuoted)
+}
+
+fn percent_comment<'s>(_: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
+    Err(LexError::PercentComment)
 }
 
 fn unescape<'s>(lex: &mut logos::Lexer<'s, Token<'s>>) -> Result<String, LexError> {
@@ -214,8 +229,15 @@ pub fn lex(src: &str, base: usize) -> Lexed<'_> {
         match result {
             Ok(token) => tokens.push((token, span)),
             Err(error) => {
-                errors.push(lex_error(error, &src[range], span));
-                tokens.push((Token::Error, span));
+                let text = &src[range];
+                // A `%` comment and a stray `:` are reported and then left out, as the
+                // fix is to delete them: the parser must not report them a second time.
+                let drop = error == LexError::PercentComment
+                    || (error == LexError::UnknownCharacter && text == ":");
+                errors.push(lex_error(error, text, span));
+                if !drop {
+                    tokens.push((Token::Error, span));
+                }
             }
         }
     }
@@ -237,15 +259,27 @@ fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
     match error {
         LexError::UnknownCharacter => {
             let c = text.chars().next().unwrap_or('?');
-            let d = Diagnostic::error(format!("unexpected character `{}`", c.escape_debug()))
+            let shown = if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            };
+            let d = Diagnostic::error(format!("unexpected character `{shown}`"))
                 .with_label(span, "gradlab does not use this character");
             match c {
-                '\'' => d.with_help("strings use double quotes: \"text\""),
                 ':' => d.with_help("settings take no colon: write `loss mse`, not `loss: mse`"),
-                '%' => d.with_help("comments start with `#`"),
                 _ => d,
             }
         }
+        LexError::SingleQuoted => Diagnostic::error("strings use double quotes")
+            .with_label(span, "only double quotes make a string")
+            .with_help(format!("write \"{}\"", text.trim_matches(['\'', '`']))),
+        LexError::PercentComment => Diagnostic::error("unexpected character `%`")
+            .with_label(
+                Span::new(span.start, span.start + 1),
+                "this is not a comment",
+            )
+            .with_help("comments start with `#`"),
         LexError::NumberTooLarge => Diagnostic::error("number literal is too large")
             .with_label(span, "this does not fit in a 64-bit float")
             .with_help("the largest finite value is about 1.8e308"),

@@ -1,0 +1,478 @@
+//! End-to-end tests of the `gradlab` command line, and robustness: no input, however
+//! broken or large, may make it panic, hang or take long.
+//!
+//! Most robustness cases spawn the binary. The 2000 pseudo-random inputs and the
+//! prefixes of `examples/seed.grad` go through the library (`syntax::parse` +
+//! `check::check`) in-process for speed, with a few of them also given to the binary.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gradlab::check::{self, Redeclare, env::Env};
+use gradlab::syntax;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gradlab");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const TMP: &str = env!("CARGO_TARGET_TMPDIR");
+
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Runs gradlab with `args` from the package root; kills it after `limit`.
+fn gradlab(args: &[&str], limit: Duration) -> Output {
+    let start = Instant::now();
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start gradlab");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gradlab {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Writes `bytes` to a fresh file under the test temp folder.
+fn script(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = Path::new(TMP).join("cli").join(name);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("temp folder");
+    std::fs::write(&path, bytes).expect("temp file");
+    path
+}
+
+/// Checks (or runs) a script file and asserts it neither panicked nor failed
+/// unexpectedly: exit 0 (fine) or 1 (reported errors), within `limit`.
+fn survives(mode: &str, path: &Path, limit: Duration) -> Output {
+    let shown = path.display().to_string();
+    let output = gradlab(&["--color", "never", mode, &shown], limit);
+    assert!(
+        !output.stderr.contains("panicked") && !output.stderr.contains("stopped unexpectedly"),
+        "{shown}: gradlab panicked:\n{}",
+        output.stderr
+    );
+    assert!(
+        matches!(output.code, Some(0 | 1)),
+        "{shown}: exit code {:?}\n{}",
+        output.code,
+        output.stderr
+    );
+    output
+}
+
+/// How long one robustness case may take. Generous, for debug builds on a busy
+/// machine; every case takes well under a second in release.
+const QUICK: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------- the command line
+
+#[test]
+fn help_and_version_exit_0() {
+    let help = gradlab(&["--help"], QUICK);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+    assert!(help.stdout.contains("Usage"), "{}", help.stdout);
+    assert!(help.stdout.contains("check"), "{}", help.stdout);
+    let version = gradlab(&["--version"], QUICK);
+    assert_eq!(version.code, Some(0), "{}", version.stderr);
+    assert!(
+        version.stdout.contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        version.stdout
+    );
+}
+
+/// A usage error: exit 2 and one clear line on stderr naming the file.
+fn usage_error(path: &str, says: &str) {
+    for mode in ["run", "check"] {
+        let output = gradlab(&[mode, path], QUICK);
+        assert_eq!(output.code, Some(2), "{mode} {path}: {}", output.stderr);
+        let lines: Vec<&str> = output.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{mode} {path}: {:?}", output.stderr);
+        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+        assert!(lines[0].contains(path), "{}", lines[0]);
+        assert!(lines[0].contains(says), "{}", lines[0]);
+        assert!(output.stdout.is_empty(), "{}", output.stdout);
+    }
+}
+
+#[test]
+fn missing_file_directory_and_non_utf8_exit_2() {
+    usage_error("tests/no/such/file.grad", "cannot read");
+    usage_error("tests", "is a directory");
+    let bad = script("latin1.grad", b"let caf\xe9 = 1\n");
+    usage_error(&bad.display().to_string(), "not UTF-8");
+}
+
+#[test]
+fn every_example_checks() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join("examples"))
+        .expect("examples/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "grad"))
+        .collect();
+    examples.sort();
+    assert!(!examples.is_empty());
+    for example in examples {
+        let shown = example.display().to_string();
+        let output = gradlab(&["--color", "never", "check", &shown], QUICK);
+        assert_eq!(output.code, Some(0), "{shown}:\n{}", output.stderr);
+        assert!(output.stderr.is_empty(), "{shown}:\n{}", output.stderr);
+    }
+}
+
+// ---------------------------------------------------------------- deep and long input
+
+#[test]
+fn deep_nesting_is_refused_not_overflowed() {
+    const N: usize = 100_000;
+    for (name, open, close) in [
+        ("paren", "(", ")"),
+        ("bracket", "[", "]"),
+        ("brace", "{", "}"),
+    ] {
+        let text = format!("let x = {}1{}\n", open.repeat(N), close.repeat(N));
+        let path = script(&format!("nested_{name}.grad"), text.as_bytes());
+        let output = survives("run", &path, QUICK);
+        assert_eq!(output.code, Some(1));
+        assert!(
+            output.stderr.contains("nesting deeper"),
+            "{}",
+            output.stderr
+        );
+        // Unclosed, too.
+        let path = script(&format!("open_{name}.grad"), open.repeat(N).as_bytes());
+        survives("run", &path, QUICK);
+    }
+}
+
+#[test]
+fn many_unary_minuses() {
+    let text = format!("let x = {}1\nprint x\n", "-".repeat(100_000));
+    survives("run", &script("minuses.grad", text.as_bytes()), QUICK);
+}
+
+#[test]
+fn long_operator_chain() {
+    let terms = vec!["1"; 100_000].join("+");
+    let text = format!("let x = {terms}\nprint x\n");
+    let output = survives("run", &script("chain.grad", text.as_bytes()), QUICK);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(output.stdout.trim(), "100000");
+    // Mixed operators and powers, on one line.
+    let terms = vec!["2^1*3/3-1"; 30_000].join("+");
+    let text = format!("print {terms}\n");
+    let output = survives("run", &script("mixed_chain.grad", text.as_bytes()), QUICK);
+    assert_eq!(output.stdout.trim(), "30000");
+}
+
+/// Regression: nested repeats of an empty body looped 10^12 times.
+#[test]
+fn nested_empty_repeats_do_not_hang() {
+    let text = "network n {\n input 1\n repeat 10000 { repeat 10000 { repeat 10000 { } } }\n dense 1 relu\n}\n";
+    let output = survives(
+        "check",
+        &script("empty_repeats.grad", text.as_bytes()),
+        QUICK,
+    );
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+}
+
+/// A big script must be checked in a few seconds. In release, 600 000 `let` lines
+/// (9.6 MB) check in about 2.5 s of CPU; a debug build is roughly 15 times slower,
+/// so it checks a tenth of the lines to keep `cargo test` short.
+#[test]
+fn large_script_checks_quickly() {
+    let lines = if cfg!(debug_assertions) {
+        60_000
+    } else {
+        600_000
+    };
+    let mut text = String::with_capacity(lines * 16);
+    for i in 0..lines {
+        text.push_str(&format!("let v{i:06} = {}\n", i % 10));
+    }
+    let path = script("large.grad", text.as_bytes());
+    let output = survives("check", &path, Duration::from_secs(120));
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    eprintln!("checked {} bytes in {:?}", text.len(), output.elapsed);
+}
+
+/// Many failing lines: reports stop after a fixed number, and time stays linear.
+#[test]
+fn many_errors_are_capped() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!("let v{i} = missing{i} + 1\n"));
+    }
+    let path = script("many_errors.grad", text.as_bytes());
+    let output = survives("check", &path, QUICK);
+    assert_eq!(output.code, Some(1));
+    assert_eq!(
+        output.stderr.matches("Error:").count(),
+        check::MAX_CHECK_ERRORS
+    );
+    assert!(
+        output.stderr.contains("checking stopped"),
+        "{}",
+        output.stderr
+    );
+    let path_text = path.display().to_string();
+    let json = gradlab(&["--format", "json", "check", &path_text], QUICK);
+    assert_eq!(json.code, Some(1));
+}
+
+// ---------------------------------------------------------------- broken input
+
+/// xorshift64*: a fixed, dependency-free pseudo-random sequence.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Pieces of gradlab, so that random inputs reach deep into the parser and checker
+/// rather than stopping at the first unknown byte.
+const VOCABULARY: &[&str] = &[
+    "let",
+    "print",
+    "network",
+    "input",
+    "dense",
+    "repeat",
+    "residual",
+    "data",
+    "train",
+    "compare",
+    "sweep",
+    "explain",
+    "on",
+    "in",
+    "step",
+    "seed",
+    "precision",
+    "true",
+    "false",
+    "none",
+    "x",
+    "y",
+    "n",
+    "d",
+    "depth",
+    "w",
+    "relu",
+    "tanh",
+    "leaky_relu",
+    "linear",
+    "mse",
+    "cross_entropy",
+    "sgd",
+    "adam",
+    "lr",
+    "loss",
+    "optimizer",
+    "steps",
+    "epochs",
+    "batch",
+    "remedy",
+    "show",
+    "gradients",
+    "clip_norm",
+    "init",
+    "he_normal",
+    "weight",
+    "bias",
+    "batchnorm",
+    "forward",
+    "xor",
+    "sqrt",
+    "variant",
+    "metric",
+    "f64",
+    "0",
+    "1",
+    "2",
+    "3",
+    "0.5",
+    "1e3",
+    "1e999",
+    "-",
+    "+",
+    "*",
+    "/",
+    "^",
+    "=",
+    "..",
+    ",",
+    ";",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"s\"",
+    "\"",
+    "'",
+    ":",
+    "#",
+    "\n",
+    " ",
+    "é",
+    "\u{0}",
+];
+
+fn random_input(rng: &mut Rng) -> Vec<u8> {
+    // A few dozen bytes to a few KB.
+    let len = 24 + rng.below(4000);
+    let mut bytes = Vec::with_capacity(len + 16);
+    let soup = rng.below(4) != 0;
+    while bytes.len() < len {
+        if soup {
+            bytes.extend_from_slice(VOCABULARY[rng.below(VOCABULARY.len())].as_bytes());
+            bytes.push(b' ');
+        } else {
+            bytes.push(rng.next() as u8);
+        }
+    }
+    bytes
+}
+
+/// Parses and checks each input with the library on a thread with the binary's large
+/// stack, returning the inputs that panicked.
+fn check_in_process(inputs: Vec<(String, String)>) -> Vec<String> {
+    std::thread::Builder::new()
+        .stack_size(512 * 1024 * 1024)
+        .spawn(move || {
+            let mut failures = Vec::new();
+            for (label, text) in inputs {
+                let result = std::panic::catch_unwind(|| {
+                    let parsed = syntax::parse(&text, 0);
+                    // Partial trees (after syntax errors) are checked too: the session
+                    // never does, but the checker must cope with `Error` nodes.
+                    if let Some(program) = parsed.program {
+                        let mut env = Env::default();
+                        check::check(&program, &mut env, Redeclare::Error);
+                    }
+                });
+                if result.is_err() {
+                    failures.push(format!("{label}: {text:?}"));
+                }
+            }
+            failures
+        })
+        .expect("thread")
+        .join()
+        .expect("checker thread")
+}
+
+#[test]
+fn random_inputs_do_not_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut inputs = Vec::new();
+    let mut for_binary = Vec::new();
+    for i in 0..2000 {
+        let bytes = random_input(&mut rng);
+        if i % 400 == 0 {
+            for_binary.push((i, bytes.clone()));
+        }
+        inputs.push((
+            format!("random input {i}"),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    let start = Instant::now();
+    let failures = check_in_process(inputs);
+    assert!(failures.is_empty(), "panics:\n{}", failures.join("\n"));
+    assert!(
+        start.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        start.elapsed()
+    );
+    for (i, bytes) in for_binary {
+        let path = script(&format!("random_{i}.grad"), &bytes);
+        let output = gradlab(
+            &["--color", "never", "check", &path.display().to_string()],
+            QUICK,
+        );
+        // Raw bytes may not be UTF-8, which is a usage error (2), not a crash.
+        assert!(
+            matches!(output.code, Some(0..=2)) && !output.stderr.contains("panicked"),
+            "random input {i}: exit {:?}\n{}",
+            output.code,
+            output.stderr
+        );
+    }
+}
+
+#[test]
+fn every_prefix_of_the_seed_example() {
+    let seed = std::fs::read_to_string(Path::new(ROOT).join("examples/seed.grad"))
+        .expect("examples/seed.grad");
+    let inputs: Vec<(String, String)> = (0..=seed.len())
+        .filter(|&n| seed.is_char_boundary(n))
+        .map(|n| (format!("prefix of {n} bytes"), seed[..n].to_string()))
+        .collect();
+    let failures = check_in_process(inputs);
+    assert!(failures.is_empty(), "panics:\n{}", failures.join("\n"));
+    // A few through the binary, including one cut inside a multi-byte character.
+    for n in [1, seed.len() / 3, seed.len() / 2, seed.len() - 1] {
+        let path = script(&format!("prefix_{n}.grad"), &seed.as_bytes()[..n]);
+        let output = gradlab(
+            &["--color", "never", "check", &path.display().to_string()],
+            QUICK,
+        );
+        assert!(
+            matches!(output.code, Some(0..=2)) && !output.stderr.contains("panicked"),
+            "prefix {n}: exit {:?}\n{}",
+            output.code,
+            output.stderr
+        );
+    }
+    let cut = seed.find('≈').expect("a multi-byte character") + 1;
+    let path = script("prefix_mid_char.grad", &seed.as_bytes()[..cut]);
+    let output = gradlab(&["check", &path.display().to_string()], QUICK);
+    assert_eq!(output.code, Some(2), "{}", output.stderr);
+}

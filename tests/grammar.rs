@@ -1,0 +1,164 @@
+//! grammar.md stays true:
+//!
+//! * every ```grad block in it parses and checks with no diagnostics. Each block is
+//!   checked on its own, on a fresh `Env`: blocks never build on earlier ones, so every
+//!   example in the document is complete and can be copied alone;
+//! * the tables of built-in names between `<!-- tables:begin -->` and
+//!   `<!-- tables:end -->` are exactly what `src/check/signature.rs` says. When the
+//!   signatures change, `BLESS=1 cargo test --test grammar` rewrites that section.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use gradlab::check::signature::{self as sig, Fallback, Signature};
+use gradlab::check::value::format_number;
+use gradlab::check::{self, Redeclare, env::Env};
+use gradlab::syntax;
+
+const BEGIN: &str = "<!-- tables:begin -->";
+const END: &str = "<!-- tables:end -->";
+
+fn grammar_md() -> (std::path::PathBuf, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar.md");
+    let text = std::fs::read_to_string(&path).expect("grammar.md");
+    (path, text)
+}
+
+/// The ```grad blocks of a Markdown text, with the line each starts on.
+fn grad_blocks(markdown: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        match &mut current {
+            None if line.trim_start().starts_with("```grad") => {
+                current = Some((i + 2, String::new()));
+            }
+            Some(_) if line.trim_start().starts_with("```") => {
+                blocks.extend(current.take());
+            }
+            Some((_, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(current.is_none(), "a ```grad block is never closed");
+    blocks
+}
+
+#[test]
+fn every_example_in_grammar_md_checks() {
+    let (_, text) = grammar_md();
+    let blocks = grad_blocks(&text);
+    assert!(blocks.len() >= 10, "only {} ```grad blocks", blocks.len());
+    let mut failures = Vec::new();
+    for (line, code) in &blocks {
+        let parsed = syntax::parse(code, 0);
+        let mut problems: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        if let Some(program) = parsed.program
+            && problems.is_empty()
+        {
+            let mut env = Env::default();
+            let checked = check::check(&program, &mut env, Redeclare::Error);
+            problems.extend(checked.diagnostics.iter().map(|d| d.message.clone()));
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "grammar.md:{line}: {}\n{code}",
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+fn default_text(default: Fallback) -> String {
+    match default {
+        Fallback::Required => "required".into(),
+        Fallback::Absent => "optional".into(),
+        Fallback::Num(n) => format!("`{}`", format_number(n)),
+        Fallback::Bool(b) => format!("`{b}`"),
+        Fallback::Name(n) => format!("`{n}`"),
+        Fallback::Pair(a, b) => format!("`({}, {})`", format_number(a), format_number(b)),
+    }
+}
+
+fn table(out: &mut String, title: &str, rows: &[Signature]) {
+    let _ = writeln!(out, "### {title}\n");
+    let _ = writeln!(out, "| Name | Parameters (default) | Meaning |");
+    let _ = writeln!(out, "|---|---|---|");
+    for s in rows {
+        let params: Vec<String> = s
+            .params
+            .iter()
+            .map(|p| {
+                format!(
+                    "`{}` ({}): {}",
+                    p.name,
+                    default_text(p.default),
+                    p.kind.describe()
+                )
+            })
+            .collect();
+        let params = if params.is_empty() {
+            "none".to_string()
+        } else {
+            params.join("<br>")
+        };
+        let _ = writeln!(out, "| `{}` | {params} | {} |", s.name, s.summary);
+    }
+    out.push('\n');
+}
+
+/// The tables of built-in names, as grammar.md must show them.
+fn tables() -> String {
+    let mut out = String::new();
+    table(&mut out, "Activations", sig::ACTIVATIONS);
+    table(&mut out, "Losses", sig::LOSSES);
+    table(&mut out, "Optimizers", sig::OPTIMIZERS);
+    table(&mut out, "Init schemes", sig::INITS);
+    table(&mut out, "Remedies", sig::REMEDIES);
+    let _ = writeln!(out, "### Settings\n");
+    let _ = writeln!(out, "| Setting | Meaning |");
+    let _ = writeln!(out, "|---|---|");
+    for (key, meaning) in sig::RUN_SETTINGS {
+        let _ = writeln!(out, "| `{key}` | {meaning} |");
+    }
+    out.push('\n');
+    table(&mut out, "`show` options", sig::SHOW);
+    table(
+        &mut out,
+        "Diagnostics and their thresholds",
+        sig::DIAGNOSTICS,
+    );
+    table(&mut out, "Sweep metrics", sig::METRICS);
+    table(&mut out, "Functions", sig::FUNCTIONS);
+    out
+}
+
+#[test]
+fn tables_match_the_signatures() {
+    let (path, text) = grammar_md();
+    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+        panic!("grammar.md has no {BEGIN} … {END} section");
+    };
+    let current = &text[begin + BEGIN.len()..end];
+    let wanted = format!("\n\n{}", tables());
+    if current == wanted {
+        return;
+    }
+    if std::env::var_os("BLESS").is_some_and(|v| !v.is_empty() && v != "0") {
+        let updated = format!("{}{BEGIN}{wanted}{}", &text[..begin], &text[end..]);
+        std::fs::write(&path, updated).expect("write grammar.md");
+        return;
+    }
+    panic!(
+        "the tables in grammar.md differ from src/check/signature.rs; \
+         rewrite them with: BLESS=1 cargo test --test grammar\n\nexpected:\n{wanted}"
+    );
+}
