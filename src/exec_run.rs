@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::report::Reporter;
 use crate::report::format::sig;
 use crate::report::outcome::{Outcome, OutcomeCollector};
-use crate::report::run::SweepReport;
+use crate::report::run::{CompareReport, SweepReport};
 use crate::report::run::{LayerInfo, Remedies, RunInfo, ShowOptions, precision_name};
 use crate::syntax::ast::RunKind;
 
@@ -22,21 +22,75 @@ pub fn run(
     sources: &SourceMap,
     reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
-    if let Some(remedy) = plan.remedies.first() {
-        return Err(
-            Diagnostic::error("remedies are not available in this version")
-                .with_label(remedy.span, "this remedy")
-                .with_help("remove the `remedy` line to train without it"),
-        );
-    }
     match plan.kind {
         RunKind::Train => train(plan, interrupt, sources, reporter),
         RunKind::Explain => explain(plan, sources, reporter),
-        RunKind::Compare => Err(
-            Diagnostic::error("`compare` is not available in this version")
-                .with_label(plan.keyword, "this comparison"),
-        ),
+        RunKind::Compare => compare(plan, interrupt, sources, reporter),
     }
+}
+
+/// Trains `plans` in parallel (they are independent), each summed up as an outcome or
+/// the engine's reason for refusing it, in the order given.
+fn outcomes_of(plans: &[&RunPlan], interrupt: &AtomicBool) -> Vec<Result<Outcome, String>> {
+    // Plans hold shared (`Rc`) values; the engine's specs are plain data and cross threads.
+    let specs: Vec<TrainSpec> = plans.iter().map(|p| train_spec(p, false)).collect();
+    let outcomes = specs
+        .par_iter()
+        .map(|spec| {
+            let mut collector = OutcomeCollector::default();
+            let summary = engine::train(spec, &mut |event| {
+                collector.observe(event);
+                if interrupt.load(Ordering::Relaxed) {
+                    Control::Stop
+                } else {
+                    Control::Continue
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            Ok(collector.finish(&summary))
+        })
+        .collect();
+    interrupt.store(false, Ordering::Relaxed);
+    outcomes
+}
+
+/// The baseline and every variant from identical starting weights and data order (the
+/// same seed), side by side.
+fn compare(
+    plan: &RunPlan,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    let mut plans: Vec<&RunPlan> = vec![plan];
+    plans.extend(plan.variants.iter().map(|v| v.plan.as_ref()));
+    let outcomes = outcomes_of(&plans, interrupt);
+    let mut labels = vec![if plan.remedy_specs.is_empty() {
+        "baseline".to_string()
+    } else {
+        format!("baseline ({})", remedy_label(&plan.remedy_specs))
+    }];
+    labels.extend(plan.variants.iter().map(|v| v.label.clone()));
+    let info = run_info(plan, sources);
+    reporter.compare(
+        &CompareReport {
+            network: plan.net_ref.label(),
+            data: plan.data.name.clone(),
+            settings: info.settings,
+            rows: labels.into_iter().zip(outcomes).collect(),
+            span: plan.keyword,
+        },
+        sources,
+    );
+    Ok(())
+}
+
+fn remedy_label(specs: &[crate::check::value::Spec]) -> String {
+    specs
+        .iter()
+        .map(|s| Value::Spec(s.clone()).to_string())
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Runs every grid point of a sweep, in parallel, and reports them in grid order.
@@ -49,33 +103,15 @@ pub fn sweep(
     let Some(first) = plan.points.first() else {
         return Ok(());
     };
-    if let Some(remedy) = first.remedies.first() {
-        return Err(
-            Diagnostic::error("remedies are not available in this version")
-                .with_label(remedy.span, "this remedy"),
+    let points: Vec<&RunPlan> = plan.points.iter().collect();
+    let mut cells = Vec::with_capacity(points.len());
+    for (outcome, point) in outcomes_of(&points, interrupt)
+        .into_iter()
+        .zip(&plan.points)
+    {
+        cells.push(
+            outcome.map_err(|e| Diagnostic::error(e).with_label(point.keyword, "in this sweep"))?,
         );
-    }
-    // Plans hold shared (`Rc`) values; the engine's specs are plain data and cross threads.
-    let specs: Vec<TrainSpec> = plan.points.iter().map(|p| train_spec(p, false)).collect();
-    let outcomes: Vec<Result<Outcome, engine::EngineError>> = specs
-        .par_iter()
-        .map(|spec| {
-            let mut collector = OutcomeCollector::default();
-            let summary = engine::train(spec, &mut |event| {
-                collector.observe(event);
-                if interrupt.load(Ordering::Relaxed) {
-                    Control::Stop
-                } else {
-                    Control::Continue
-                }
-            })?;
-            Ok(collector.finish(&summary))
-        })
-        .collect();
-    interrupt.store(false, Ordering::Relaxed);
-    let mut cells = Vec::with_capacity(outcomes.len());
-    for (outcome, point) in outcomes.into_iter().zip(&plan.points) {
-        cells.push(outcome.map_err(|e| engine_error(point, e))?);
     }
     let info = run_info(first, sources);
     reporter.sweep(
@@ -188,6 +224,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
         precision: plan.precision,
         remedies: Remedies { depth },
         vanish_ratio: plan.thresholds.vanish_ratio,
+        clipping: plan.remedies.clip_norm.is_some() || plan.remedies.clip_value.is_some(),
     }
 }
 
@@ -276,7 +313,7 @@ fn train_spec(plan: &RunPlan, record_values: bool) -> TrainSpec {
         thresholds: plan.thresholds,
         continue_on_nonfinite: plan.continue_on_nan,
         record_values,
-        remedies: Default::default(),
+        remedies: plan.remedies.clone(),
     }
 }
 

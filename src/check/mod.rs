@@ -9,6 +9,7 @@ pub mod data;
 pub mod env;
 pub mod eval;
 pub mod network;
+pub mod remedy;
 pub mod run;
 pub mod signature;
 pub mod value;

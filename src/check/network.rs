@@ -8,7 +8,7 @@ use super::eval::{Scope, eval};
 use super::signature::{self as sig, Kind, did_you_mean};
 use super::value::{NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, WeightSpec};
+use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
 
 /// No network may have more dense layers than this after `repeat`s are expanded.
@@ -138,6 +138,7 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
         input: None,
         layers: Vec::new(),
         origins: Vec::new(),
+        residuals: Vec::new(),
         net_name: &net.name,
     };
     builder.layers_of(&decl.body, None)?;
@@ -156,14 +157,18 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
                 .with_help("add a layer: `dense 1 linear`"),
         );
     }
-    let layers = builder.layers;
-    let origins = builder.origins;
+    let Builder {
+        layers,
+        origins,
+        residuals,
+        ..
+    } = builder;
     Ok(Instance {
         name: net.name.clone(),
         spec: NetSpec {
             input,
             layers,
-            residuals: Vec::new(),
+            residuals,
         },
         origins,
         input_span,
@@ -178,6 +183,7 @@ struct Builder<'a> {
     input: Option<(usize, Span)>,
     layers: Vec<LayerSpec>,
     origins: Vec<LayerOrigin>,
+    residuals: Vec<Residual>,
     net_name: &'a str,
 }
 
@@ -278,10 +284,30 @@ impl Builder<'_> {
                         }
                     }
                 }
-                LayerKind::Residual { .. } => {
-                    return Err(Diagnostic::error("`residual` blocks are not supported yet")
-                        .with_label(layer.span, "residual block")
-                        .with_help("write the layers without `residual { … }`"));
+                LayerKind::Residual { body } => {
+                    let Some((input, _)) = self.input else {
+                        return Err(
+                            Diagnostic::error("a residual block before the `input` line")
+                                .with_label(layer.span, "this block has no input width"),
+                        );
+                    };
+                    let first = self.layers.len();
+                    let width_in = self.layers.last().map_or(input, |l| l.width);
+                    self.layers_of(body, repeat)?;
+                    if self.layers.len() == first {
+                        return Err(Diagnostic::error("an empty residual block")
+                            .with_label(layer.span, "no layers to skip over"));
+                    }
+                    let last = self.layers.len() - 1;
+                    let width_out = self.layers[last].width;
+                    if width_out != width_in {
+                        return Err(Diagnostic::error(format!(
+                            "a residual block must end as wide as it starts: {width_in} in, {width_out} out"
+                        ))
+                        .with_label(layer.span, "its output is added to its input")
+                        .with_help(format!("make its last layer `dense {width_in} …`")));
+                    }
+                    self.residuals.push(Residual { first, last });
                 }
             }
         }
@@ -348,7 +374,7 @@ impl Builder<'_> {
         spec: &mut LayerSpec,
         origin: &mut LayerOrigin,
     ) -> Result<(), Diagnostic> {
-        const ATTRS: &[&str] = &["weight", "bias", "init", "batchnorm"];
+        const ATTRS: &[&str] = &["weight", "bias", "init", "batchnorm", "layernorm"];
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for attr in attrs {
             let name = attr.name.name.as_str();
@@ -368,14 +394,25 @@ impl Builder<'_> {
                     .with_label(*first, "first given here"));
             }
             seen.push((name, attr.span));
-            if name == "batchnorm" {
+            if name == "batchnorm" || name == "layernorm" {
                 if let Some(value) = &attr.value {
-                    return Err(
-                        Diagnostic::error("`batchnorm` is a flag and takes no value")
-                            .with_label(value.span, "remove `=` and this value"),
-                    );
+                    return Err(Diagnostic::error(format!(
+                        "`{name}` is a flag and takes no value"
+                    ))
+                    .with_label(value.span, "remove `=` and this value"));
                 }
-                origin.batchnorm = true;
+                if name == "batchnorm" {
+                    spec.batchnorm = true;
+                } else {
+                    spec.layernorm = true;
+                }
+                if spec.batchnorm && spec.layernorm {
+                    return Err(Diagnostic::error(
+                        "a layer takes `batchnorm` or `layernorm`, not both",
+                    )
+                    .with_label(attr.span, "the second normalisation"));
+                }
+                origin.batchnorm = spec.batchnorm;
                 continue;
             }
             let Some(expr) = &attr.value else {
@@ -395,7 +432,11 @@ impl Builder<'_> {
                     spec.weight = self.weight(value, expr.span, spec.width, fan_in, origin)?
                 }
                 "bias" => spec.bias = bias(value, expr.span, spec.width)?,
-                _ => origin.init = Some(init_scheme(value, expr.span)?),
+                _ => {
+                    let scheme = init_scheme(value, expr.span)?;
+                    spec.weight = WeightSpec::Init(super::remedy::init_scheme(&scheme)?);
+                    origin.init = Some(scheme);
+                }
             }
         }
         if seen.iter().any(|(n, _)| *n == "weight") && seen.iter().any(|(n, _)| *n == "init") {
@@ -461,8 +502,10 @@ impl Builder<'_> {
                 Ok(WeightSpec::Matrix(rows))
             }
             Value::Spec(spec) if sig::find(sig::INITS, &spec.name).is_some() => {
-                origin.init = Some(init_scheme(value.clone(), span)?);
-                Ok(WeightSpec::Default)
+                let scheme = init_scheme(value.clone(), span)?;
+                let engine_scheme = super::remedy::init_scheme(&scheme)?;
+                origin.init = Some(scheme);
+                Ok(WeightSpec::Init(engine_scheme))
             }
             other => Err(Diagnostic::error(format!(
                 "`weight` takes a number, a matrix or an init scheme, found a {}",

@@ -7,10 +7,11 @@ use super::args::{Bound, bind, check_kind};
 use super::env::Env;
 use super::eval::{Scope, eval};
 use super::network::{Instance, init_scheme, instantiate};
+use super::remedy;
 use super::signature::{self as sig, Kind, Signature, did_you_mean};
 use super::value::{Data, NetRef, Spec, Value};
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{LossKind, OptimizerSpec, Precision, Stop, Thresholds};
+use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
 use crate::syntax::ast::{Expr, RunDecl, RunKind, Setting, SweepDecl};
 
 /// Steps run when a script names neither `steps` nor `epochs`.
@@ -25,11 +26,12 @@ pub struct Show {
     pub weights: bool,
 }
 
-/// A remedy combination tried by `compare`, with the text the table labels it by.
+/// A remedy combination tried by `compare`: the text the table labels it by, and the
+/// baseline's plan with the remedies applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
     pub label: String,
-    pub remedies: Vec<Spec>,
+    pub plan: Box<RunPlan>,
     pub span: Span,
 }
 
@@ -46,7 +48,10 @@ pub struct RunPlan {
     pub optimizer: OptimizerSpec,
     pub stop: Stop,
     pub batch: Option<usize>,
-    pub remedies: Vec<Spec>,
+    /// The remedies as written, for reports.
+    pub remedy_specs: Vec<Spec>,
+    /// The training remedies for the engine; network remedies are already in `net`.
+    pub remedies: Remedies,
     pub show: Show,
     pub every: Option<usize>,
     pub thresholds: Thresholds,
@@ -432,7 +437,8 @@ fn build(
         },
         stop: Stop::Steps(DEFAULT_STEPS),
         batch: None,
-        remedies: Vec::new(),
+        remedy_specs: Vec::new(),
+        remedies: Remedies::default(),
         show: Show {
             loss: true,
             ..Show::default()
@@ -447,6 +453,7 @@ fn build(
     };
     let mut seen: Vec<(&str, Span)> = Vec::new();
     let mut batch_span = None;
+    let mut variant_specs: Vec<(Vec<Spec>, Span)> = Vec::new();
     for setting in settings {
         let key = setting.key.name.as_str();
         let known = sig::RUN_SETTINGS.iter().any(|(k, _)| *k == key);
@@ -566,19 +573,8 @@ fn build(
                 plan.batch = Some(n as usize);
                 batch_span = Some(at);
             }
-            "remedy" => plan.remedies = remedies_of(setting, env, &net_ref)?,
-            "variant" => {
-                let remedies = remedies_of(setting, env, &net_ref)?;
-                plan.variants.push(Variant {
-                    label: remedies
-                        .iter()
-                        .map(|s| Value::Spec(s.clone()).to_string())
-                        .collect::<Vec<_>>()
-                        .join(" + "),
-                    remedies,
-                    span: setting.span,
-                });
-            }
+            "remedy" => plan.remedy_specs = remedies_of(setting, env, &net_ref)?,
+            "variant" => variant_specs.push((remedies_of(setting, env, &net_ref)?, setting.span)),
             "show" => {
                 plan.show = Show::default();
                 for expr in &setting.values {
@@ -675,7 +671,38 @@ fn build(
         .with_label(plan.data_span, format!("{} rows", plan.data.set.n))
         .with_help(format!("use `batch {}` or less", plan.data.set.n)));
     }
+    if kind == RunKind::Compare && variant_specs.is_empty() {
+        return Err(Diagnostic::error("`compare` needs at least one `variant`")
+            .with_label(keyword, "nothing to compare the baseline with")
+            .with_help("add a line such as `variant clip_norm(1.0)`"));
+    }
+    // Variants start from the plan as it is before any remedy, so each gets exactly the
+    // block's remedies plus its own.
+    let bare = plan.clone();
+    let specs = remedy::ordered(&plan.remedy_specs);
+    remedy::apply(&mut plan, &specs, env)?;
     check_fit(&plan)?;
+    for (specs, span) in variant_specs {
+        let label = if specs.is_empty() {
+            "baseline".to_string()
+        } else {
+            specs
+                .iter()
+                .map(|s| Value::Spec(s.clone()).to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let mut variant = bare.clone();
+        variant.remedy_specs.extend(specs);
+        let all = remedy::ordered(&variant.remedy_specs);
+        remedy::apply(&mut variant, &all, env)?;
+        check_fit(&variant)?;
+        plan.variants.push(Variant {
+            label,
+            plan: Box::new(variant),
+            span,
+        });
+    }
     Ok(plan)
 }
 

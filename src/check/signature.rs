@@ -235,7 +235,8 @@ pub const REMEDIES: &[Signature] = &[
         "clip_norm",
         &[
             p("max", K::Positive, D::Required),
-            p("norm", K::Positive, D::Num(2.0)),
+            // A number > 0 or `inf`, checked where the remedy is applied.
+            p("norm", K::Any, D::Num(2.0)),
             p("scope", K::Choice(CLIP_SCOPES), D::Name("global")),
         ],
         "gradient clipping by norm, as clip_grad_norm_",

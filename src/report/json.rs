@@ -5,7 +5,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::outcome::metric;
-use super::run::{RunInfo, SweepReport, finding, finding_kind, precision_name};
+use super::run::{CompareReport, RunInfo, SweepReport, finding, finding_kind, precision_name};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
@@ -130,6 +130,9 @@ impl Reporter for JsonReporter<'_> {
             "loss": number_json(r.loss),
             "loss_change": r.loss_change.map(number_json),
             "grad_norm": number_json(r.grad_norm),
+            "clipped_norm": r.clipped_norm.map(number_json),
+            "clipped": r.clipped,
+            "lr": number_json(r.lr),
             "accuracy": r.accuracy.map(number_json),
             "layers": layers,
         }));
@@ -164,6 +167,7 @@ impl Reporter for JsonReporter<'_> {
             "first_loss": s.first_loss.map(number_json),
             "final_loss": s.final_loss.map(number_json),
             "final_accuracy": s.final_accuracy.map(number_json),
+            "clipped_steps": s.clipped_steps,
             "stop_reason": match s.stop_reason {
                 StopReason::Completed => "completed",
                 StopReason::NonFinite => "non_finite",
@@ -234,6 +238,37 @@ impl Reporter for JsonReporter<'_> {
             "metric": report.metric,
             "axes": report.axes.iter().map(|(n, v)| json!({"name": n, "values": v})).collect::<Vec<_>>(),
             "points": points,
+        }));
+    }
+
+    fn compare(&mut self, report: &CompareReport, sources: &SourceMap) {
+        let rows: Vec<Value> = report
+            .rows
+            .iter()
+            .map(|(label, row)| match row {
+                Ok(o) => json!({
+                    "variant": label,
+                    "final_loss": o.final_loss.map(number_json),
+                    "best_loss": o.best_loss.map(number_json),
+                    "max_grad_norm": number_json(o.max_grad_norm),
+                    "first_nonfinite_step": o.first_nonfinite,
+                    "grad_ratio": o.grad_ratio.map(number_json),
+                    "verdict": o.verdict.name(),
+                }),
+                Err(reason) => json!({
+                    "variant": label,
+                    "verdict": "refused",
+                    "reason": reason,
+                }),
+            })
+            .collect();
+        self.emit(json!({
+            "event": "compare",
+            "network": report.network,
+            "data": report.data,
+            "location": location(report.span, sources),
+            "settings": report.settings,
+            "rows": rows,
         }));
     }
 }

@@ -9,7 +9,7 @@ pub mod text;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, TrainSummary};
-use run::{RunInfo, SweepReport};
+use run::{CompareReport, RunInfo, SweepReport};
 
 /// A value ready to print, in both forms a reporter may want.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +38,7 @@ pub trait Reporter {
     fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo);
     fn explanation(&mut self, explanation: &Explanation, info: &RunInfo);
     fn sweep(&mut self, report: &SweepReport, sources: &SourceMap);
+    fn compare(&mut self, report: &CompareReport, sources: &SourceMap);
 
     /// Whether step records should carry full weight and gradient matrices.
     fn wants_values(&self, _info: &RunInfo) -> bool {

@@ -49,6 +49,8 @@ pub struct RunInfo {
     pub remedies: Remedies,
     /// The vanishing-gradient threshold in force, for the warning's text.
     pub vanish_ratio: f64,
+    /// Whether gradients are clipped, so the summary says how often.
+    pub clipping: bool,
 }
 
 /// A finished sweep: one outcome per grid point, the last axis varying fastest.
@@ -61,6 +63,17 @@ pub struct SweepReport {
     pub axes: Vec<(String, Vec<f64>)>,
     pub metric: String,
     pub outcomes: Vec<super::outcome::Outcome>,
+    pub span: Span,
+}
+
+/// A finished comparison: the baseline first, then each variant, or why the engine
+/// refused to run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareReport {
+    pub network: String,
+    pub data: String,
+    pub settings: String,
+    pub rows: Vec<(String, Result<super::outcome::Outcome, String>)>,
     pub span: Span,
 }
 
@@ -143,7 +156,13 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                 sig(*factor_per_layer),
                 sig(*global_norm)
             ));
-            d = d.with_help("clip the gradients: `remedy clip_norm(1.0)`");
+            if info.clipping {
+                d = d.with_help(
+                    "clipping keeps each update small, but the network still amplifies the signal: treat the cause",
+                );
+            } else {
+                d = d.with_help("clip the gradients: `remedy clip_norm(1.0)`");
+            }
             d = d.with_help("start smaller: `remedy init(he_normal)`, or `remedy batchnorm`");
             if let Some(depth) = depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));

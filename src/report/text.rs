@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::format::{sig, sig_opt};
 use super::outcome::metric;
-use super::run::{RunInfo, SweepReport, finding, precision_name};
+use super::run::{CompareReport, RunInfo, SweepReport, finding, precision_name};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
@@ -84,6 +84,11 @@ impl<'a> TextReporter<'a> {
             line += &format!("  Δ {:<10}", "—");
         }
         line += &format!("  ‖∇‖ {}", sig(r.grad_norm));
+        if r.clipped
+            && let Some(after) = r.clipped_norm
+        {
+            line += &format!(" → {} clipped", sig(after));
+        }
         if let Some(acc) = r.accuracy {
             line += &format!("  acc {}%", sig(acc * 100.0));
         }
@@ -226,6 +231,16 @@ impl Reporter for TextReporter<'_> {
 
     fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo) {
         self.flush_pending(info, true);
+        let clipped = if info.clipping && summary.steps > 0 {
+            format!(
+                ", clipped {} of {} steps ({}%)",
+                summary.clipped_steps,
+                summary.steps,
+                sig(100.0 * summary.clipped_steps as f64 / summary.steps as f64)
+            )
+        } else {
+            String::new()
+        };
         let how = match summary.stop_reason {
             StopReason::Completed => "",
             StopReason::NonFinite => ", stopped: the loss is not finite",
@@ -233,7 +248,7 @@ impl Reporter for TextReporter<'_> {
         };
         let _ = writeln!(
             self.out,
-            "after {} step{}: loss {} → {} (best {}), largest ‖∇‖ {}{how}",
+            "after {} step{}: loss {} → {} (best {}), largest ‖∇‖ {}{clipped}{how}",
             summary.steps,
             if summary.steps == 1 { "" } else { "s" },
             sig_opt(summary.first_loss),
@@ -418,6 +433,57 @@ impl Reporter for TextReporter<'_> {
                 }
             }
         }
+        let _ = writeln!(self.out);
+    }
+
+    fn compare(&mut self, report: &CompareReport, _sources: &SourceMap) {
+        let _ = writeln!(
+            self.out,
+            "compare {} on {}: {}",
+            report.network, report.data, report.settings
+        );
+        let width = report
+            .rows
+            .iter()
+            .map(|(label, _)| label.chars().count())
+            .max()
+            .unwrap_or(7)
+            .max(7);
+        let _ = writeln!(
+            self.out,
+            "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
+            "variant", "final loss", "best loss", "max ‖∇‖", "non-finite", "first/last", "verdict"
+        );
+        let mut refused = Vec::new();
+        for (label, row) in &report.rows {
+            let line = match row {
+                Ok(o) => format!(
+                    "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
+                    sig_opt(o.final_loss),
+                    sig_opt(o.best_loss),
+                    sig(o.max_grad_norm),
+                    o.first_nonfinite
+                        .map_or_else(|| "—".to_string(), |s| format!("step {s}")),
+                    sig_opt(o.grad_ratio),
+                    o.verdict.name()
+                ),
+                Err(reason) => {
+                    refused.push((label, reason));
+                    format!(
+                        "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  refused",
+                        "—", "—", "—", "—", "—"
+                    )
+                }
+            };
+            let _ = writeln!(self.out, "{}", line.trim_end());
+        }
+        for (label, reason) in refused {
+            let _ = writeln!(self.out, "  {label}: {reason}");
+        }
+        let _ = writeln!(
+            self.out,
+            "(first/last = the first layer's ‖∂L/∂W‖ over the last layer's at step 1; non-finite = the first step whose loss was not a number)"
+        );
         let _ = writeln!(self.out);
     }
 }
