@@ -272,7 +272,7 @@ pub fn list(env: &Env) -> String {
     for (name, binding) in &env.names {
         let _ = writeln!(
             out,
-            "{name:<width$}  {:<8} {}",
+            "{name:<width$}  {:<8}  {}",
             binding.entry.kind(),
             summary(name, binding, env)
         );

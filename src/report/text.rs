@@ -451,8 +451,8 @@ impl Reporter for TextReporter<'_> {
             .max(7);
         let _ = writeln!(
             self.out,
-            "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
-            "variant", "final loss", "best loss", "max ‖∇‖", "non-finite", "first/last", "verdict"
+            "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  verdict",
+            "variant", "final loss", "best loss", "max ‖∇‖", "non-finite", "first/last"
         );
         let mut refused = Vec::new();
         for (label, row) in &report.rows {
