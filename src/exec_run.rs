@@ -50,7 +50,6 @@ fn outcomes_of(plans: &[&RunPlan], interrupt: &AtomicBool) -> Vec<Result<Outcome
             Ok(collector.finish(&summary))
         })
         .collect();
-    interrupt.store(false, Ordering::Relaxed);
     outcomes
 }
 
@@ -344,7 +343,7 @@ fn train(
                 }
             }
         }
-        if interrupt.swap(false, Ordering::Relaxed) {
+        if interrupt.load(Ordering::Relaxed) {
             Control::Stop
         } else {
             Control::Continue

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::check::env::Env;
 use crate::check::{self, Plan, Redeclare};
@@ -100,6 +100,11 @@ impl Session {
             if let Err(diagnostic) = result {
                 reporter.diagnostics(&[diagnostic], &self.sources);
                 return Outcome::Failed;
+            }
+            // Ctrl-C stops the run it interrupted and everything after it in this input;
+            // what was declared stays.
+            if self.interrupt.swap(false, Ordering::SeqCst) {
+                break;
             }
         }
         Outcome::Ok
