@@ -113,11 +113,23 @@ pub fn sweep(
         );
     }
     let info = run_info(first, sources);
+    // The settings line is the first run's; a swept training setting varies from it.
+    let swept: Vec<&str> = plan
+        .axes
+        .iter()
+        .map(|a| a.name.as_str())
+        .filter(|n| ["lr", "batch", "steps", "epochs"].contains(n))
+        .collect();
+    let settings = if swept.is_empty() {
+        info.settings
+    } else {
+        format!("{} ({} as swept)", info.settings, swept.join(", "))
+    };
     reporter.sweep(
         &SweepReport {
             network: first.net_ref.name.clone(),
             data: first.data.name.clone(),
-            settings: info.settings,
+            settings,
             axes: plan
                 .axes
                 .iter()

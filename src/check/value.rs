@@ -187,8 +187,11 @@ impl fmt::Display for Value {
             Value::Network(net) => write!(f, "network {}", net.label()),
             Value::Data(data) => write!(
                 f,
-                "data {}: {} rows, {} inputs, {} targets",
-                data.name, data.set.n, data.set.x_dim, data.set.y_dim
+                "data {}: {}, {}, {}",
+                data.name,
+                count(data.set.n, "row"),
+                count(data.set.x_dim, "input"),
+                count(data.set.y_dim, "target")
             ),
             Value::Spec(spec) => write_spec(f, spec),
             Value::Combo(specs) => {
@@ -202,6 +205,15 @@ impl fmt::Display for Value {
             }
             Value::Forward(_) => write!(f, "<network output>"),
         }
+    }
+}
+
+/// `1 row`, `4 rows`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
