@@ -34,7 +34,7 @@ pub fn run(
 fn outcomes_of(plans: &[&RunPlan], interrupt: &AtomicBool) -> Vec<Result<Outcome, String>> {
     // Plans hold shared (`Rc`) values; the engine's specs are plain data and cross threads.
     let specs: Vec<TrainSpec> = plans.iter().map(|p| train_spec(p, false)).collect();
-    let outcomes = specs
+    specs
         .par_iter()
         .map(|spec| {
             let mut collector = OutcomeCollector::default();
@@ -49,8 +49,7 @@ fn outcomes_of(plans: &[&RunPlan], interrupt: &AtomicBool) -> Vec<Result<Outcome
             .map_err(|e| e.to_string())?;
             Ok(collector.finish(&summary))
         })
-        .collect();
-    outcomes
+        .collect()
 }
 
 /// The baseline and every variant from identical starting weights and data order (the
