@@ -202,6 +202,8 @@ pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(
         (Kind::Num, Value::Num(_)) => true,
         (Kind::Positive, Value::Num(n)) => *n > 0.0,
         (Kind::NonNegative, Value::Num(n)) => *n >= 0.0,
+        (Kind::PositiveOrInf, Value::Num(n)) => *n > 0.0,
+        (Kind::PositiveOrInf, Value::Spec(s)) => s.name == "inf" && s.args.is_empty(),
         (Kind::Count, Value::Num(n)) => *n >= 1.0 && n.fract() == 0.0 && *n <= 1e9,
         (Kind::Natural, Value::Num(n)) => *n >= 0.0 && n.fract() == 0.0 && *n <= 1e18,
         (Kind::Bool, Value::Bool(_)) => true,

@@ -10,6 +10,8 @@ pub enum Kind {
     Positive,
     /// A number ≥ 0.
     NonNegative,
+    /// A number > 0, or `inf` (a norm's order).
+    PositiveOrInf,
     /// A whole number ≥ 1.
     Count,
     /// A whole number ≥ 0.
@@ -32,6 +34,7 @@ impl Kind {
             Kind::Num => "a number".into(),
             Kind::Positive => "a number greater than 0".into(),
             Kind::NonNegative => "a number ≥ 0".into(),
+            Kind::PositiveOrInf => "a number greater than 0, or `inf`".into(),
             Kind::Count => "a whole number ≥ 1".into(),
             Kind::Natural => "a whole number ≥ 0".into(),
             Kind::Bool => "`true` or `false`".into(),
@@ -235,8 +238,7 @@ pub const REMEDIES: &[Signature] = &[
         "clip_norm",
         &[
             p("max", K::Positive, D::Required),
-            // A number > 0 or `inf`, checked where the remedy is applied.
-            p("norm", K::Any, D::Num(2.0)),
+            p("norm", K::PositiveOrInf, D::Num(2.0)),
             p("scope", K::Choice(CLIP_SCOPES), D::Name("global")),
         ],
         "gradient clipping by norm, as clip_grad_norm_",
@@ -249,12 +251,12 @@ pub const REMEDIES: &[Signature] = &[
     sig(
         "batchnorm",
         &[],
-        "batch normalisation after every dense layer",
+        "batch normalisation in every hidden layer, before its activation",
     ),
     sig(
         "layernorm",
         &[],
-        "layer normalisation after every dense layer",
+        "layer normalisation in every hidden layer, before its activation",
     ),
     sig(
         "init",
