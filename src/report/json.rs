@@ -151,7 +151,9 @@ impl Reporter for JsonReporter<'_> {
         if let DiagnosticEvent::NonFinite { layer, .. }
         | DiagnosticEvent::Exploding { layer, .. }
         | DiagnosticEvent::Vanishing { layer, .. }
-        | DiagnosticEvent::DeadLayer { layer, .. } = event
+        | DiagnosticEvent::DeadLayer { layer, .. }
+        | DiagnosticEvent::ClipNonFinite { layer, .. }
+        | DiagnosticEvent::DegenerateNorm { layer, .. } = event
         {
             object["layer"] = json!(layer + 1);
         }
