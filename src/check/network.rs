@@ -23,9 +23,8 @@ pub struct LayerOrigin {
     pub span: Span,
     /// The outermost `repeat` around it, which is what a reader changes to fix depth.
     pub repeat: Option<Span>,
-    /// An init scheme given on the layer, for the remedies that honour it.
+    /// The init scheme given on the layer, as written, for reports.
     pub init: Option<Spec>,
-    pub batchnorm: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -252,7 +251,6 @@ impl Builder<'_> {
                         span: layer.span,
                         repeat,
                         init: None,
-                        batchnorm: false,
                     };
                     self.attributes(attrs, fan_in, &mut spec, &mut origin)?;
                     if self.layers.len() >= MAX_LAYERS {
@@ -412,7 +410,6 @@ impl Builder<'_> {
                     )
                     .with_label(attr.span, "the second normalisation"));
                 }
-                origin.batchnorm = spec.batchnorm;
                 continue;
             }
             let Some(expr) = &attr.value else {

@@ -484,7 +484,16 @@ pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String
                     format!("{fan_in} → {}", layer.width),
                     activation_name(&layer.activation),
                     counts[i].to_string(),
-                    format!("{init}{}", if origin.batchnorm { " batchnorm" } else { "" }),
+                    format!(
+                        "{init}{}",
+                        if layer.batchnorm {
+                            " batchnorm"
+                        } else if layer.layernorm {
+                            " layernorm"
+                        } else {
+                            ""
+                        }
+                    ),
                     bias,
                     place(origin.span.start, sources),
                 ];
