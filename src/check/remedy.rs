@@ -121,7 +121,10 @@ fn apply_one(plan: &mut RunPlan, spec: &Spec, b: &Bound, env: &Env) -> Result<()
             every: b.count("every"),
             factor: b.num("factor"),
         }),
-        "cosine" => remedies.schedules.push(Schedule::Cosine { t_max: None }),
+        // Without `steps`, the engine decays over the whole run.
+        "cosine" => remedies.schedules.push(Schedule::Cosine {
+            t_max: b.get("steps").map(|_| b.count("steps")),
+        }),
         "batchnorm" | "layernorm" => {
             // Not after the last layer: normalising the output would fix its scale, which
             // the targets decide.

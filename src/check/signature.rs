@@ -286,7 +286,11 @@ pub const REMEDIES: &[Signature] = &[
         ],
         "multiply the learning rate by factor every N steps",
     ),
-    sig("cosine", &[], "cosine learning-rate decay"),
+    sig(
+        "cosine",
+        &[p("steps", K::Count, D::Absent)],
+        "cosine learning-rate decay to 0 over steps (default: the whole run)",
+    ),
 ];
 
 pub const SHOW: &[Signature] = &[

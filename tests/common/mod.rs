@@ -1,7 +1,17 @@
 //! Shared by the PyTorch reference tests (`pytorch_fixtures.rs`, which drives the engine
-//! API, and `pytorch_scripts.rs`, which drives gradlab scripts): the fixture schema (see
-//! `tests/reference/README.md`), the tolerance rule, the comparison of per-step records with
-//! what torch computed, and the loop over every fixture that reports all failures at once.
+//! API, and `pytorch_scripts.rs`, which drives gradlab scripts): the fixture schema, versions
+//! 1 and 2 (see `tests/reference/README.md`), the tolerance rule, the comparisons with what
+//! torch computed (per-step records, network outputs, parameters after a step), and the loop
+//! over every fixture that reports all failures at once.
+//!
+//! Tolerance: `|a - b| <= rtol * max(|a|, |b|) + floor * scale`, where `scale` is the largest
+//! finite |expected value| of the group being compared: for parameters and gradients, the
+//! layer (weight matrix and bias vector together; e.g. `grad_bias_norm` is scaled by the
+//! layer's whole gradient; γ and β together); for a network output, the output matrix; for
+//! the loss, the gradient norms and the learning rate, the value itself. The floor covers
+//! entries near 0 that come from cancellation (their rounding error is relative to the terms
+//! that cancelled, not to the result): f32 rtol 1e-5, floor 1e-5; f64 rtol 1e-10, floor
+//! 1e-12. Non-finite values must match exactly: nan with nan, inf with inf of the same sign.
 
 // Each test crate uses a different subset of this module.
 #![allow(dead_code)]
@@ -9,6 +19,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use gradlab::engine::Params;
 use serde::Deserialize;
 
 // ------------------------------------------------------------------------------------------
@@ -58,7 +69,16 @@ pub struct Fixture {
     pub optimizer: FixtureOptimizer,
     pub steps: usize,
     pub expected: Expected,
+    /// Schema 2: `[first, last]` skip connections, in the order torch adds them.
+    #[serde(default)]
+    pub residuals: Vec<[usize; 2]>,
+    /// Schema 2: clipping, extra weight decay, schedules.
+    #[serde(default)]
+    pub remedies: FixtureRemedies,
 }
+
+/// The fixture schema versions these tests understand.
+pub const SCHEMAS: [u32; 2] = [1, 2];
 
 #[derive(Deserialize)]
 pub struct FixtureLayer {
@@ -66,6 +86,76 @@ pub struct FixtureLayer {
     pub activation: FixtureActivation,
     pub weight: Vec<Vec<f64>>,
     pub bias: Option<Vec<f64>>,
+    /// Schema 2: "batchnorm" | "layernorm"; absent = none.
+    pub norm: Option<String>,
+}
+
+/// A layer's normalisation (schema 2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NormKind {
+    BatchNorm,
+    LayerNorm,
+}
+
+impl FixtureLayer {
+    /// The layer's normalisation, `Err` for an unknown name.
+    pub fn norm_kind(&self) -> Result<Option<NormKind>, String> {
+        match self.norm.as_deref() {
+            None => Ok(None),
+            Some("batchnorm") => Ok(Some(NormKind::BatchNorm)),
+            Some("layernorm") => Ok(Some(NormKind::LayerNorm)),
+            Some(n) => Err(format!("unknown norm {n:?}")),
+        }
+    }
+}
+
+/// Schema 2: the remedies of the run; every field optional.
+#[derive(Deserialize, Default)]
+pub struct FixtureRemedies {
+    pub clip_norm: Option<FixtureClipNorm>,
+    pub clip_value: Option<f64>,
+    pub weight_decay: Option<f64>,
+    #[serde(default)]
+    pub schedules: Vec<FixtureSchedule>,
+}
+
+#[derive(Deserialize)]
+pub struct FixtureClipNorm {
+    pub max: f64,
+    /// The p of the p-norm; "inf" = max |g|.
+    pub norm: Num,
+    /// "global" | "per_layer".
+    pub scope: String,
+}
+
+/// A learning-rate schedule: `warmup {steps}`, `step_decay {every, factor}`,
+/// `cosine {t_max}`.
+#[derive(Deserialize)]
+pub struct FixtureSchedule {
+    pub name: String,
+    pub steps: Option<usize>,
+    pub every: Option<usize>,
+    pub factor: Option<f64>,
+    pub t_max: Option<usize>,
+}
+
+impl FixtureSchedule {
+    /// A parameter the schedule must have (`steps`, `every`, `t_max`).
+    pub fn need(&self, v: Option<usize>, what: &str) -> Result<usize, String> {
+        v.ok_or(format!("schedule {} without {what}", self.name))
+    }
+}
+
+/// Schema 2: a normalisation's parameters (and, before the update, their gradients).
+#[derive(Deserialize)]
+pub struct FixtureNorm {
+    pub gamma: Vec<Num>,
+    pub beta: Vec<Num>,
+    /// Batchnorm only.
+    pub running_mean: Option<Vec<Num>>,
+    pub running_var: Option<Vec<Num>>,
+    pub grad_gamma: Option<Vec<Num>>,
+    pub grad_beta: Option<Vec<Num>>,
 }
 
 #[derive(Deserialize)]
@@ -132,12 +222,23 @@ pub struct ExpectedStep {
     pub grad_norm: Num,
     pub weights: Vec<Matrix>,
     /// Only used for the tolerance scale: step records carry no bias values (only
-    /// gradient norms).
+    /// gradient norms); biases are compared through `check_params_after`.
     pub biases: Vec<Option<Vec<Num>>>,
     pub grad_weights: Vec<Matrix>,
     pub grad_biases: Vec<Option<Vec<Num>>>,
     pub weights_after: Vec<Matrix>,
     pub biases_after: Vec<Option<Vec<Num>>>,
+    /// Schema 2: learning rate of this step's update.
+    pub lr: Option<f64>,
+    /// Schema 2, with clipping only: the global 2-norm after clipping.
+    pub clipped_norm: Option<Num>,
+    /// Schema 2: per layer, the normalisation before the update (running statistics
+    /// including this step's forward pass).
+    #[serde(default)]
+    pub norms: Vec<Option<FixtureNorm>>,
+    /// Schema 2: per layer, the normalisation after the update.
+    #[serde(default)]
+    pub norms_after: Vec<Option<FixtureNorm>>,
 }
 
 #[derive(Deserialize)]
@@ -153,12 +254,19 @@ pub struct GotLayer {
     pub weights: Option<Vec<Vec<f64>>>,
     pub grad_weights: Option<Vec<Vec<f64>>>,
     pub grad_bias_norm: Option<f64>,
+    /// Norm of (∂γ, ∂β) of the layer's normalisation; compared by `check_norm_grads` only
+    /// (a script's report does not show it).
+    pub grad_affine_norm: Option<f64>,
 }
 
 pub struct GotStep {
     pub step: usize,
     pub loss: f64,
     pub grad_norm: f64,
+    /// Global 2-norm after clipping (None = no clipping configured).
+    pub clipped_norm: Option<f64>,
+    /// Learning rate of this step's update.
+    pub lr: f64,
     pub layers: Vec<GotLayer>,
 }
 
@@ -325,13 +433,21 @@ pub fn norm(v: &[Num]) -> f64 {
     v.iter().map(|x| x.get() * x.get()).sum::<f64>().sqrt()
 }
 
+/// Compares a network output (`forward` in evaluation mode) with torch's, as one group.
+pub fn check_output(c: &mut Checker, what: &str, got: &[Vec<f64>], want: &Matrix) {
+    c.matrix(what, got, want, 0.0);
+}
+
 /// Compares the step records of a run of `steps + 1` steps with the fixture:
 ///
 /// * step k (1..=steps): `loss`, `grad_norm`, per layer `weights` (before the update),
-///   `grad_weights` and `grad_bias_norm` vs `expected.steps[k-1]`;
+///   `grad_weights` and `grad_bias_norm` vs `expected.steps[k-1]`; schema 2 also `lr` and
+///   `clipped_norm` (present exactly when torch clipped);
 /// * step k+1: per layer `weights` (before ITS update, i.e. the parameters after step k) vs
 ///   `expected.steps[k-1].weights_after`, and the loss of the extra step `steps + 1` vs
 ///   `expected.final.loss`.
+///
+/// The gradients of γ and β are compared by `check_norm_grads`.
 pub fn check_steps(c: &mut Checker, f: &Fixture, got: &[GotStep]) {
     if got.len() != f.steps + 1 {
         c.problem(format!(
@@ -354,6 +470,20 @@ pub fn check_steps(c: &mut Checker, f: &Fixture, got: &[GotStep]) {
             want.grad_norm.get(),
             0.0,
         );
+        if let Some(lr) = want.lr {
+            c.scalar(&format!("step {s} lr"), g.lr, lr, 0.0);
+        }
+        match (want.clipped_norm, g.clipped_norm) {
+            (Some(w), Some(got)) => {
+                c.scalar(&format!("step {s} clipped_norm"), got, w.get(), 0.0);
+            }
+            (None, None) => {}
+            (w, got) => c.problem(format!(
+                "step {s}: clipped_norm is {got:?} in the {}, {:?} in torch",
+                c.who,
+                w.map(Num::get)
+            )),
+        }
         if g.layers.len() != f.layers.len() {
             c.problem(format!(
                 "step {s}: {} layer stats for {} layers",
@@ -424,6 +554,129 @@ pub fn check_steps(c: &mut Checker, f: &Fixture, got: &[GotStep]) {
     }
 }
 
+/// Schema 2: per layer with a normalisation, `grad_affine_norm` of step k vs the 2-norm of
+/// (`grad_gamma`, `grad_beta`) of `expected.steps[k-1].norms`, scaled by the largest of
+/// those gradients; a layer without normalisation must have no `grad_affine_norm`.
+pub fn check_norm_grads(c: &mut Checker, f: &Fixture, got: &[GotStep]) {
+    for (want, g) in f.expected.steps.iter().zip(got) {
+        let s = want.step;
+        for (i, (nm, gl)) in want.norms.iter().zip(&g.layers).enumerate() {
+            let l = i + 1;
+            match (nm, gl.grad_affine_norm) {
+                (Some(nm), Some(got)) => {
+                    let (Some(gg), Some(gb)) = (&nm.grad_gamma, &nm.grad_beta) else {
+                        c.problem(format!("step {s} layer {l}: fixture lacks grad_gamma"));
+                        continue;
+                    };
+                    let both: Vec<Num> = gg.iter().chain(gb).copied().collect();
+                    let scale = layer_scale(std::slice::from_ref(&both), None);
+                    c.scalar(
+                        &format!("step {s} layer {l} grad γ,β norm"),
+                        got,
+                        norm(&both),
+                        scale,
+                    );
+                }
+                (None, None) => {}
+                (w, got) => c.problem(format!(
+                    "step {s} layer {l}: norm layer is {} in torch but grad_affine_norm {got:?}",
+                    if w.is_some() { "present" } else { "absent" }
+                )),
+            }
+        }
+    }
+}
+
+/// The parameters after fixture step `s` (1-based; e.g. `TrainSummary::params` of a run of
+/// exactly `s` steps) vs `expected.steps[s-1]`: per layer the weight and bias
+/// (`weights_after`, `biases_after`, one group) and, schema 2, the normalisation's γ and β
+/// (one group) and batchnorm's running mean and variance (`norms_after`). A normalisation
+/// present on one side only is a mismatch (schema 1 fixtures have no `norms_after`: there
+/// the parameters must have none).
+pub fn check_params_after(c: &mut Checker, f: &Fixture, s: usize, params: &Params) {
+    let Some(want) = f.expected.steps.get(s.wrapping_sub(1)) else {
+        c.problem(format!(
+            "params after step {s}: the fixture has no step {s}"
+        ));
+        return;
+    };
+    if params.layers.len() != f.layers.len() {
+        c.problem(format!(
+            "params after step {s}: {} has {} layers",
+            c.who,
+            params.layers.len()
+        ));
+        return;
+    }
+    for (i, lp) in params.layers.iter().enumerate() {
+        let l = i + 1;
+        let after_scale = layer_scale(&want.weights_after[i], want.biases_after[i].as_ref());
+        c.matrix(
+            &format!("params after step {s}: layer {l} weight"),
+            &lp.weight,
+            &want.weights_after[i],
+            after_scale,
+        );
+        match (&lp.bias, &want.biases_after[i]) {
+            (Some(b), Some(wb)) => c.matrix(
+                &format!("params after step {s}: layer {l} bias"),
+                std::slice::from_ref(b),
+                std::slice::from_ref(wb),
+                after_scale,
+            ),
+            (None, None) => {}
+            (got, _) => c.problem(format!(
+                "params after step {s}: layer {l} bias is {} in the {}",
+                if got.is_some() { "present" } else { "missing" },
+                c.who
+            )),
+        }
+        let want_norm = want.norms_after.get(i).and_then(Option::as_ref);
+        match (&lp.norm, want_norm) {
+            (Some(np), Some(wn)) => {
+                let ab: Vec<Num> = wn.gamma.iter().chain(&wn.beta).copied().collect();
+                let scale = layer_scale(&[ab], None);
+                c.matrix(
+                    &format!("params after step {s}: layer {l} gamma"),
+                    std::slice::from_ref(&np.gamma),
+                    std::slice::from_ref(&wn.gamma),
+                    scale,
+                );
+                c.matrix(
+                    &format!("params after step {s}: layer {l} beta"),
+                    std::slice::from_ref(&np.beta),
+                    std::slice::from_ref(&wn.beta),
+                    scale,
+                );
+                for (what, got, want) in [
+                    ("running_mean", &np.running_mean, &wn.running_mean),
+                    ("running_var", &np.running_var, &wn.running_var),
+                ] {
+                    match (got, want) {
+                        (Some(g), Some(w)) => c.matrix(
+                            &format!("params after step {s}: layer {l} {what}"),
+                            std::slice::from_ref(g),
+                            std::slice::from_ref(w),
+                            0.0,
+                        ),
+                        (None, None) => {}
+                        _ => c.problem(format!(
+                            "params after step {s}: layer {l} {what} present on one side only"
+                        )),
+                    }
+                }
+            }
+            (None, None) => {}
+            (got, _) if f.schema >= 2 || got.is_some() => c.problem(format!(
+                "params after step {s}: layer {l} normalisation is {} in the {}",
+                if got.is_some() { "present" } else { "missing" },
+                c.who
+            )),
+            _ => {}
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // running every fixture
 
@@ -452,8 +705,8 @@ pub fn check_all_fixtures(
     paths.sort();
     if filter.is_none() {
         assert!(
-            paths.len() >= 24,
-            "expected at least 24 fixtures, found {}",
+            paths.len() >= 46,
+            "expected at least 46 fixtures, found {}",
             paths.len()
         );
     }
@@ -476,7 +729,7 @@ pub fn check_all_fixtures(
             continue;
         }
         checked += 1;
-        let (mismatches, compared, worst) = if fixture.schema == 1 {
+        let (mismatches, compared, worst) = if SCHEMAS.contains(&fixture.schema) {
             check(&fixture)
         } else {
             let msg = format!("unsupported fixture schema {}", fixture.schema);
