@@ -379,6 +379,20 @@ fn amplifier_label(info: &RunInfo, layer: usize, record: Option<&StepRecord>) ->
     let (low, high) = gains.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), g| {
         (lo.min(*g), hi.max(*g))
     });
+    // The engine blames the layer with the largest gain when the gradient grows layer by
+    // layer, and the layer with the largest weight gradient when only the global norm is
+    // too large: then its gain says nothing (it may even be below 1).
+    if gain < high
+        && let Some(grad) = record
+            .and_then(|r| r.layers.get(layer))
+            .map(|l| l.grad_weight_norm)
+    {
+        return format!(
+            "{} has the largest weight gradient, ‖∂L/∂W‖ = {}",
+            info.layer_name(layer),
+            sig(grad)
+        );
+    }
     if gains.len() > 1 && high <= low * 1.01 {
         format!(
             "each of the {} layers multiplies the backward signal by {}",
