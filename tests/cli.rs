@@ -509,3 +509,39 @@ train wild on xor() { optimizer sgd(lr=0.01) steps 1 }
         out.stderr
     );
 }
+
+/// A vanishing gradient in ReLU layers is a matter of scale (PyTorch's default init
+/// shrinks the signal ×0.41 per ReLU layer): the help names He's init, and does not
+/// suggest `relu` to a network that already uses it.
+#[test]
+fn vanishing_in_relu_layers_suggests_he_init() {
+    let path = script(
+        "vanish_relu.grad",
+        b"seed 1
+network deep(depth = 20, width = 8) {
+    input 1
+    repeat depth { dense width relu }
+    dense 1 linear
+}
+train deep on sine(32) { steps 1 }
+",
+    );
+    let out = survives("run", &path, QUICK);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("vanishing gradients at step 1"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`remedy init(he_normal)`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("`relu` or `leaky_relu`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("xavier"), "{}", out.stderr);
+}
