@@ -476,3 +476,72 @@ fn every_prefix_of_the_seed_example() {
     let output = gradlab(&["check", &path.display().to_string()], QUICK);
     assert_eq!(output.code, Some(2), "{}", output.stderr);
 }
+
+// ---------------------------------------------------------------- findings' wording
+
+/// When only the global norm rule fires (the gradient does not grow ×2 per layer), the
+/// engine blames the layer with the largest ‖∂L/∂W‖; the label must not call it the
+/// layer that amplifies the most (here its gain is 0.6, and layer 3's is 2.8).
+#[test]
+fn exploding_by_norm_names_the_largest_weight_gradient() {
+    let path = script(
+        "explode_norm.grad",
+        b"seed 1
+network wild(depth = 10, width = 8) {
+    input 2
+    repeat depth { dense width relu init=normal(0, 1) }
+    dense 1 linear
+}
+train wild on xor() { optimizer sgd(lr=0.01) steps 1 }
+",
+    );
+    let out = survives("run", &path, QUICK);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("layer 11 (line 5) has the largest weight gradient, ‖∂L/∂W‖ = 5.201e4"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("more than any other layer"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A vanishing gradient in ReLU layers is a matter of scale (PyTorch's default init
+/// shrinks the signal ×0.41 per ReLU layer): the help names He's init, and does not
+/// suggest `relu` to a network that already uses it.
+#[test]
+fn vanishing_in_relu_layers_suggests_he_init() {
+    let path = script(
+        "vanish_relu.grad",
+        b"seed 1
+network deep(depth = 20, width = 8) {
+    input 1
+    repeat depth { dense width relu }
+    dense 1 linear
+}
+train deep on sine(32) { steps 1 }
+",
+    );
+    let out = survives("run", &path, QUICK);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("vanishing gradients at step 1"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`remedy init(he_normal)`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("`relu` or `leaky_relu`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("xavier"), "{}", out.stderr);
+}

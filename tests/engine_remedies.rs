@@ -70,10 +70,14 @@ fn batchnorm_refuses_one_row_batches() {
     let e = train(&spec(net(), one, 3), &mut |_| Control::Continue).unwrap_err();
     assert!(e.message().contains("at least 2 rows per batch"), "{e}");
     assert!(e.message().contains("single row"), "{e}");
+    // A batch size cannot help one row, so the message does not suggest one.
+    assert!(e.message().contains("use another remedy"), "{e}");
+    assert!(!e.message().contains("batch size of at least 2"), "{e}");
     let mut s = spec(net(), data::sine(5, 1), 6);
     s.batch_size = Some(2); // 2 + 2 + 1
     let e = train(&s, &mut |_| Control::Continue).unwrap_err();
     assert!(e.message().contains("last batch of every epoch"), "{e}");
+    assert!(e.message().contains("batch size of at least 2"), "{e}");
     s.batch_size = Some(1);
     assert!(train(&s, &mut |_| Control::Continue).is_err());
     // 2 + 2 + 1 but the run ends before the one-row batch

@@ -146,6 +146,12 @@ fn check_batchnorm_batches(spec: &TrainSpec) -> Result<(), EngineError> {
     if steps == 0 {
         return Ok(());
     }
+    // No batch size helps a data set of one row: batch norm does not apply to it.
+    let fix = if n == 1 {
+        "batch norm cannot train on it; use another remedy (clipping, init, depth)"
+    } else {
+        "use a batch size of at least 2 that does not leave one row over"
+    };
     let what = if n == 1 {
         "the data set has a single row".to_string()
     } else if b == 1 {
@@ -158,8 +164,7 @@ fn check_batchnorm_batches(spec: &TrainSpec) -> Result<(), EngineError> {
     Err(EngineError::Config(format!(
         "layer {} uses batchnorm, which needs at least 2 rows per batch in training (a batch \
          mean of one row is the row itself, so every normalised value would be 0; torch \
-         raises \"Expected more than 1 value per channel when training\"), but {what}: use \
-         a batch size of at least 2 that does not leave one row over",
+         raises \"Expected more than 1 value per channel when training\"), but {what}: {fix}",
         layer + 1
     )))
 }

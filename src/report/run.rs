@@ -186,12 +186,25 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                     "the first layer's weight gradient is {} of the last layer's: the first layers barely learn",
                     sig(*ratio)
                 ));
-            d = d.with_help(
-                "an activation whose slope is 1 where it is active: `relu` or `leaky_relu`",
-            );
-            d = d.with_help(
-                "start with the right scale: `remedy init(xavier_uniform)`, or `remedy batchnorm`",
-            );
+            // ReLU-family layers already have slope 1 where active: what they need is He's
+            // scale (Xavier's is right for tanh and sigmoid, and too small for ReLU).
+            let relu_like = info.layer(*layer).is_some_and(|l| {
+                ["relu", "leaky_relu", "elu", "gelu"]
+                    .iter()
+                    .any(|a| l.activation == *a || l.activation.starts_with(&format!("{a}(")))
+            });
+            if relu_like {
+                d = d.with_help(
+                    "start with the right scale: `remedy init(he_normal)`, or `remedy batchnorm`",
+                );
+            } else {
+                d = d.with_help(
+                    "an activation whose slope is 1 where it is active: `relu` or `leaky_relu`",
+                );
+                d = d.with_help(
+                    "start with the right scale: `remedy init(xavier_uniform)`, or `remedy batchnorm`",
+                );
+            }
             if let Some(depth) = depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));
             }
@@ -379,6 +392,20 @@ fn amplifier_label(info: &RunInfo, layer: usize, record: Option<&StepRecord>) ->
     let (low, high) = gains.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), g| {
         (lo.min(*g), hi.max(*g))
     });
+    // The engine blames the layer with the largest gain when the gradient grows layer by
+    // layer, and the layer with the largest weight gradient when only the global norm is
+    // too large: then its gain says nothing (it may even be below 1).
+    if gain < high
+        && let Some(grad) = record
+            .and_then(|r| r.layers.get(layer))
+            .map(|l| l.grad_weight_norm)
+    {
+        return format!(
+            "{} has the largest weight gradient, ‖∂L/∂W‖ = {}",
+            info.layer_name(layer),
+            sig(grad)
+        );
+    }
     if gains.len() > 1 && high <= low * 1.01 {
         format!(
             "each of the {} layers multiplies the backward signal by {}",
