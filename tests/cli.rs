@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use gradlab::check::{self, Redeclare, env::Env};
 use gradlab::syntax;
+use gradlab::syntax::token::KEYWORDS;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gradlab");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -273,29 +274,9 @@ impl Rng {
     }
 }
 
-/// Pieces of gradlab, so that random inputs reach deep into the parser and checker
+/// Pieces of gradlab besides the keywords, so that random inputs reach deep into the parser and checker
 /// rather than stopping at the first unknown byte.
 const VOCABULARY: &[&str] = &[
-    "let",
-    "print",
-    "network",
-    "input",
-    "dense",
-    "repeat",
-    "residual",
-    "data",
-    "train",
-    "compare",
-    "sweep",
-    "explain",
-    "on",
-    "in",
-    "step",
-    "seed",
-    "precision",
-    "true",
-    "false",
-    "none",
     "x",
     "y",
     "n",
@@ -371,7 +352,13 @@ fn random_input(rng: &mut Rng) -> Vec<u8> {
     let soup = rng.below(4) != 0;
     while bytes.len() < len {
         if soup {
-            bytes.extend_from_slice(VOCABULARY[rng.below(VOCABULARY.len())].as_bytes());
+            let words = VOCABULARY.len() + KEYWORDS.len();
+            let pick = rng.below(words);
+            let word = VOCABULARY
+                .get(pick)
+                .copied()
+                .unwrap_or_else(|| KEYWORDS[pick - VOCABULARY.len()]);
+            bytes.extend_from_slice(word.as_bytes());
             bytes.push(b' ');
         } else {
             bytes.push(rng.next() as u8);

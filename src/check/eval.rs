@@ -50,19 +50,10 @@ pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
         // No remedy: what `compare` trains its plain run with.
         "baseline",
     ];
-    [
-        sig::ACTIVATIONS,
-        sig::LOSSES,
-        sig::OPTIMIZERS,
-        sig::INITS,
-        sig::REMEDIES,
-        sig::SHOW,
-        sig::DIAGNOSTICS,
-        sig::METRICS,
-    ]
-    .into_iter()
-    .flat_map(|table| table.iter().map(|s| s.name))
-    .chain(EXTRA.iter().copied())
+    sig::FAMILIES
+        .iter()
+        .flat_map(|table| table.iter().map(|s| s.name))
+        .chain(EXTRA.iter().copied())
 }
 
 fn spec_family(name: &str) -> bool {

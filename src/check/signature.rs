@@ -439,6 +439,18 @@ pub const RUN_SETTINGS: &[(&str, &str)] = &[
     ("metric", "what a sweep reports"),
 ];
 
+/// Every family of built-in names a bare word can belong to (functions aside).
+pub const FAMILIES: &[&[Signature]] = &[
+    ACTIVATIONS,
+    LOSSES,
+    OPTIMIZERS,
+    INITS,
+    REMEDIES,
+    SHOW,
+    DIAGNOSTICS,
+    METRICS,
+];
+
 pub fn find(table: &'static [Signature], name: &str) -> Option<&'static Signature> {
     table.iter().find(|s| s.name == name)
 }

@@ -14,31 +14,7 @@ use rustyline::{Context, Helper};
 
 use super::commands::COMMANDS;
 use crate::check::signature as sig;
-use crate::syntax::token::{self, Token};
-
-/// The words of the language (the lexer's keywords).
-pub const KEYWORDS: &[&str] = &[
-    "let",
-    "print",
-    "network",
-    "input",
-    "dense",
-    "repeat",
-    "residual",
-    "data",
-    "train",
-    "compare",
-    "sweep",
-    "explain",
-    "on",
-    "in",
-    "step",
-    "seed",
-    "precision",
-    "true",
-    "false",
-    "none",
-];
+use crate::syntax::token::{self, KEYWORDS, Token};
 
 /// Whether `text` is an unfinished construct that the next line should continue:
 /// an open `{`, `[` or `(`, a trailing operator, or a parse that fails only because
@@ -96,17 +72,7 @@ pub fn needs_more(text: &str) -> bool {
 /// Everything Tab may offer in code, deduplicated and sorted.
 fn code_words(declared: &[String]) -> Vec<String> {
     let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
-    for table in [
-        sig::ACTIVATIONS,
-        sig::LOSSES,
-        sig::OPTIMIZERS,
-        sig::INITS,
-        sig::REMEDIES,
-        sig::SHOW,
-        sig::DIAGNOSTICS,
-        sig::METRICS,
-        sig::FUNCTIONS,
-    ] {
+    for table in sig::FAMILIES.iter().copied().chain([sig::FUNCTIONS]) {
         words.extend(sig::names(table).map(str::to_string));
     }
     words.extend(sig::RUN_SETTINGS.iter().map(|(name, _)| name.to_string()));

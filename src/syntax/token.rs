@@ -207,6 +207,30 @@ impl fmt::Display for Token<'_> {
     }
 }
 
+/// The keywords, as written: one list for completion, highlighting and tests.
+pub const KEYWORDS: &[&str] = &[
+    "let",
+    "print",
+    "network",
+    "input",
+    "dense",
+    "repeat",
+    "residual",
+    "data",
+    "train",
+    "compare",
+    "sweep",
+    "explain",
+    "on",
+    "in",
+    "step",
+    "seed",
+    "precision",
+    "true",
+    "false",
+    "none",
+];
+
 /// Brackets and unary minuses deeper than this are refused before parsing: no real
 /// script comes near it, and it keeps every later recursive pass shallow.
 pub const MAX_NESTING: usize = 256;
