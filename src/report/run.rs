@@ -182,10 +182,14 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             );
             let mut d = info
                 .with_repeat(d, *layer)
-                .with_note(format!(
-                    "the first layer's weight gradient is {} of the last layer's: the first layers barely learn",
-                    sig(*ratio)
-                ));
+                .with_note(if *ratio == 0.0 {
+                    "no gradient at all reaches the first layer: it cannot learn".to_string()
+                } else {
+                    format!(
+                        "the first layer's gradient is {} of the last layer's: the first layers barely learn",
+                        sig(*ratio)
+                    )
+                });
             // ReLU-family layers already have slope 1 where active: what they need is He's
             // scale (Xavier's is right for tanh and sigmoid, and too small for ReLU).
             let relu_like = info.layer(*layer).is_some_and(|l| {
