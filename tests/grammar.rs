@@ -3,6 +3,8 @@
 //! * every ```grad block in it parses and checks with no diagnostics. Each block is
 //!   checked on its own, on a fresh `Env`: blocks never build on earlier ones, so every
 //!   example in the document is complete and can be copied alone;
+//! * README.md's ```grad blocks, read in order as one session (later blocks use the
+//!   names the tour declares), check with no diagnostics too;
 //! * the tables of built-in names between `<!-- tables:begin -->` and
 //!   `<!-- tables:end -->` are exactly what `src/check/signature.rs` says. When the
 //!   signatures change, `BLESS=1 cargo test --test grammar` rewrites that section.
@@ -72,6 +74,34 @@ fn every_example_in_grammar_md_checks() {
                 "grammar.md:{line}: {}\n{code}",
                 problems.join("; ")
             ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn the_examples_in_readme_check_as_one_session() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(path).expect("README.md");
+    let blocks = grad_blocks(&text);
+    assert!(blocks.len() >= 3, "only {} ```grad blocks", blocks.len());
+    let mut env = Env::default();
+    let mut failures = Vec::new();
+    for (line, code) in &blocks {
+        let parsed = syntax::parse(code, 0);
+        let mut problems: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        if let Some(program) = parsed.program
+            && problems.is_empty()
+        {
+            let checked = check::check(&program, &mut env, Redeclare::Replace);
+            problems.extend(checked.diagnostics.iter().map(|d| d.message.clone()));
+        }
+        if !problems.is_empty() {
+            failures.push(format!("README.md:{line}: {}\n{code}", problems.join("; ")));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
