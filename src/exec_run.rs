@@ -235,6 +235,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
         remedies: Remedies { depth },
         vanish_ratio: plan.thresholds.vanish_ratio,
         clipping: plan.remedies.clip_norm.is_some() || plan.remedies.clip_value.is_some(),
+        residual: !plan.net.spec.residuals.is_empty(),
     }
 }
 

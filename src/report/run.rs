@@ -51,6 +51,8 @@ pub struct RunInfo {
     pub vanish_ratio: f64,
     /// Whether gradients are clipped, so the summary says how often.
     pub clipping: bool,
+    /// Whether the network has skip connections, which carry gradient past dead layers.
+    pub residual: bool,
 }
 
 /// A finished sweep: one outcome per grid point, the last axis varying fastest.
@@ -244,7 +246,11 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                         ),
                     );
             info.with_repeat(d, *layer)
-                .with_note("its weights went negative after a large update; from here on the network cannot learn")
+                .with_note(if info.residual {
+                    "its pre-activations are negative for every input; only the skip connections still carry a gradient past it"
+                } else {
+                    "its pre-activations are negative for every input (often after one large update); no gradient passes it, so the layers before it cannot learn"
+                })
                 .with_help("take smaller steps: a lower `lr`, or `remedy clip_norm(1.0)`")
                 .with_help("or let some gradient through: `leaky_relu` instead of `relu`")
         }
