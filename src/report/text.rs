@@ -100,7 +100,7 @@ impl<'a> TextReporter<'a> {
             "  {:>5}  {:>4}  {:>5}  {:<10}",
             "layer", "line", "width", "activation"
         );
-        if info.show.weights {
+        if info.show.weights || info.show.gradients {
             header += &format!("  {:>10}  {:>10}", "w mean", "w std");
         }
         if info.show.gradients {
@@ -121,7 +121,7 @@ impl<'a> TextReporter<'a> {
                 width,
                 activation
             );
-            if info.show.weights {
+            if info.show.weights || info.show.gradients {
                 row += &format!(
                     "  {:>10}  {:>10}",
                     sig(stats.weight_mean),
