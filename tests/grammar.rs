@@ -49,6 +49,23 @@ fn grad_blocks(markdown: &str) -> Vec<(usize, String)> {
     blocks
 }
 
+/// The messages of every diagnostic `code` gets when parsed and checked against `env`.
+fn problems_in(code: &str, env: &mut Env, redeclare: Redeclare) -> Vec<String> {
+    let parsed = syntax::parse(code, 0);
+    let mut problems: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    if let Some(program) = parsed.program
+        && problems.is_empty()
+    {
+        let checked = check::check(&program, env, redeclare);
+        problems.extend(checked.diagnostics.iter().map(|d| d.message.clone()));
+    }
+    problems
+}
+
 #[test]
 fn every_example_in_grammar_md_checks() {
     let (_, text) = grammar_md();
@@ -56,19 +73,7 @@ fn every_example_in_grammar_md_checks() {
     assert!(blocks.len() >= 10, "only {} ```grad blocks", blocks.len());
     let mut failures = Vec::new();
     for (line, code) in &blocks {
-        let parsed = syntax::parse(code, 0);
-        let mut problems: Vec<String> = parsed
-            .diagnostics
-            .iter()
-            .map(|d| d.message.clone())
-            .collect();
-        if let Some(program) = parsed.program
-            && problems.is_empty()
-        {
-            let mut env = Env::default();
-            let checked = check::check(&program, &mut env, Redeclare::Error);
-            problems.extend(checked.diagnostics.iter().map(|d| d.message.clone()));
-        }
+        let problems = problems_in(code, &mut Env::default(), Redeclare::Error);
         if !problems.is_empty() {
             failures.push(format!(
                 "grammar.md:{line}: {}\n{code}",
@@ -88,18 +93,7 @@ fn the_examples_in_readme_check_as_one_session() {
     let mut env = Env::default();
     let mut failures = Vec::new();
     for (line, code) in &blocks {
-        let parsed = syntax::parse(code, 0);
-        let mut problems: Vec<String> = parsed
-            .diagnostics
-            .iter()
-            .map(|d| d.message.clone())
-            .collect();
-        if let Some(program) = parsed.program
-            && problems.is_empty()
-        {
-            let checked = check::check(&program, &mut env, Redeclare::Replace);
-            problems.extend(checked.diagnostics.iter().map(|d| d.message.clone()));
-        }
+        let problems = problems_in(code, &mut env, Redeclare::Replace);
         if !problems.is_empty() {
             failures.push(format!("README.md:{line}: {}\n{code}", problems.join("; ")));
         }
