@@ -1,5 +1,8 @@
 //! The seed chain: 20 layers of `dense 1 relu weight=2.34 bias=none`, input 1.
 
+mod common;
+
+use common::events::{diags, run, steps};
 use gradlab::engine::*;
 
 fn chain(depth: usize) -> NetSpec {
@@ -50,36 +53,6 @@ fn spec(depth: usize, target: f64, steps: usize) -> TrainSpec {
         record_values: false,
         remedies: Default::default(),
     }
-}
-
-fn run(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
-    let mut events = Vec::new();
-    let summary = train(spec, &mut |e| {
-        events.push(e.clone());
-        Control::Continue
-    })
-    .unwrap();
-    (events, summary)
-}
-
-fn steps(events: &[Event]) -> Vec<&StepRecord> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Step(s) => Some(s),
-            _ => None,
-        })
-        .collect()
-}
-
-fn diags(events: &[Event]) -> Vec<&DiagnosticEvent> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Diagnostic(d) => Some(d),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

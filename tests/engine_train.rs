@@ -1,5 +1,8 @@
 //! Training loop behaviour: determinism, batching, errors, non-finite handling, detectors.
 
+mod common;
+
+use common::events::{diags, run, steps};
 use gradlab::engine::data;
 use gradlab::engine::*;
 
@@ -44,36 +47,6 @@ fn spiral_spec() -> TrainSpec {
         record_values: false,
         remedies: Default::default(),
     }
-}
-
-fn run(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
-    let mut events = Vec::new();
-    let summary = train(spec, &mut |e| {
-        events.push(e.clone());
-        Control::Continue
-    })
-    .unwrap();
-    (events, summary)
-}
-
-fn steps(events: &[Event]) -> Vec<&StepRecord> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Step(s) => Some(s),
-            _ => None,
-        })
-        .collect()
-}
-
-fn diags(events: &[Event]) -> Vec<&DiagnosticEvent> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Diagnostic(d) => Some(d),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

@@ -16,6 +16,8 @@
 // Each test crate uses a different subset of this module.
 #![allow(dead_code)]
 
+pub mod events;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
