@@ -236,6 +236,12 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
         vanish_ratio: plan.thresholds.vanish_ratio,
         clipping: plan.remedies.clip_norm.is_some() || plan.remedies.clip_value.is_some(),
         residual: !plan.net.spec.residuals.is_empty(),
+        normalised: plan
+            .net
+            .spec
+            .layers
+            .iter()
+            .any(|l| l.batchnorm || l.layernorm),
     }
 }
 

@@ -53,6 +53,8 @@ pub struct RunInfo {
     pub clipping: bool,
     /// Whether the network has skip connections, which carry gradient past dead layers.
     pub residual: bool,
+    /// Whether some layer already has batch or layer normalisation.
+    pub normalised: bool,
 }
 
 /// A finished sweep: one outcome per grid point, the last axis varying fastest.
@@ -99,6 +101,15 @@ impl RunInfo {
         match self.layer(index) {
             Some(l) => format!("layer {} (line {})", l.number, l.line),
             None => format!("layer {}", index + 1),
+        }
+    }
+
+    /// `, or remedy batchnorm` when the network does not normalise yet.
+    fn or_normalise(&self) -> &'static str {
+        if self.normalised {
+            ""
+        } else {
+            ", or `remedy batchnorm`"
         }
     }
 
@@ -165,7 +176,7 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             } else {
                 d = d.with_help("clip the gradients: `remedy clip_norm(1.0)`");
             }
-            d = d.with_help("start smaller: `remedy init(he_normal)`, or `remedy batchnorm`");
+            d = d.with_help(format!("start smaller: `remedy init(he_normal)`{}", info.or_normalise()));
             if let Some(depth) = depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));
             }
@@ -200,16 +211,18 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                     .any(|a| l.activation == *a || l.activation.starts_with(&format!("{a}(")))
             });
             if relu_like {
-                d = d.with_help(
-                    "start with the right scale: `remedy init(he_normal)`, or `remedy batchnorm`",
-                );
+                d = d.with_help(format!(
+                    "start with the right scale: `remedy init(he_normal)`{}",
+                    info.or_normalise()
+                ));
             } else {
                 d = d.with_help(
                     "an activation whose slope is 1 where it is active: `relu` or `leaky_relu`",
                 );
-                d = d.with_help(
-                    "start with the right scale: `remedy init(xavier_uniform)`, or `remedy batchnorm`",
-                );
+                d = d.with_help(format!(
+                    "start with the right scale: `remedy init(xavier_uniform)`{}",
+                    info.or_normalise()
+                ));
             }
             if let Some(depth) = depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));

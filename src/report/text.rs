@@ -478,7 +478,10 @@ impl Reporter for TextReporter<'_> {
             let _ = writeln!(self.out, "{}", line.trim_end());
         }
         for (label, reason) in refused {
-            let _ = writeln!(self.out, "  {label}: {reason}");
+            let _ = writeln!(self.out, "  {label} was refused:");
+            for line in wrap(reason, 88) {
+                let _ = writeln!(self.out, "    {line}");
+            }
         }
         let _ = writeln!(
             self.out,
@@ -486,6 +489,25 @@ impl Reporter for TextReporter<'_> {
         );
         let _ = writeln!(self.out);
     }
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// What a sweep's metric measures, for its header line.
