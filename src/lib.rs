@@ -4,6 +4,28 @@
 //! The pipeline runs one way: `syntax` (source → tokens → AST) → `check` (AST → checked
 //! plans) → `exec` → `engine` (numerics, no syntax) → events → `report` (text, JSON).
 //! `session` ties the stages together for `gradlab run`, `gradlab check` and the REPL.
+//!
+//! Running a script from Rust, with the JSON Lines reporter:
+//!
+//! ```
+//! use gradlab::check::Redeclare;
+//! use gradlab::report::json::JsonReporter;
+//! use gradlab::session::{Mode, Outcome, Session};
+//!
+//! let script = "
+//!     network chain(depth = 20, w = 2.34) {
+//!         input 1
+//!         repeat depth { dense 1 relu weight=w bias=none }
+//!     }
+//!     print forward(chain, [1.0])
+//! ";
+//! let mut out = Vec::new();
+//! let mut session = Session::new(Redeclare::Error);
+//! let outcome = session.eval("chain.grad", script, Mode::Run, &mut JsonReporter { out: &mut out });
+//! assert_eq!(outcome, Outcome::Ok);
+//! let event: serde_json::Value = serde_json::from_slice(&out).unwrap();
+//! assert_eq!(event["text"], "24227962"); // 2.34^20 in f32
+//! ```
 
 pub mod check;
 pub mod diagnostics;
