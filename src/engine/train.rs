@@ -245,6 +245,26 @@ fn empty_stats(l: usize) -> LayerStats {
     }
 }
 
+/// Hands each finding to `on_event` and keeps it in `kept`; true when the callback asked
+/// to stop (the findings after that one are dropped, as the run ends there).
+fn emit_findings(
+    fired: &mut Vec<DiagnosticEvent>,
+    kept: &mut Vec<DiagnosticEvent>,
+    on_event: &mut dyn FnMut(&Event) -> Control,
+) -> bool {
+    for finding in fired.drain(..) {
+        let event = Event::Diagnostic(finding);
+        let control = on_event(&event);
+        if let Event::Diagnostic(finding) = event {
+            kept.push(finding);
+        }
+        if control == Control::Stop {
+            return true;
+        }
+    }
+    false
+}
+
 fn run<R: Real>(
     spec: &TrainSpec,
     on_event: &mut dyn FnMut(&Event) -> Control,
@@ -309,7 +329,7 @@ fn run<R: Real>(
     let mut updates = 0;
     let mut stop_reason = StopReason::Completed;
 
-    'outer: for step in 0..total_steps {
+    for step in 0..total_steps {
         let pos = step % steps_per_epoch;
         if pos == 0 && shuffle {
             for (i, o) in order.iter_mut().enumerate() {
@@ -449,16 +469,9 @@ fn run<R: Real>(
                 &mut fired,
             );
         }
-        for d in fired.drain(..) {
-            let ev = Event::Diagnostic(d);
-            let ctl = on_event(&ev);
-            if let Event::Diagnostic(d) = ev {
-                diagnostics.push(d);
-            }
-            if ctl == Control::Stop {
-                stop_reason = StopReason::Interrupted;
-                break 'outer;
-            }
+        if emit_findings(&mut fired, &mut diagnostics, on_event) {
+            stop_reason = StopReason::Interrupted;
+            break;
         }
         if stop_here {
             stop_reason = StopReason::NonFinite;
@@ -470,16 +483,8 @@ fn run<R: Real>(
 
     if stop_reason == StopReason::Completed {
         det.finish(steps, &mut fired);
-        for d in fired.drain(..) {
-            let ev = Event::Diagnostic(d);
-            let ctl = on_event(&ev);
-            if let Event::Diagnostic(d) = ev {
-                diagnostics.push(d);
-            }
-            if ctl == Control::Stop {
-                stop_reason = StopReason::Interrupted;
-                break;
-            }
+        if emit_findings(&mut fired, &mut diagnostics, on_event) {
+            stop_reason = StopReason::Interrupted;
         }
     }
 
