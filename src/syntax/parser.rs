@@ -49,6 +49,17 @@ where
         .labelled("name")
 }
 
+fn binary_expr(op: BinOp, lhs: Expr, rhs: Expr, at: SimpleSpan) -> Expr {
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span: span(at),
+    }
+}
+
 fn expr_parser<'t, 's: 't, I>() -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
@@ -153,14 +164,7 @@ where
                         .or_not(),
                 )
                 .map_with(|(base, exp): (Expr, Option<Expr>), e| match exp {
-                    Some(exp) => Expr {
-                        kind: ExprKind::Binary {
-                            op: BinOp::Pow,
-                            lhs: Box::new(base),
-                            rhs: Box::new(exp),
-                        },
-                        span: span(e.span()),
-                    },
+                    Some(exp) => binary_expr(BinOp::Pow, base, exp, e.span()),
                     None => base,
                 });
             just(Token::Minus)
@@ -180,28 +184,14 @@ where
                 .or(binary(Token::Slash, BinOp::Div))
                 .then(unary)
                 .repeated(),
-            |lhs, (op, rhs), e| Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span: span(e.span()),
-            },
+            |lhs, (op, rhs), e| binary_expr(op, lhs, rhs, e.span()),
         );
         let sum = product.clone().foldl_with(
             binary(Token::Plus, BinOp::Add)
                 .or(binary(Token::Minus, BinOp::Sub))
                 .then(product)
                 .repeated(),
-            |lhs, (op, rhs), e| Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span: span(e.span()),
-            },
+            |lhs, (op, rhs), e| binary_expr(op, lhs, rhs, e.span()),
         );
 
         // Ranges bind loosest: `1..n+1` is `1..(n+1)`.
