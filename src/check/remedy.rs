@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use super::args::{Bound, bind};
-use super::env::Env;
-use super::network::instantiate;
+use super::env::{Entry, Env};
+use super::network::{self, instantiate};
 use super::run::RunPlan;
 use super::signature as sig;
 use super::value::{NetRef, Spec, Value};
@@ -148,18 +148,28 @@ fn apply_one(plan: &mut RunPlan, spec: &Spec, b: &Bound, env: &Env) -> Result<()
             }
         }
         "init" => {
-            let scheme = match b.get("scheme") {
-                Some(Value::Spec(s)) => init_scheme(s)?,
-                _ => {
-                    return Err(Diagnostic::error("`init` takes an init scheme")
-                        .with_label(spec.span, "for example init(he_normal)"));
-                }
-            };
+            let written = b.get("scheme").cloned().unwrap_or(Value::None);
+            let checked = network::init_scheme(written, b.span("scheme").unwrap_or(spec.span))?;
+            let scheme = init_scheme(&checked)?;
             for layer in &mut plan.net.spec.layers {
                 layer.weight = WeightSpec::Init(scheme);
             }
         }
         "depth" => {
+            let has_depth = matches!(
+                env.get(&plan.net_ref.name).map(|b| &b.entry),
+                Some(Entry::Network(n)) if n.params.iter().any(|p| p.name.name == "depth")
+            );
+            if !has_depth {
+                let name = &plan.net_ref.name;
+                return Err(Diagnostic::error(format!(
+                    "`depth` needs a network with a `depth` parameter, and `{name}` has none"
+                ))
+                .with_label(spec.span, "this remedy")
+                .with_help(format!(
+                    "declare it as `network {name}(depth = …) {{ … repeat depth {{ … }} }}`"
+                )));
+            }
             let mut args = plan.net_ref.args.clone();
             args.retain(|(n, _, _)| n != "depth");
             args.push(("depth".into(), Value::Num(b.num("n")), spec.span));

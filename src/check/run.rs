@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::args::{Bound, bind, check_kind};
 use super::env::Env;
 use super::eval::{Scope, eval};
-use super::network::{Instance, init_scheme, instantiate};
+use super::network::{Instance, instantiate};
 use super::remedy;
 use super::signature::{self as sig, Kind, Signature, did_you_mean};
 use super::value::{Data, NetRef, Spec, Value};
@@ -352,7 +352,7 @@ fn number(setting: &Setting, kind: Kind, env: &Env) -> Result<(f64, Span), Diagn
 }
 
 /// Remedies from a setting's values: `remedy a, b + c`.
-fn remedies_of(setting: &Setting, env: &Env, net: &NetRef) -> Result<Vec<Spec>, Diagnostic> {
+fn remedies_of(setting: &Setting, env: &Env) -> Result<Vec<Spec>, Diagnostic> {
     let mut out = Vec::new();
     for expr in &setting.values {
         let specs = match eval(expr, &Scope::global(env)) {
@@ -360,52 +360,14 @@ fn remedies_of(setting: &Setting, env: &Env, net: &NetRef) -> Result<Vec<Spec>, 
             Ok(Value::Spec(spec)) if spec.name == "baseline" => Vec::new(),
             _ => vec![spec_of(expr, setting, sig::REMEDIES, "remedy", env)?],
         };
+        // Arguments are checked here, where they were written; what they mean for
+        // the network, when the remedies are applied (`remedy::apply`).
         for spec in specs {
-            let bound = bound_spec(&spec, sig::REMEDIES, "remedy")?;
-            check_remedy(&spec, &bound, env, net)?;
+            bound_spec(&spec, sig::REMEDIES, "remedy")?;
             out.push(spec);
         }
     }
     Ok(out)
-}
-
-fn check_remedy(spec: &Spec, bound: &Bound, env: &Env, net: &NetRef) -> Result<(), Diagnostic> {
-    match spec.name.as_str() {
-        "init" => {
-            let scheme = bound.get("scheme").cloned().unwrap_or(Value::None);
-            init_scheme(scheme, bound.span("scheme").unwrap_or(spec.span))?;
-        }
-        "depth" => {
-            let has_depth = matches!(
-                env.get(&net.name).map(|b| &b.entry),
-                Some(super::env::Entry::Network(n)) if n.params.iter().any(|p| p.name.name == "depth")
-            );
-            if !has_depth {
-                return Err(Diagnostic::error(format!(
-                    "`depth` needs a network with a `depth` parameter, and `{}` has none",
-                    net.name
-                ))
-                .with_label(spec.span, "this remedy")
-                .with_help(format!(
-                    "declare it as `network {}(depth = …) {{ … repeat depth {{ … }} }}`",
-                    net.name
-                )));
-            }
-            let mut args = net.args.clone();
-            args.retain(|(n, _, _)| n != "depth");
-            args.push(("depth".into(), Value::Num(bound.num("n")), spec.span));
-            instantiate(
-                &NetRef {
-                    name: net.name.clone(),
-                    args,
-                    span: net.span,
-                },
-                env,
-            )?;
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -573,8 +535,8 @@ fn build(
                 plan.batch = Some(n as usize);
                 batch_span = Some(at);
             }
-            "remedy" => plan.remedy_specs = remedies_of(setting, env, &net_ref)?,
-            "variant" => variant_specs.push((remedies_of(setting, env, &net_ref)?, setting.span)),
+            "remedy" => plan.remedy_specs = remedies_of(setting, env)?,
+            "variant" => variant_specs.push((remedies_of(setting, env)?, setting.span)),
             "show" => {
                 plan.show = Show::default();
                 for expr in &setting.values {
