@@ -31,7 +31,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod engine;
 pub mod exec;
-mod exec_run;
+pub mod format;
 pub mod repl;
 pub mod report;
 pub mod session;

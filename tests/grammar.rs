@@ -13,8 +13,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use gradlab::check::signature::{self as sig, Fallback, Signature};
-use gradlab::check::value::format_number;
 use gradlab::check::{self, Redeclare, env::Env};
+use gradlab::format::number as format_number;
 use gradlab::syntax;
 
 const BEGIN: &str = "<!-- tables:begin -->";

@@ -4,6 +4,7 @@
 use super::signature::{Fallback, Kind, Signature, did_you_mean};
 use super::value::{SpecArg, Value};
 use crate::diagnostics::{Diagnostic, Span};
+use crate::format::plural;
 
 #[derive(Debug, Clone)]
 pub struct Bound {
@@ -185,7 +186,7 @@ fn too_many(sig: &Signature, what: &str, given: usize, span: Span) -> Diagnostic
         format!(
             "{what} `{}` takes at most {most} argument{}, found {given}",
             sig.name,
-            if most == 1 { "" } else { "s" }
+            plural(most)
         )
     };
     let mut d = Diagnostic::error(message).with_label(span, "this one is too many");

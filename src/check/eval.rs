@@ -11,6 +11,7 @@ use super::network;
 use super::signature::{self as sig, did_you_mean};
 use super::value::{Forward, NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, Span};
+use crate::format;
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
 
 /// Ranges longer than this are refused: they are typos, not sweeps.
@@ -190,7 +191,7 @@ fn binary(
     };
     if !result.is_finite() {
         return Err(Diagnostic::error("this arithmetic does not give a finite number")
-            .with_label(span, format!("{} {} {} is {}", super::value::format_number(a), op.symbol(), super::value::format_number(b), super::value::format_number(result)))
+            .with_label(span, format!("{} {} {} is {}", format::number(a), op.symbol(), format::number(b), format::number(result)))
             .with_note("gradlab keeps script values finite; overflow belongs in training, where it is diagnosed"));
     }
     Ok(Value::Num(result))
@@ -226,22 +227,14 @@ fn range(
     };
     if s <= 0.0 {
         let at = step.map_or(span, |e| e.span);
-        return Err(
-            Diagnostic::error("a range's step must be greater than 0").with_label(
-                at,
-                format!("the step is {}", super::value::format_number(s)),
-            ),
-        );
+        return Err(Diagnostic::error("a range's step must be greater than 0")
+            .with_label(at, format!("the step is {}", format::number(s))));
     }
     if b < a {
         return Err(Diagnostic::error("empty range")
             .with_label(
                 span,
-                format!(
-                    "{} is below {}",
-                    super::value::format_number(b),
-                    super::value::format_number(a)
-                ),
+                format!("{} is below {}", format::number(b), format::number(a)),
             )
             .with_help("ranges count upwards and include both ends: `1..10`"));
     }
@@ -370,7 +363,7 @@ fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Val
         return Err(Diagnostic::error(format!(
             "input has {} value{}, but `{}` takes {}",
             bad.len(),
-            if bad.len() == 1 { "" } else { "s" },
+            format::plural(bad.len()),
             net_ref.name,
             instance.spec.input
         ))

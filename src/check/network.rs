@@ -9,6 +9,7 @@ use super::signature::{self as sig, Kind, did_you_mean};
 use super::value::{NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
+use crate::format::plural;
 use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
 
 /// No network may have more dense layers than this after `repeat`s are expanded.
@@ -82,7 +83,7 @@ pub fn net_ref(
                     return Err(Diagnostic::error(format!(
                         "network `{name}` takes {} parameter{}, found more",
                         decl.params.len(),
-                        if decl.params.len() == 1 { "" } else { "s" }
+                        plural(decl.params.len())
                     ))
                     .with_label(arg.span, "one too many")
                     .with_label(decl.name.span, "network declared here"));

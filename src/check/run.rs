@@ -12,6 +12,7 @@ use super::signature::{self as sig, Kind, Signature, did_you_mean};
 use super::value::{Data, NetRef, Spec, Value};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
+use crate::format::plural;
 use crate::syntax::ast::{Expr, RunDecl, RunKind, Setting, SweepDecl};
 
 /// Steps run when a script names neither `steps` nor `epochs`.
@@ -752,8 +753,4 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
         .with_label(last_span, format!("the last layer outputs {out}")));
     }
     Ok(())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

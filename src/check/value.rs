@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::diagnostics::Span;
 use crate::engine::{Dataset, NetSpec, Precision};
+use crate::format;
 
 /// A named data set, as declared.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,46 +129,10 @@ impl Value {
     }
 }
 
-/// Formats a number for people: integers without a fraction, very large or small
-/// magnitudes in exponent form, and otherwise the shortest text that reads back exactly.
-pub fn format_number(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let magnitude = x.abs();
-    if magnitude != 0.0 && !(1e-4..1e16).contains(&magnitude) {
-        return format!("{x:e}");
-    }
-    format!("{x}")
-}
-
-/// As `format_number`, for a value computed in f32: the shortest text that reads back
-/// to the same f32, so `2.34^20` prints as 24227962 rather than its f64 widening.
-pub fn format_number_in(x: f64, precision: Precision) -> String {
-    match precision {
-        Precision::F64 => format_number(x),
-        Precision::F32 => {
-            let single = x as f32;
-            if !single.is_finite() || single == 0.0 {
-                return format_number(single as f64);
-            }
-            let magnitude = single.abs();
-            if !(1e-4..1e16).contains(&magnitude) {
-                format!("{single:e}")
-            } else {
-                format!("{single}")
-            }
-        }
-    }
-}
-
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Num(n) => write!(f, "{}", format_number(*n)),
+            Value::Num(n) => write!(f, "{}", format::number(*n)),
             Value::Str(s) => write!(f, "{s}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::None => write!(f, "none"),
@@ -185,14 +150,7 @@ impl fmt::Display for Value {
                 write!(f, "]")
             }
             Value::Network(net) => write!(f, "network {}", net.label()),
-            Value::Data(data) => write!(
-                f,
-                "data {}: {}, {}, {}",
-                data.name,
-                count(data.set.n, "row"),
-                count(data.set.x_dim, "input"),
-                count(data.set.y_dim, "target")
-            ),
+            Value::Data(data) => write!(f, "data {}: {}", data.name, format::dataset(&data.set)),
             Value::Spec(spec) => write_spec(f, spec),
             Value::Combo(specs) => {
                 for (i, spec) in specs.iter().enumerate() {
@@ -205,15 +163,6 @@ impl fmt::Display for Value {
             }
             Value::Forward(_) => write!(f, "<network output>"),
         }
-    }
-}
-
-/// `1 row`, `4 rows`.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 
@@ -231,19 +180,4 @@ fn write_spec(f: &mut fmt::Formatter<'_>, spec: &Spec) -> fmt::Result {
         write!(f, "({})", args.join(", "))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_naturally() {
-        assert_eq!(format_number(3.0), "3");
-        assert_eq!(format_number(0.1), "0.1");
-        assert_eq!(format_number(1e300), "1e300");
-        assert_eq!(format_number(-2.5e-7), "-2.5e-7");
-        let chain = (0..20).fold(1.0f32, |acc, _| acc * 2.34);
-        assert_eq!(format_number_in(chain as f64, Precision::F32), "24227962");
-    }
 }

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use crate::check::env::{Binding, Entry, Env};
 use crate::check::network::{Instance, instantiate};
 use crate::check::signature::{self as sig, Fallback, Signature};
-use crate::check::value::{NetRef, format_number};
+use crate::check::value::NetRef;
 use crate::diagnostics::SourceMap;
-use crate::engine::{Activation, BiasSpec, WeightSpec};
+use crate::engine::{BiasSpec, WeightSpec};
+use crate::format::{self, plural};
 
 pub struct Command {
     pub name: &'static str,
@@ -174,11 +175,11 @@ fn signature_line(s: &Signature) -> String {
         .iter()
         .map(|p| match p.default {
             Fallback::Required => p.name.to_string(),
-            Fallback::Num(n) => format!("{}={}", p.name, format_number(n)),
+            Fallback::Num(n) => format!("{}={}", p.name, format::number(n)),
             Fallback::Bool(b) => format!("{}={b}", p.name),
             Fallback::Name(n) => format!("{}={n}", p.name),
             Fallback::Pair(a, b) => {
-                format!("{}=({}, {})", p.name, format_number(a), format_number(b))
+                format!("{}=({}, {})", p.name, format::number(a), format::number(b))
             }
             Fallback::Absent => format!("{}=…", p.name),
         })
@@ -290,15 +291,7 @@ fn summary(name: &str, binding: &Binding, env: &Env) -> String {
                 text
             }
         }
-        Entry::Data(data) => format!(
-            "{} row{}, {} input{}, {} target{}",
-            data.set.n,
-            plural(data.set.n),
-            data.set.x_dim,
-            plural(data.set.x_dim),
-            data.set.y_dim,
-            plural(data.set.y_dim)
-        ),
+        Entry::Data(data) => format::dataset(&data.set),
         Entry::Network(_) => match instance(name, binding, env) {
             Some(net) => {
                 let params: usize = parameter_counts(&net).iter().sum();
@@ -313,10 +306,6 @@ fn summary(name: &str, binding: &Binding, env: &Env) -> String {
             None => String::new(),
         },
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn instance(name: &str, binding: &Binding, env: &Env) -> Option<Instance> {
@@ -349,14 +338,6 @@ fn parameter_counts(net: &Instance) -> Vec<usize> {
         .collect()
 }
 
-pub fn activation_name(a: &Activation) -> String {
-    match a {
-        Activation::LeakyRelu { slope } => format!("leaky_relu({})", format_number(*slope)),
-        Activation::Elu { alpha } => format!("elu({})", format_number(*alpha)),
-        other => format!("{other:?}").to_lowercase(),
-    }
-}
-
 /// `:show NAME`.
 pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String> {
     let Some(binding) = env.get(name) else {
@@ -373,18 +354,9 @@ pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String
         }
         Entry::Data(data) => {
             let set = &data.set;
-            let _ = writeln!(
-                out,
-                "data {name}: {} row{}, {} input{}, {} target{}",
-                set.n,
-                plural(set.n),
-                set.x_dim,
-                plural(set.x_dim),
-                set.y_dim,
-                plural(set.y_dim)
-            );
+            let _ = writeln!(out, "data {name}: {}", format::dataset(set));
             let row = |values: &[f64]| -> String {
-                let cells: Vec<String> = values.iter().map(|v| format_number(*v)).collect();
+                let cells: Vec<String> = values.iter().map(|v| format::number(*v)).collect();
                 format!("[{}]", cells.join(", "))
             };
             let shown = set.n.min(5);
@@ -469,20 +441,20 @@ pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String
                 let init = match (&origin.init, &layer.weight) {
                     (Some(spec), _) => crate::check::value::Value::Spec(spec.clone()).to_string(),
                     (None, WeightSpec::Default) => "pytorch_default".into(),
-                    (None, WeightSpec::Const(v)) => format!("weight={}", format_number(*v)),
+                    (None, WeightSpec::Const(v)) => format!("weight={}", format::number(*v)),
                     (None, WeightSpec::Matrix(_)) => "weight=[…]".into(),
                     (None, WeightSpec::Init(scheme)) => format!("{scheme:?}"),
                 };
                 let bias = match &layer.bias {
                     BiasSpec::None => "none".into(),
                     BiasSpec::Default => "default".into(),
-                    BiasSpec::Const(v) => format_number(*v),
+                    BiasSpec::Const(v) => format::number(*v),
                     BiasSpec::Vector(_) => "[…]".into(),
                 };
                 let row = [
                     (i + 1).to_string(),
                     format!("{fan_in} → {}", layer.width),
-                    activation_name(&layer.activation),
+                    format::activation(&layer.activation),
                     counts[i].to_string(),
                     format!(
                         "{init}{}",

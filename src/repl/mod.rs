@@ -23,6 +23,7 @@ use rustyline::{CompletionType, Config, Editor};
 
 use crate::check::Redeclare;
 use crate::diagnostics::ColorChoice;
+use crate::format::plural;
 use crate::report::text::TextReporter;
 use crate::session::{Mode, Outcome, Session};
 use commands::COMMANDS;
@@ -222,7 +223,7 @@ impl Repl {
         let count = self.session.env.names.len();
         self.say(&format!(
             "saved {count} declaration{} to {}",
-            if count == 1 { "" } else { "s" },
+            plural(count),
             path.display()
         ));
         if let Some(warning) = warning {

@@ -12,9 +12,10 @@ use std::fmt::Write as _;
 
 use crate::check::Redeclare;
 use crate::check::env::{DEFAULT_SEED, Entry, Env};
-use crate::check::value::{Value, format_number};
+use crate::check::value::Value;
 use crate::diagnostics::{SourceMap, Span};
 use crate::engine::{Dataset, Precision};
+use crate::format::number;
 use crate::report::text::TextReporter;
 use crate::session::{Mode, Outcome, Session};
 use crate::syntax::{self, ast::ItemKind};
@@ -182,10 +183,6 @@ fn literal_of(value: &Value) -> Option<String> {
         }
         Value::Forward(_) => return None,
     })
-}
-
-fn number(n: f64) -> String {
-    format_number(n)
 }
 
 fn string(s: &str) -> String {

@@ -4,12 +4,22 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
+use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::metric;
-use super::run::{CompareReport, RunInfo, SweepReport, finding, finding_kind, precision_name};
+use super::run::{finding, finding_kind};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
-use crate::exec::number_json;
+use crate::format;
+
+/// A number as JSON; non-finite numbers, which JSON lacks, as strings.
+pub fn number_json(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        json!(format::number(x))
+    }
+}
 
 pub struct JsonReporter<'a> {
     pub out: &'a mut dyn Write,
@@ -79,14 +89,14 @@ impl Reporter for JsonReporter<'_> {
             "network": info.network,
             "data": info.data,
             "location": location(info.span, sources),
-            "settings": info.settings,
-            "precision": precision_name(info.precision),
+            "settings": info.settings.to_string(),
+            "precision": format::precision(info.settings.precision),
             "planned_steps": info.planned_steps,
             "layers": info.layers.iter().map(|l| json!({
                 "layer": l.number,
                 "line": l.line,
                 "width": l.width,
-                "activation": l.activation,
+                "activation": format::activation(&l.activation),
             })).collect::<Vec<_>>(),
         }));
     }
@@ -205,15 +215,13 @@ impl Reporter for JsonReporter<'_> {
 
     fn sweep(&mut self, report: &SweepReport, sources: &SourceMap) {
         let points: Vec<Value> = report
-            .outcomes
+            .points
             .iter()
-            .enumerate()
-            .map(|(i, outcome)| {
-                let mut rest = i;
+            .map(|point| {
+                let outcome = &point.outcome;
                 let mut params = serde_json::Map::new();
-                for (name, values) in report.axes.iter().rev() {
-                    params.insert(name.clone(), json!(values[rest % values.len()]));
-                    rest /= values.len();
+                for ((name, _), value) in report.axes.iter().zip(&point.values).rev() {
+                    params.insert(name.clone(), json!(value));
                 }
                 json!({
                     "params": params,
@@ -236,7 +244,7 @@ impl Reporter for JsonReporter<'_> {
             "network": report.network,
             "data": report.data,
             "location": location(report.span, sources),
-            "settings": report.settings,
+            "settings": report.settings_line(),
             "metric": report.metric,
             "axes": report.axes.iter().map(|(n, v)| json!({"name": n, "values": v})).collect::<Vec<_>>(),
             "points": points,
@@ -269,7 +277,7 @@ impl Reporter for JsonReporter<'_> {
             "network": report.network,
             "data": report.data,
             "location": location(report.span, sources),
-            "settings": report.settings,
+            "settings": report.settings.to_string(),
             "rows": rows,
         }));
     }

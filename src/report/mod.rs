@@ -1,7 +1,7 @@
 //! Reports: turning results and diagnostics into text or JSON Lines. Nothing here
 //! knows how a script was parsed; it gets values, spans and the source map.
 
-pub mod format;
+pub mod info;
 pub mod json;
 pub mod outcome;
 pub mod run;
@@ -9,7 +9,7 @@ pub mod text;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, TrainSummary};
-use run::{CompareReport, RunInfo, SweepReport};
+use info::{CompareReport, RunInfo, SweepReport};
 
 /// A value ready to print, in both forms a reporter may want.
 #[derive(Debug, Clone, PartialEq)]

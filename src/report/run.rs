@@ -1,98 +1,15 @@
-//! What reports need to know about a run, and the engine's findings as diagnostics.
+//! The engine's findings as warnings that point at the script.
 
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{
-    DegenerateReason, DiagnosticEvent, NonFiniteSite, Pass, PoorReason, Precision, StepRecord,
+    Activation, DegenerateReason, DiagnosticEvent, NonFiniteSite, Pass, PoorReason, Precision,
+    StepRecord,
 };
+use crate::format::{self, sig};
 
-use super::format::sig;
-
-/// One layer of the network, as a report shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LayerInfo {
-    /// 1-based, as people count layers.
-    pub number: usize,
-    pub line: usize,
-    pub span: Span,
-    /// The outermost `repeat` header around the layer.
-    pub repeat: Option<Span>,
-    pub width: usize,
-    pub activation: String,
-}
-
-/// What to print per step.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ShowOptions {
-    pub loss: bool,
-    pub gradients: bool,
-    pub weights: bool,
-    /// Print every Nth step; `None` lets the report choose.
-    pub every: Option<usize>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunInfo {
-    /// `train`, `compare`, `explain`.
-    pub kind: &'static str,
-    pub network: String,
-    pub data: String,
-    /// The `train …` keyword, for findings about the whole run.
-    pub span: Span,
-    pub layers: Vec<LayerInfo>,
-    /// One line describing the settings: loss, optimizer, batch, precision, seed.
-    pub settings: String,
-    /// Steps the run will take if nothing stops it.
-    pub planned_steps: usize,
-    pub show: ShowOptions,
-    pub precision: Precision,
-    /// Remedies that fit, in gradlab syntax, for `help:` lines.
-    pub remedies: Remedies,
-    /// The vanishing-gradient threshold in force, for the warning's text.
-    pub vanish_ratio: f64,
-    /// Whether gradients are clipped, so the summary says how often.
-    pub clipping: bool,
-    /// Whether the network has skip connections, which carry gradient past dead layers.
-    pub residual: bool,
-    /// Whether some layer already has batch or layer normalisation.
-    pub normalised: bool,
-}
-
-/// A finished sweep: one outcome per grid point, the last axis varying fastest.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepReport {
-    pub network: String,
-    pub data: String,
-    /// The settings every run shares, as `RunInfo::settings`.
-    pub settings: String,
-    pub axes: Vec<(String, Vec<f64>)>,
-    pub metric: String,
-    pub outcomes: Vec<super::outcome::Outcome>,
-    pub span: Span,
-}
-
-/// A finished comparison: the baseline first, then each variant, or why the engine
-/// refused to run it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompareReport {
-    pub network: String,
-    pub data: String,
-    pub settings: String,
-    pub rows: Vec<(String, Result<super::outcome::Outcome, String>)>,
-    pub span: Span,
-}
-
-/// Remedy suggestions, phrased for this network.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Remedies {
-    /// `remedy depth(…)`, when the network has a `depth` parameter.
-    pub depth: Option<String>,
-}
+use super::info::RunInfo;
 
 impl RunInfo {
-    pub fn layer(&self, index: usize) -> Option<&LayerInfo> {
-        self.layers.get(index)
-    }
-
     fn layer_span(&self, index: usize) -> Span {
         self.layer(index).map_or(self.span, |l| l.span)
     }
@@ -150,7 +67,7 @@ pub fn finding_kind(event: &DiagnosticEvent) -> &'static str {
 /// The engine's finding as a warning that points at the script. `record` is the step
 /// the finding is about, when the reporter has it.
 pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepRecord>) -> Diagnostic {
-    let depth_help = info.remedies.depth.as_deref();
+    let depth_help = fewer_layers(info);
     match event {
         DiagnosticEvent::Exploding {
             step,
@@ -177,7 +94,7 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                 d = d.with_help("clip the gradients: `remedy clip_norm(1.0)`");
             }
             d = d.with_help(format!("start smaller: `remedy init(he_normal)`{}", info.or_normalise()));
-            if let Some(depth) = depth_help {
+            if let Some(depth) = &depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));
             }
             d
@@ -206,9 +123,13 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             // ReLU-family layers already have slope 1 where active: what they need is He's
             // scale (Xavier's is right for tanh and sigmoid, and too small for ReLU).
             let relu_like = info.layer(*layer).is_some_and(|l| {
-                ["relu", "leaky_relu", "elu", "gelu"]
-                    .iter()
-                    .any(|a| l.activation == *a || l.activation.starts_with(&format!("{a}(")))
+                matches!(
+                    l.activation,
+                    Activation::Relu
+                        | Activation::LeakyRelu { .. }
+                        | Activation::Elu { .. }
+                        | Activation::Gelu
+                )
             });
             if relu_like {
                 d = d.with_help(format!(
@@ -224,7 +145,7 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
                     info.or_normalise()
                 ));
             }
-            if let Some(depth) = depth_help {
+            if let Some(depth) = &depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));
             }
             d
@@ -283,7 +204,7 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             let what = match (site, created) {
                 (NonFiniteSite::Loss, _) => format!(
                     "every layer's output is finite, but the loss overflows {}",
-                    precision_name(info.precision)
+                    format::precision(info.settings.precision)
                 ),
                 (NonFiniteSite::Input, _) => "the input data is not finite".to_string(),
                 (NonFiniteSite::Parameters, _) => format!(
@@ -313,10 +234,10 @@ pub fn finding(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
             d = d.with_help(
                 "clip the gradients: `remedy clip_norm(1.0)`, or lower the learning rate",
             );
-            if info.precision == Precision::F32 {
+            if info.settings.precision == Precision::F32 {
                 d = d.with_help("see how far it goes with more range: `precision f64`");
             }
-            if let Some(depth) = depth_help {
+            if let Some(depth) = &depth_help {
                 d = d.with_help(format!("use fewer layers: `{depth}`"));
             }
             d
@@ -448,9 +369,9 @@ fn is_run(layers: &[usize]) -> bool {
     layers.windows(2).all(|w| w[1] == w[0] + 1)
 }
 
-pub fn precision_name(precision: Precision) -> &'static str {
-    match precision {
-        Precision::F32 => "f32",
-        Precision::F64 => "f64",
-    }
+/// `remedy depth(…)` with a quarter of the layers, when the network's depth is a
+/// parameter that can be lowered.
+fn fewer_layers(info: &RunInfo) -> Option<String> {
+    let depth = info.depth.filter(|d| *d > 1.0)?;
+    Some(format!("remedy depth({})", (depth / 4.0).floor().max(1.0)))
 }

@@ -2,12 +2,13 @@
 
 use std::io::Write;
 
-use super::format::{sig, sig_opt};
+use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::metric;
-use super::run::{CompareReport, RunInfo, SweepReport, finding, precision_name};
+use super::run::finding;
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
+use crate::format::{self, plural, sig, sig_opt};
 
 /// Runs up to this many steps print every step.
 const PRINT_ALL_UP_TO: usize = 20;
@@ -112,8 +113,9 @@ impl<'a> TextReporter<'a> {
         let _ = writeln!(self.out, "{}", header.trim_end());
         for stats in &r.layers {
             let layer = info.layer(stats.index);
-            let (line_no, width, activation) =
-                layer.map_or((0, 0, ""), |l| (l.line, l.width, l.activation.as_str()));
+            let (line_no, width, activation) = layer.map_or((0, 0, String::new()), |l| {
+                (l.line, l.width, format::activation(&l.activation))
+            });
             let mut row = format!(
                 "  {:>5}  {:>4}  {:>5}  {:<10}",
                 stats.index + 1,
@@ -193,7 +195,7 @@ impl Reporter for TextReporter<'_> {
             info.network,
             info.data,
             info.layers.len(),
-            if info.layers.len() == 1 { "" } else { "s" },
+            plural(info.layers.len()),
             info.settings
         );
     }
@@ -250,7 +252,7 @@ impl Reporter for TextReporter<'_> {
             self.out,
             "after {} step{}: loss {} → {} (best {}), largest ‖∇‖ {}{clipped}{how}",
             summary.steps,
-            if summary.steps == 1 { "" } else { "s" },
+            plural(summary.steps),
             sig_opt(summary.first_loss),
             sig_opt(summary.final_loss),
             sig_opt(self.run.best_loss),
@@ -266,7 +268,7 @@ impl Reporter for TextReporter<'_> {
             info.network,
             info.data,
             info.layers.len(),
-            if info.layers.len() == 1 { "" } else { "s" },
+            plural(info.layers.len()),
             info.settings
         );
         let _ = writeln!(
@@ -289,7 +291,9 @@ impl Reporter for TextReporter<'_> {
         );
         for f in &ex.factors {
             let layer = info.layer(f.layer);
-            let (line_no, activation) = layer.map_or((0, ""), |l| (l.line, l.activation.as_str()));
+            let (line_no, activation) = layer.map_or((0, String::new()), |l| {
+                (l.line, format::activation(&l.activation))
+            });
             let mark = if Some(f.layer) == ex.first_unstable {
                 "  ← leaves [0.5, 2]"
             } else {
@@ -368,7 +372,7 @@ impl Reporter for TextReporter<'_> {
             self.out,
             "(this network has {} layers and runs in {})",
             info.layers.len(),
-            precision_name(info.precision)
+            format::precision(info.settings.precision)
         );
         let _ = writeln!(self.out);
     }
@@ -382,17 +386,17 @@ impl Reporter for TextReporter<'_> {
             names.join(", "),
             report.data,
             metric_label(&report.metric),
-            report.settings
+            report.settings_line()
         );
         let cell = |i: usize| -> String {
-            let outcome = &report.outcomes[i];
+            let outcome = &report.points[i].outcome;
             if report.metric == "verdict" {
                 outcome.verdict.name().to_string()
             } else {
                 metric(outcome, &report.metric).map_or_else(|| "—".to_string(), sig)
             }
         };
-        let value = |x: f64| crate::report::format::short(x);
+        let value = format::axis_value;
         match report.axes.as_slice() {
             [(row_name, rows), (col_name, cols)] => {
                 let corner = format!("{row_name} \\ {col_name}");
@@ -417,16 +421,10 @@ impl Reporter for TextReporter<'_> {
                 }
                 header += &format!("  {:>12}", report.metric);
                 let _ = writeln!(self.out, "{}", header.trim_end());
-                for i in 0..report.outcomes.len() {
-                    let mut rest = i;
-                    let mut values = vec![0.0; axes.len()];
-                    for (a, (_, vals)) in axes.iter().enumerate().rev() {
-                        values[a] = vals[rest % vals.len()];
-                        rest /= vals.len();
-                    }
+                for (i, point) in report.points.iter().enumerate() {
                     let mut line = String::from(" ");
-                    for v in values {
-                        line += &format!(" {:>10}", value(v));
+                    for v in &point.values {
+                        line += &format!(" {:>10}", value(*v));
                     }
                     line += &format!("  {:>12}", cell(i));
                     let _ = writeln!(self.out, "{}", line.trim_end());

@@ -1,0 +1,70 @@
+//! `train` and `explain`: one run, its events streamed to the reporter as they come.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::info::run_info;
+use super::spec::train_spec;
+use crate::check::run::RunPlan;
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::engine::{self, Control, Event};
+use crate::report::Reporter;
+
+pub fn train(
+    plan: &RunPlan,
+    interrupt: &AtomicBool,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    let info = run_info(plan, sources);
+    let spec = train_spec(plan, reporter.wants_values(&info));
+    reporter.run_start(&info, sources);
+    // Findings arrive right after the step they are about.
+    let mut last: Option<engine::StepRecord> = None;
+    let summary = engine::train(&spec, &mut |event| {
+        match event {
+            Event::Step(record) => {
+                reporter.step(record, &info);
+                match &mut last {
+                    Some(kept) => kept.clone_from(record),
+                    None => last = Some(record.clone()),
+                }
+            }
+            Event::Diagnostic(finding) => {
+                if plan.diagnose {
+                    let record = last.as_ref().filter(|r| r.step == finding.step());
+                    reporter.finding(finding, record, &info, sources);
+                }
+            }
+        }
+        if interrupt.load(Ordering::Relaxed) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .map_err(|e| engine_error(plan, e))?;
+    reporter.run_end(&summary, &info);
+    Ok(())
+}
+
+pub fn explain(
+    plan: &RunPlan,
+    sources: &SourceMap,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Diagnostic> {
+    let info = run_info(plan, sources);
+    let explanation = engine::explain(
+        &plan.net.spec,
+        &plan.data.set,
+        plan.loss,
+        plan.seed,
+        plan.precision,
+    )
+    .map_err(|e| engine_error(plan, e))?;
+    reporter.explanation(&explanation, &info);
+    Ok(())
+}
+
+fn engine_error(plan: &RunPlan, error: engine::EngineError) -> Diagnostic {
+    Diagnostic::error(error.to_string()).with_label(plan.keyword, "in this run")
+}

@@ -1,0 +1,154 @@
+//! What the exec stage tells reports about a run, a sweep or a comparison: typed values
+//! (engine enums, numbers, spans), which the reporters format.
+
+use std::fmt;
+
+use crate::diagnostics::Span;
+use crate::engine::{Activation, LossKind, OptimizerSpec, Precision, Stop};
+use crate::format::{self, count};
+
+use super::outcome::Outcome;
+
+/// One layer of the network, as a report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerInfo {
+    /// 1-based, as people count layers.
+    pub number: usize,
+    pub line: usize,
+    pub span: Span,
+    /// The outermost `repeat` header around the layer.
+    pub repeat: Option<Span>,
+    pub width: usize,
+    pub activation: Activation,
+}
+
+/// What to print per step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ShowOptions {
+    pub loss: bool,
+    pub gradients: bool,
+    pub weights: bool,
+    /// Print every Nth step; `None` lets the report choose.
+    pub every: Option<usize>,
+}
+
+/// The settings a run was given, which reports show on one line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub loss: LossKind,
+    /// `None` for `explain`, which does not train.
+    pub training: Option<Training>,
+    pub precision: Precision,
+    pub seed: u64,
+}
+
+/// How a run trains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Training {
+    pub optimizer: OptimizerSpec,
+    pub stop: Stop,
+    /// `None` when every batch is the whole data set.
+    pub batch: Option<usize>,
+}
+
+/// `mse, sgd(lr=0.1), 100 steps, full batch, f32, seed 1`.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, ", format::loss(self.loss))?;
+        if let Some(training) = &self.training {
+            let length = match training.stop {
+                Stop::Steps(n) => count(n, "step"),
+                Stop::Epochs(n) => count(n, "epoch"),
+            };
+            let batch = training
+                .batch
+                .map_or_else(|| "full batch".to_string(), |b| format!("batch {b}"));
+            write!(
+                f,
+                "{}, {length}, {batch}, ",
+                format::optimizer(&training.optimizer)
+            )?;
+        }
+        write!(
+            f,
+            "{}, seed {}",
+            format::precision(self.precision),
+            self.seed
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    /// `train`, `compare`, `explain`.
+    pub kind: &'static str,
+    pub network: String,
+    pub data: String,
+    /// The `train …` keyword, for findings about the whole run.
+    pub span: Span,
+    pub layers: Vec<LayerInfo>,
+    pub settings: Settings,
+    /// Steps the run will take if nothing stops it.
+    pub planned_steps: usize,
+    pub show: ShowOptions,
+    /// The network's `depth` parameter, when it has one, for advice on fewer layers.
+    pub depth: Option<f64>,
+    /// The vanishing-gradient threshold in force, for the warning's text.
+    pub vanish_ratio: f64,
+    /// Whether gradients are clipped, so the summary says how often.
+    pub clipping: bool,
+    /// Whether the network has skip connections, which carry gradient past dead layers.
+    pub residual: bool,
+    /// Whether some layer already has batch or layer normalisation.
+    pub normalised: bool,
+}
+
+impl RunInfo {
+    pub fn layer(&self, index: usize) -> Option<&LayerInfo> {
+        self.layers.get(index)
+    }
+}
+
+/// One grid point of a sweep: the value of each axis, and how the run went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    pub values: Vec<f64>,
+    pub outcome: Outcome,
+}
+
+/// A finished sweep: one point per grid point, the last axis varying fastest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepReport {
+    pub network: String,
+    pub data: String,
+    /// The first point's settings.
+    pub settings: Settings,
+    /// The training settings (`lr`, `batch`, ...) that the axes vary from `settings`.
+    pub swept: Vec<String>,
+    pub axes: Vec<(String, Vec<f64>)>,
+    pub metric: String,
+    pub points: Vec<SweepPoint>,
+    pub span: Span,
+}
+
+impl SweepReport {
+    /// `settings`, followed by which of them the sweep varies.
+    pub fn settings_line(&self) -> String {
+        if self.swept.is_empty() {
+            self.settings.to_string()
+        } else {
+            format!("{} ({} as swept)", self.settings, self.swept.join(", "))
+        }
+    }
+}
+
+/// A finished comparison: the baseline first, then each variant, or why the engine
+/// refused to run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareReport {
+    pub network: String,
+    pub data: String,
+    pub settings: Settings,
+    pub rows: Vec<(String, Result<Outcome, String>)>,
+    pub span: Span,
+}
