@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::metric;
-use super::run::{finding, finding_kind};
+use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
@@ -155,7 +155,7 @@ impl Reporter for JsonReporter<'_> {
         info: &RunInfo,
         sources: &SourceMap,
     ) {
-        let mut object = diagnostic_json(&finding(event, info, record), sources);
+        let mut object = diagnostic_json(&warning(event, info, record), sources);
         object["kind"] = json!(finding_kind(event));
         object["step"] = json!(event.step());
         if let DiagnosticEvent::NonFinite { layer, .. }

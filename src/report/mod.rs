@@ -4,8 +4,8 @@
 pub mod info;
 pub mod json;
 pub mod outcome;
-pub mod run;
 pub mod text;
+pub mod warnings;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, TrainSummary};

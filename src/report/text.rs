@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::metric;
-use super::run::finding;
+use super::warnings::warning;
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
@@ -143,6 +143,112 @@ impl<'a> TextReporter<'a> {
             let _ = writeln!(self.out, "{}", row.trim_end());
         }
     }
+    /// `explain`'s table: the factor each layer multiplies the backward signal by.
+    fn factor_table(&mut self, ex: &Explanation, info: &RunInfo) {
+        let _ = writeln!(
+            self.out,
+            "the backward signal starts at ‖∂L/∂y‖ = {} and is multiplied by one factor per layer:",
+            sig(ex.output_grad)
+        );
+        let _ = writeln!(
+            self.out,
+            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
+            "layer",
+            "line",
+            "activation",
+            "weight",
+            "slope",
+            "factor",
+            "product",
+            "predicted",
+            "observed"
+        );
+        for f in &ex.factors {
+            let (line_no, activation) = info.layer(f.layer).map_or((0, String::new()), |l| {
+                (l.line, format::activation(&l.activation))
+            });
+            let mark = if Some(f.layer) == ex.first_unstable {
+                "  ← leaves [0.5, 2]"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                self.out,
+                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}{mark}",
+                f.layer + 1,
+                line_no,
+                activation,
+                sig(f.weight_factor),
+                sig(f.slope),
+                sig(f.factor),
+                sig(f.running_product),
+                sig(f.running_product * ex.output_grad),
+                sig(f.observed_signal)
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "(predicted = product × ‖∂L/∂y‖; observed = the measured ‖∂L/∂x‖ at the layer's input)"
+        );
+    }
+
+    /// `explain`'s verdict: the layer where the running product leaves [0.5, 2], if any.
+    fn where_unstable(&mut self, ex: &Explanation, info: &RunInfo) {
+        let Some(l) = ex.first_unstable.and_then(|l| info.layer(l)) else {
+            let _ = writeln!(
+                self.out,
+                "the running product stays within [0.5, 2]: the gradient flows evenly"
+            );
+            return;
+        };
+        let explodes = ex
+            .factors
+            .iter()
+            .find(|f| Some(f.layer) == ex.first_unstable)
+            .is_some_and(|f| f.running_product.abs() > 2.0);
+        let _ = writeln!(
+            self.out,
+            "the running product leaves [0.5, 2] at layer {} (line {}): from there the gradient {}",
+            l.number,
+            l.line,
+            if explodes { "explodes" } else { "vanishes" }
+        );
+    }
+
+    /// `explain`'s prediction of the depth at which values overflow, per precision.
+    fn overflow_table(&mut self, ex: &Explanation, info: &RunInfo) {
+        let o = &ex.overflow;
+        let depth = |d: Option<usize>| d.map_or_else(|| "never".to_string(), |d| d.to_string());
+        let _ = writeln!(
+            self.out,
+            "growth per layer: forward ×{}, backward ×{}; at that rate, the depth where each overflows:",
+            sig(o.forward_log_growth.exp()),
+            sig(o.backward_log_growth.exp())
+        );
+        let _ = writeln!(
+            self.out,
+            "  {:<6}  {:>9}  {:>9}  {:>9}",
+            "", "loss", "gradients", "output"
+        );
+        for (name, output, loss, grad) in [
+            ("f32", o.output_f32, o.loss_f32, o.grad_f32),
+            ("f64", o.output_f64, o.loss_f64, o.grad_f64),
+        ] {
+            let _ = writeln!(
+                self.out,
+                "  {name:<6}  {:>9}  {:>9}  {:>9}",
+                depth(loss),
+                depth(grad),
+                depth(output)
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "(this network has {} layers and runs in {})",
+            info.layers.len(),
+            format::precision(info.settings.precision)
+        );
+    }
 }
 
 /// A print interval that is 1, 2 or 5 times a power of ten.
@@ -228,7 +334,7 @@ impl Reporter for TextReporter<'_> {
         {
             self.flush_pending(info, true);
         }
-        self.diagnostics(&[finding(event, info, record)], sources);
+        self.diagnostics(&[warning(event, info, record)], sources);
     }
 
     fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo) {
@@ -271,109 +377,9 @@ impl Reporter for TextReporter<'_> {
             plural(info.layers.len()),
             info.settings
         );
-        let _ = writeln!(
-            self.out,
-            "the backward signal starts at ‖∂L/∂y‖ = {} and is multiplied by one factor per layer:",
-            sig(ex.output_grad)
-        );
-        let _ = writeln!(
-            self.out,
-            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
-            "layer",
-            "line",
-            "activation",
-            "weight",
-            "slope",
-            "factor",
-            "product",
-            "predicted",
-            "observed"
-        );
-        for f in &ex.factors {
-            let layer = info.layer(f.layer);
-            let (line_no, activation) = layer.map_or((0, String::new()), |l| {
-                (l.line, format::activation(&l.activation))
-            });
-            let mark = if Some(f.layer) == ex.first_unstable {
-                "  ← leaves [0.5, 2]"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                self.out,
-                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}{mark}",
-                f.layer + 1,
-                line_no,
-                activation,
-                sig(f.weight_factor),
-                sig(f.slope),
-                sig(f.factor),
-                sig(f.running_product),
-                sig(f.running_product * ex.output_grad),
-                sig(f.observed_signal)
-            );
-        }
-        let _ = writeln!(
-            self.out,
-            "(predicted = product × ‖∂L/∂y‖; observed = the measured ‖∂L/∂x‖ at the layer's input)"
-        );
-        match ex.first_unstable.and_then(|l| info.layer(l)) {
-            Some(l) => {
-                let _ = writeln!(
-                    self.out,
-                    "the running product leaves [0.5, 2] at layer {} (line {}): from there the gradient {}",
-                    l.number,
-                    l.line,
-                    if ex
-                        .factors
-                        .iter()
-                        .find(|f| Some(f.layer) == ex.first_unstable)
-                        .is_some_and(|f| f.running_product.abs() > 2.0)
-                    {
-                        "explodes"
-                    } else {
-                        "vanishes"
-                    }
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    self.out,
-                    "the running product stays within [0.5, 2]: the gradient flows evenly"
-                );
-            }
-        }
-        let o = &ex.overflow;
-        let depth = |d: Option<usize>| d.map_or_else(|| "never".to_string(), |d| d.to_string());
-        let _ = writeln!(
-            self.out,
-            "growth per layer: forward ×{}, backward ×{}; at that rate, the depth where each overflows:",
-            sig(o.forward_log_growth.exp()),
-            sig(o.backward_log_growth.exp())
-        );
-        let _ = writeln!(
-            self.out,
-            "  {:<6}  {:>9}  {:>9}  {:>9}",
-            "", "loss", "gradients", "output"
-        );
-        for (name, output, loss, grad) in [
-            ("f32", o.output_f32, o.loss_f32, o.grad_f32),
-            ("f64", o.output_f64, o.loss_f64, o.grad_f64),
-        ] {
-            let _ = writeln!(
-                self.out,
-                "  {name:<6}  {:>9}  {:>9}  {:>9}",
-                depth(loss),
-                depth(grad),
-                depth(output)
-            );
-        }
-        let _ = writeln!(
-            self.out,
-            "(this network has {} layers and runs in {})",
-            info.layers.len(),
-            format::precision(info.settings.precision)
-        );
+        self.factor_table(ex, info);
+        self.where_unstable(ex, info);
+        self.overflow_table(ex, info);
         let _ = writeln!(self.out);
     }
 
