@@ -1,21 +1,61 @@
 //! The engine's view of a run.
 
 use crate::check::run::RunPlan;
-use crate::engine::TrainSpec;
+use crate::engine::{
+    Dataset, LossKind, NetSpec, OptimizerSpec, Precision, Remedies, Stop, Thresholds, TrainSpec,
+};
 
-pub fn train_spec(plan: &RunPlan, record_values: bool) -> TrainSpec {
-    TrainSpec {
-        net: plan.net.spec.clone(),
-        data: plan.data.set.clone(),
-        loss: plan.loss,
-        optimizer: plan.optimizer,
-        stop: plan.stop,
-        batch_size: plan.batch,
-        seed: plan.seed,
-        precision: plan.precision,
-        thresholds: plan.thresholds,
-        continue_on_nonfinite: plan.continue_on_nan,
-        record_values,
-        remedies: plan.remedies.clone(),
+/// What the engine needs from a plan, borrowed. A plan holds `Rc`s and stays on its
+/// thread; these are plain data that rayon's threads may share. Each thread then builds
+/// the `TrainSpec` of the run it is on, so many runs hold one copy of the data set and
+/// network per thread at a time, not one per run.
+#[derive(Clone, Copy)]
+pub struct RunParts<'a> {
+    net: &'a NetSpec,
+    data: &'a Dataset,
+    remedies: &'a Remedies,
+    loss: LossKind,
+    optimizer: OptimizerSpec,
+    stop: Stop,
+    batch_size: Option<usize>,
+    seed: u64,
+    precision: Precision,
+    thresholds: Thresholds,
+    continue_on_nonfinite: bool,
+}
+
+impl<'a> RunParts<'a> {
+    pub fn of(plan: &'a RunPlan) -> Self {
+        RunParts {
+            net: &plan.net.spec,
+            data: &plan.data.set,
+            remedies: &plan.remedies,
+            loss: plan.loss,
+            optimizer: plan.optimizer,
+            stop: plan.stop,
+            batch_size: plan.batch,
+            seed: plan.seed,
+            precision: plan.precision,
+            thresholds: plan.thresholds,
+            continue_on_nonfinite: plan.continue_on_nan,
+        }
+    }
+
+    /// The spec to train, with its own copy of the network and data.
+    pub fn spec(&self, record_values: bool) -> TrainSpec {
+        TrainSpec {
+            net: self.net.clone(),
+            data: self.data.clone(),
+            loss: self.loss,
+            optimizer: self.optimizer,
+            stop: self.stop,
+            batch_size: self.batch_size,
+            seed: self.seed,
+            precision: self.precision,
+            thresholds: self.thresholds,
+            continue_on_nonfinite: self.continue_on_nonfinite,
+            record_values,
+            remedies: self.remedies.clone(),
+        }
     }
 }

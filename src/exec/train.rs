@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::info::run_info;
-use super::spec::train_spec;
+use super::spec::RunParts;
 use crate::check::run::RunPlan;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::engine::{self, Control, Event};
@@ -16,7 +16,7 @@ pub fn train(
     reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
     let info = run_info(plan, sources);
-    let spec = train_spec(plan, reporter.wants_values(&info));
+    let spec = RunParts::of(plan).spec(reporter.wants_values(&info));
     reporter.run_start(&info, sources);
     // Findings arrive right after the step they are about.
     let mut last: Option<engine::StepRecord> = None;
