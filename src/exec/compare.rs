@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use super::info::settings;
 use super::outcomes::outcomes_of;
 use crate::check::run::RunPlan;
-use crate::check::value::Value;
+use crate::check::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::report::Reporter;
 use crate::report::info::CompareReport;
@@ -40,6 +40,6 @@ pub fn compare(
 }
 
 /// The remedies as written, joined as a combination is: `clip_norm(1) + batchnorm`.
-fn remedy_label(specs: &[crate::check::value::Spec]) -> String {
+fn remedy_label(specs: &[Spec]) -> String {
     Value::Combo(specs.to_vec()).to_string()
 }

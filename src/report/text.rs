@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::info::{CompareReport, RunInfo, SweepReport};
-use super::outcome::metric;
+use super::outcome::{Outcome, metric};
 use super::warnings::warning;
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
@@ -249,6 +249,57 @@ impl<'a> TextReporter<'a> {
             format::precision(info.settings.precision)
         );
     }
+    /// A sweep over two axes: one row per value of the first, one column per value of
+    /// the second.
+    fn sweep_table(
+        &mut self,
+        report: &SweepReport,
+        (row_name, rows): (&str, &[f64]),
+        (col_name, cols): (&str, &[f64]),
+    ) {
+        let corner = format!("{row_name} \\ {col_name}");
+        let width = 10;
+        let mut header = format!("  {corner:>12}");
+        for c in cols {
+            header += &format!("  {:>width$}", format::axis_value(*c));
+        }
+        let _ = writeln!(self.out, "{}", header.trim_end());
+        // Points come in grid order, the last axis varying fastest: one chunk per row.
+        for (row_value, points) in rows.iter().zip(report.points.chunks(cols.len())) {
+            let mut line = format!("  {:>12}", format::axis_value(*row_value));
+            for point in points {
+                line += &format!("  {:>width$}", sweep_cell(report, &point.outcome));
+            }
+            let _ = writeln!(self.out, "{}", line.trim_end());
+        }
+    }
+
+    /// A sweep over one axis, or three and more: one line per point.
+    fn sweep_list(&mut self, report: &SweepReport) {
+        let mut header = String::from(" ");
+        for (name, _) in &report.axes {
+            header += &format!(" {name:>10}");
+        }
+        header += &format!("  {:>12}", report.metric);
+        let _ = writeln!(self.out, "{}", header.trim_end());
+        for point in &report.points {
+            let mut line = String::from(" ");
+            for v in &point.values {
+                line += &format!(" {:>10}", format::axis_value(*v));
+            }
+            line += &format!("  {:>12}", sweep_cell(report, &point.outcome));
+            let _ = writeln!(self.out, "{}", line.trim_end());
+        }
+    }
+}
+
+/// A sweep's metric for one point, as its table shows it.
+fn sweep_cell(report: &SweepReport, outcome: &Outcome) -> String {
+    if report.metric == "verdict" {
+        outcome.verdict.name().to_string()
+    } else {
+        metric(outcome, &report.metric).map_or_else(|| "—".to_string(), sig)
+    }
 }
 
 /// A print interval that is 1, 2 or 5 times a power of ten.
@@ -394,48 +445,11 @@ impl Reporter for TextReporter<'_> {
             metric_label(&report.metric),
             report.settings_line()
         );
-        let cell = |i: usize| -> String {
-            let outcome = &report.points[i].outcome;
-            if report.metric == "verdict" {
-                outcome.verdict.name().to_string()
-            } else {
-                metric(outcome, &report.metric).map_or_else(|| "—".to_string(), sig)
-            }
-        };
-        let value = format::axis_value;
         match report.axes.as_slice() {
             [(row_name, rows), (col_name, cols)] => {
-                let corner = format!("{row_name} \\ {col_name}");
-                let width = 10;
-                let mut header = format!("  {corner:>12}");
-                for c in cols {
-                    header += &format!("  {:>width$}", value(*c));
-                }
-                let _ = writeln!(self.out, "{}", header.trim_end());
-                for (r, row_value) in rows.iter().enumerate() {
-                    let mut line = format!("  {:>12}", value(*row_value));
-                    for c in 0..cols.len() {
-                        line += &format!("  {:>width$}", cell(r * cols.len() + c));
-                    }
-                    let _ = writeln!(self.out, "{}", line.trim_end());
-                }
+                self.sweep_table(report, (row_name, rows), (col_name, cols));
             }
-            axes => {
-                let mut header = String::from(" ");
-                for (name, _) in axes {
-                    header += &format!(" {name:>10}");
-                }
-                header += &format!("  {:>12}", report.metric);
-                let _ = writeln!(self.out, "{}", header.trim_end());
-                for (i, point) in report.points.iter().enumerate() {
-                    let mut line = String::from(" ");
-                    for v in &point.values {
-                        line += &format!(" {:>10}", value(*v));
-                    }
-                    line += &format!("  {:>12}", cell(i));
-                    let _ = writeln!(self.out, "{}", line.trim_end());
-                }
-            }
+            _ => self.sweep_list(report),
         }
         let _ = writeln!(self.out);
     }
