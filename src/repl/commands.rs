@@ -1,57 +1,14 @@
-//! The `:` commands: help, load, reset, list, show, save, quit.
+//! The text of the `:help`, `:list` and `:show` commands.
 
 use std::fmt::Write as _;
 
+use super::command::CommandName;
 use crate::check::env::{Binding, Entry, Env};
 use crate::check::network::{Instance, instantiate};
 use crate::check::signature::{self as sig, Fallback, Signature};
 use crate::check::value::{NetRef, format_number};
 use crate::diagnostics::SourceMap;
 use crate::engine::{Activation, BiasSpec, WeightSpec};
-
-pub struct Command {
-    pub name: &'static str,
-    pub args: &'static str,
-    pub summary: &'static str,
-}
-
-pub const COMMANDS: &[Command] = &[
-    Command {
-        name: "help",
-        args: "[TOPIC]",
-        summary: "this overview, or help on a construct or built-in name",
-    },
-    Command {
-        name: "load",
-        args: "FILE",
-        summary: "run a script into the session",
-    },
-    Command {
-        name: "list",
-        args: "",
-        summary: "the declared names and their kinds",
-    },
-    Command {
-        name: "show",
-        args: "NAME",
-        summary: "a network's layers, a data set's first rows, or a value",
-    },
-    Command {
-        name: "save",
-        args: "FILE",
-        summary: "write the declarations as a script for `gradlab run`",
-    },
-    Command {
-        name: "reset",
-        args: "",
-        summary: "forget every declaration",
-    },
-    Command {
-        name: "quit",
-        args: "",
-        summary: "leave (Ctrl-D does too)",
-    },
-];
 
 /// Help on each construct: a line of explanation and an example.
 const CONSTRUCTS: &[(&str, &str, &str)] = &[
@@ -153,7 +110,7 @@ pub fn help_topics() -> Vec<String> {
     for (_, _, table) in TABLES {
         topics.extend(sig::names(table).map(String::from));
     }
-    topics.extend(COMMANDS.iter().map(|c| format!(":{}", c.name)));
+    topics.extend(CommandName::ALL.iter().map(|c| format!(":{}", c.name())));
     topics.sort();
     topics.dedup();
     topics
@@ -196,9 +153,9 @@ pub fn help(topic: &str) -> String {
         );
         out.push_str("An open {, [ or ( continues on the next line; a blank line submits.\n\n");
         out.push_str("Commands:\n");
-        for c in COMMANDS {
-            let usage = format!(":{} {}", c.name, c.args);
-            let _ = writeln!(out, "  {:<14} {}", usage.trim_end(), c.summary);
+        for c in CommandName::ALL {
+            let usage = format!(":{} {}", c.name(), c.args());
+            let _ = writeln!(out, "  {:<14} {}", usage.trim_end(), c.summary());
         }
         out.push_str("\nConstructs (:help NAME for an example):\n  ");
         let names: Vec<&str> = CONSTRUCTS.iter().map(|(n, ..)| *n).collect();
@@ -232,8 +189,8 @@ pub fn help(topic: &str) -> String {
         return help("");
     }
     let command = topic.trim_start_matches(':');
-    if let Some(c) = COMMANDS.iter().find(|c| c.name == command) {
-        let _ = writeln!(out, ":{} {}\n    {}", c.name, c.args, c.summary);
+    if let Some(c) = CommandName::ALL.into_iter().find(|c| c.name() == command) {
+        let _ = writeln!(out, ":{} {}\n    {}", c.name(), c.args(), c.summary());
         return out;
     }
     let mut found = false;

@@ -7,6 +7,7 @@
 //! there is no banner and no prompt, and the exit status says whether every input
 //! succeeded (0) or some failed (1).
 
+pub mod command;
 pub mod commands;
 pub mod helper;
 pub mod save;
@@ -25,7 +26,7 @@ use crate::check::Redeclare;
 use crate::diagnostics::ColorChoice;
 use crate::report::text::TextReporter;
 use crate::session::{Mode, Outcome, Session};
-use commands::COMMANDS;
+use command::Command;
 use helper::{ReplHelper, needs_more};
 
 pub const PROMPT: &str = "grad> ";
@@ -127,65 +128,30 @@ impl Repl {
     }
 
     fn command(&mut self, line: &str) -> Flow {
-        let line = line.trim_start_matches(':');
-        let (word, arg) = match line.split_once(char::is_whitespace) {
-            Some((word, arg)) => (word, arg.trim()),
-            None => (line, ""),
-        };
-        let matches: Vec<&str> = COMMANDS
-            .iter()
-            .map(|c| c.name)
-            .filter(|name| *name == word || (!word.is_empty() && name.starts_with(word)))
-            .collect();
-        let name = match (matches.as_slice(), word) {
-            (_, "exit" | "q") => "quit",
-            (_, "h" | "?") => "help",
-            ([one], _) => one,
-            (several, _) if several.contains(&word) => word,
-            ([], _) => {
-                let names = COMMANDS.iter().map(|c| c.name);
-                let hint = crate::check::signature::did_you_mean(word, names)
-                    .map(|n| format!("did you mean `:{n}`? "))
-                    .unwrap_or_default();
-                self.error(&format!(
-                    "unknown command `:{word}`; {hint}:help lists the commands"
-                ));
-                return Flow::Continue;
-            }
-            (several, _) => {
-                let list: Vec<String> = several.iter().map(|n| format!(":{n}")).collect();
-                self.error(&format!(
-                    "`:{word}` could be {}; type more of it",
-                    list.join(" or ")
-                ));
+        let command = match line.parse::<Command>() {
+            Ok(command) => command,
+            Err(error) => {
+                self.error(&error.to_string());
                 return Flow::Continue;
             }
         };
-        let needs_arg = ["load", "show", "save"].contains(&name);
-        if needs_arg && arg.is_empty() {
-            let usage = COMMANDS
-                .iter()
-                .find(|c| c.name == name)
-                .map_or("", |c| c.args);
-            self.error(&format!("usage: :{name} {usage}"));
-            return Flow::Continue;
-        }
-        match name {
-            "help" => self.say(&commands::help(arg)),
-            "quit" => return Flow::Quit,
-            "reset" => {
+        match command {
+            Command::Help(topic) => self.say(&commands::help(&topic)),
+            Command::Quit => return Flow::Quit,
+            Command::Reset => {
                 self.session.reset();
                 self.refresh_names();
                 self.say("the session is empty again");
             }
-            "list" => self.say(&commands::list(&self.session.env)),
-            "show" => match commands::show(arg, &self.session.env, &self.session.sources) {
-                Ok(text) => self.say(&text),
-                Err(message) => self.error(&message),
-            },
-            "load" => self.load(&expand(arg)),
-            "save" => self.save(&expand(arg)),
-            _ => unreachable!("every command is handled"),
+            Command::List => self.say(&commands::list(&self.session.env)),
+            Command::Show(name) => {
+                match commands::show(&name, &self.session.env, &self.session.sources) {
+                    Ok(text) => self.say(&text),
+                    Err(message) => self.error(&message),
+                }
+            }
+            Command::Load(path) => self.load(&path),
+            Command::Save(path) => self.save(&path),
         }
         Flow::Continue
     }
@@ -230,21 +196,6 @@ impl Repl {
             eprintln!("warning: {warning}");
         }
     }
-}
-
-/// A path argument: surrounding quotes dropped, a leading `~/` expanded.
-fn expand(arg: &str) -> PathBuf {
-    let arg = arg.trim();
-    let arg = arg
-        .strip_prefix('"')
-        .and_then(|a| a.strip_suffix('"'))
-        .unwrap_or(arg);
-    if let Some(rest) = arg.strip_prefix("~/")
-        && let Some(home) = dirs::home_dir()
-    {
-        return home.join(rest);
-    }
-    PathBuf::from(arg)
 }
 
 /// Runs the session: interactive when stdin is a terminal, otherwise reading stdin.
