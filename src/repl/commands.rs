@@ -3,12 +3,10 @@
 use std::fmt::Write as _;
 
 use super::command::CommandName;
-use crate::check::env::{Binding, Entry, Env};
-use crate::check::network::{Instance, instantiate};
 use crate::check::signature::{self as sig, Fallback, Signature};
-use crate::check::value::{NetRef, format_number};
-use crate::diagnostics::SourceMap;
-use crate::engine::{Activation, BiasSpec, WeightSpec};
+use crate::check::value::format_number;
+use crate::engine::Activation;
+use crate::session::{DataDescription, Description, LayerDescription, NetworkDescription, Session};
 
 /// Help on each construct: a line of explanation and an example.
 const CONSTRUCTS: &[(&str, &str, &str)] = &[
@@ -220,55 +218,38 @@ pub fn help(topic: &str) -> String {
 }
 
 /// `:list`: one line per declared name.
-pub fn list(env: &Env) -> String {
-    if env.names.is_empty() {
+pub fn list(session: &Session) -> String {
+    let names: Vec<&str> = session.names().collect();
+    let Some(width) = names.iter().map(|n| n.len()).max() else {
         return "nothing declared yet\n".to_string();
-    }
-    let width = env.names.keys().map(|n| n.len()).max().unwrap_or(0);
+    };
     let mut out = String::new();
-    for (name, binding) in &env.names {
-        let _ = writeln!(
-            out,
-            "{name:<width$}  {:<8}  {}",
-            binding.entry.kind(),
-            summary(name, binding, env)
-        );
+    for name in names {
+        if let Some(description) = session.describe(name) {
+            let kind = description.kind();
+            let _ = writeln!(out, "{name:<width$}  {kind:<8}  {}", summary(&description));
+        }
     }
     out
 }
 
-fn summary(name: &str, binding: &Binding, env: &Env) -> String {
-    match &binding.entry {
-        Entry::Let(value) => {
-            let text = value.to_string();
-            if text.chars().count() > 50 {
-                format!("{}…", text.chars().take(49).collect::<String>())
-            } else {
-                text
-            }
+/// A name's meaning in a few words, for `:list`.
+fn summary(description: &Description) -> String {
+    match description {
+        Description::Value(text) if text.chars().count() > 50 => {
+            format!("{}…", text.chars().take(49).collect::<String>())
         }
-        Entry::Data(data) => format!(
-            "{} row{}, {} input{}, {} target{}",
-            data.set.n,
-            plural(data.set.n),
-            data.set.x_dim,
-            plural(data.set.x_dim),
-            data.set.y_dim,
-            plural(data.set.y_dim)
+        Description::Value(text) => text.clone(),
+        Description::Data(data) => data_size(data),
+        Description::Network(net) => format!(
+            "{} → {}, {} layer{}, {} parameters",
+            net.input,
+            net.output(),
+            net.layers.len(),
+            plural(net.layers.len()),
+            net.parameter_count()
         ),
-        Entry::Network(_) => match instance(name, binding, env) {
-            Some(net) => {
-                let params: usize = parameter_counts(&net).iter().sum();
-                format!(
-                    "{} → {}, {} layer{}, {params} parameters",
-                    net.spec.input,
-                    net.spec.layers.last().map_or(net.spec.input, |l| l.width),
-                    net.spec.layers.len(),
-                    plural(net.spec.layers.len())
-                )
-            }
-            None => String::new(),
-        },
+        Description::BrokenNetwork(_) => String::new(),
     }
 }
 
@@ -276,216 +257,158 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn instance(name: &str, binding: &Binding, env: &Env) -> Option<Instance> {
-    instantiate(
-        &NetRef {
-            name: name.to_string(),
-            args: Vec::new(),
-            span: binding.span,
-        },
-        env,
-    )
-    .ok()
-}
-
-fn parameter_counts(net: &Instance) -> Vec<usize> {
-    let mut fan_in = net.spec.input;
-    net.spec
-        .layers
-        .iter()
-        .map(|layer| {
-            let bias = if matches!(layer.bias, BiasSpec::None) {
-                0
-            } else {
-                layer.width
-            };
-            let count = layer.width * fan_in + bias;
-            fan_in = layer.width;
-            count
-        })
-        .collect()
-}
-
+/// The name of an activation as a script writes it.
 pub fn activation_name(a: &Activation) -> String {
     match a {
+        Activation::Relu => "relu".into(),
         Activation::LeakyRelu { slope } => format!("leaky_relu({})", format_number(*slope)),
         Activation::Elu { alpha } => format!("elu({})", format_number(*alpha)),
-        other => format!("{other:?}").to_lowercase(),
+        Activation::Gelu => "gelu".into(),
+        Activation::Sigmoid => "sigmoid".into(),
+        Activation::Tanh => "tanh".into(),
+        Activation::Softplus => "softplus".into(),
+        Activation::Linear => "linear".into(),
     }
 }
 
 /// `:show NAME`.
-pub fn show(name: &str, env: &Env, sources: &SourceMap) -> Result<String, String> {
-    let Some(binding) = env.get(name) else {
-        let mut message = format!("`{name}` is not declared; :list shows what is");
-        if let Some(best) = sig::did_you_mean(name, env.names.keys()) {
-            message = format!("`{name}` is not declared; did you mean `{best}`?");
-        }
-        return Err(message);
-    };
-    let mut out = String::new();
-    match &binding.entry {
-        Entry::Let(value) => {
-            let _ = writeln!(out, "{name} = {value}");
-        }
-        Entry::Data(data) => {
-            let set = &data.set;
-            let _ = writeln!(
-                out,
-                "data {name}: {} row{}, {} input{}, {} target{}",
-                set.n,
-                plural(set.n),
-                set.x_dim,
-                plural(set.x_dim),
-                set.y_dim,
-                plural(set.y_dim)
-            );
-            let row = |values: &[f64]| -> String {
-                let cells: Vec<String> = values.iter().map(|v| format_number(*v)).collect();
-                format!("[{}]", cells.join(", "))
-            };
-            let shown = set.n.min(5);
-            let rows: Vec<(String, String)> = (0..shown)
-                .map(|i| {
-                    (
-                        row(&set.x[i * set.x_dim..(i + 1) * set.x_dim]),
-                        row(&set.y[i * set.y_dim..(i + 1) * set.y_dim]),
-                    )
-                })
-                .collect();
-            let width = rows
-                .iter()
-                .map(|(x, _)| x.chars().count())
-                .max()
-                .unwrap_or(1);
-            let _ = writeln!(out, "  {:<width$}  y", "x");
-            for (x, y) in rows {
-                let _ = writeln!(out, "  {x:<width$}  {y}");
-            }
-            if set.n > shown {
-                let _ = writeln!(out, "  … {} more rows", set.n - shown);
-            }
-        }
-        Entry::Network(decl) => {
-            let net = instantiate(
-                &NetRef {
-                    name: name.to_string(),
-                    args: Vec::new(),
-                    span: binding.span,
-                },
-                env,
-            )
-            .map_err(|d| d.message)?;
-            let params: Vec<String> = decl
-                .params
-                .iter()
-                .map(|p| {
-                    let value = net
-                        .params
-                        .iter()
-                        .find(|(n, _)| *n == p.name.name)
-                        .map_or(String::new(), |(_, v)| v.to_string());
-                    format!("{}={value}", p.name.name)
-                })
-                .collect();
-            let counts = parameter_counts(&net);
-            let _ = writeln!(
-                out,
-                "network {name}{}: {} layer{}, {} parameters",
-                if params.is_empty() {
-                    String::new()
-                } else {
-                    format!("({})", params.join(", "))
-                },
-                net.spec.layers.len(),
-                plural(net.spec.layers.len()),
-                counts.iter().sum::<usize>()
-            );
-            let mut rows = vec![[
-                "layer".to_string(),
-                "shape".to_string(),
-                "activation".to_string(),
-                "params".to_string(),
-                "init".to_string(),
-                "bias".to_string(),
-                "line".to_string(),
-            ]];
-            let mut fan_in = net.spec.input;
-            let mut previous: Option<[String; 7]> = None;
-            rows.push([
-                "input".into(),
-                fan_in.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                place(net.input_span.start, sources),
-            ]);
-            for (i, layer) in net.spec.layers.iter().enumerate() {
-                let origin = &net.origins[layer.origin];
-                let init = match (&origin.init, &layer.weight) {
-                    (Some(spec), _) => crate::check::value::Value::Spec(spec.clone()).to_string(),
-                    (None, WeightSpec::Default) => "pytorch_default".into(),
-                    (None, WeightSpec::Const(v)) => format!("weight={}", format_number(*v)),
-                    (None, WeightSpec::Matrix(_)) => "weight=[…]".into(),
-                    (None, WeightSpec::Init(scheme)) => format!("{scheme:?}"),
-                };
-                let bias = match &layer.bias {
-                    BiasSpec::None => "none".into(),
-                    BiasSpec::Default => "default".into(),
-                    BiasSpec::Const(v) => format_number(*v),
-                    BiasSpec::Vector(_) => "[…]".into(),
-                };
-                let row = [
-                    (i + 1).to_string(),
-                    format!("{fan_in} → {}", layer.width),
-                    activation_name(&layer.activation),
-                    counts[i].to_string(),
-                    format!(
-                        "{init}{}",
-                        if layer.batchnorm {
-                            " batchnorm"
-                        } else if layer.layernorm {
-                            " layernorm"
-                        } else {
-                            ""
-                        }
-                    ),
-                    bias,
-                    place(origin.span.start, sources),
-                ];
-                // Identical consecutive layers (a `repeat`) share one row: `2–20`.
-                let same = previous
-                    .as_ref()
-                    .is_some_and(|p: &[String; 7]| p[1..] == row[1..]);
-                previous = Some(row.clone());
-                match rows.last_mut() {
-                    Some(last) if same => {
-                        let first = last[0].split('–').next().unwrap_or("").to_string();
-                        last[0] = format!("{first}–{}", i + 1);
-                        if !last[3].ends_with(" each") {
-                            last[3].push_str(" each");
-                        }
-                    }
-                    _ => rows.push(row),
-                }
-                fan_in = layer.width;
-            }
-            out.push_str(&table(&rows));
-        }
+pub fn show(name: &str, session: &Session) -> Result<String, String> {
+    match session.describe(name) {
+        None => Err(not_declared(name, session)),
+        Some(Description::Value(text)) => Ok(format!("{name} = {text}\n")),
+        Some(Description::Data(data)) => Ok(show_data(name, &data)),
+        Some(Description::Network(net)) => Ok(show_network(name, &net)),
+        Some(Description::BrokenNetwork(message)) => Err(message),
     }
-    Ok(out)
 }
 
-/// `name:line` of an offset in the session's sources.
-fn place(offset: usize, sources: &SourceMap) -> String {
-    sources
-        .locate(offset)
-        .map_or(String::new(), |(name, line, _)| format!("{name}:{line}"))
+fn not_declared(name: &str, session: &Session) -> String {
+    match sig::did_you_mean(name, session.names()) {
+        Some(best) => format!("`{name}` is not declared; did you mean `{best}`?"),
+        None => format!("`{name}` is not declared; :list shows what is"),
+    }
+}
+
+/// `12 rows, 2 inputs, 1 target`.
+fn data_size(data: &DataDescription) -> String {
+    format!(
+        "{} row{}, {} input{}, {} target{}",
+        data.rows,
+        plural(data.rows),
+        data.inputs,
+        plural(data.inputs),
+        data.targets,
+        plural(data.targets)
+    )
+}
+
+/// The size line, then the first rows in two columns, x and y.
+fn show_data(name: &str, data: &DataDescription) -> String {
+    let mut out = format!("data {name}: {}\n", data_size(data));
+    let row = |values: &[f64]| -> String {
+        let cells: Vec<String> = values.iter().map(|v| format_number(*v)).collect();
+        format!("[{}]", cells.join(", "))
+    };
+    let rows: Vec<(String, String)> = data
+        .first_rows
+        .iter()
+        .map(|(x, y)| (row(x), row(y)))
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(x, _)| x.chars().count())
+        .max()
+        .unwrap_or(1);
+    let _ = writeln!(out, "  {:<width$}  y", "x");
+    for (x, y) in rows {
+        let _ = writeln!(out, "  {x:<width$}  {y}");
+    }
+    if data.rows > data.first_rows.len() {
+        let _ = writeln!(out, "  … {} more rows", data.rows - data.first_rows.len());
+    }
+    out
+}
+
+/// The header line, then one row per layer (a `repeat`'s identical layers share one).
+fn show_network(name: &str, net: &NetworkDescription) -> String {
+    let params: Vec<String> = net.params.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    let params = if params.is_empty() {
+        String::new()
+    } else {
+        format!("({})", params.join(", "))
+    };
+    let header = format!(
+        "network {name}{params}: {} layer{}, {} parameters\n",
+        net.layers.len(),
+        plural(net.layers.len()),
+        net.parameter_count()
+    );
+    header + &table(&layer_rows(net))
+}
+
+type Row = [String; 7];
+
+/// The table's rows: its heading, the input, then the layers.
+fn layer_rows(net: &NetworkDescription) -> Vec<Row> {
+    let heading = [
+        "layer",
+        "shape",
+        "activation",
+        "params",
+        "init",
+        "bias",
+        "line",
+    ];
+    let input = [
+        "input".into(),
+        net.input.to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        net.input_place.clone(),
+    ];
+    let mut rows = vec![heading.map(String::from), input];
+    let mut previous: Option<Row> = None;
+    for (i, layer) in net.layers.iter().enumerate() {
+        let row = layer_row(i + 1, layer);
+        let same = previous.as_ref().is_some_and(|p| p[1..] == row[1..]);
+        previous = Some(row.clone());
+        match rows.last_mut() {
+            Some(last) if same => extend_range(last, i + 1),
+            _ => rows.push(row),
+        }
+    }
+    rows
+}
+
+fn layer_row(number: usize, layer: &LayerDescription) -> Row {
+    let init = match layer.normalization {
+        Some(norm) => format!("{} {norm}", layer.init),
+        None => layer.init.clone(),
+    };
+    [
+        number.to_string(),
+        format!("{} → {}", layer.inputs, layer.width),
+        activation_name(&layer.activation),
+        layer.parameters.to_string(),
+        init,
+        layer.bias.clone(),
+        layer.place.clone(),
+    ]
+}
+
+/// Makes `row` (layer `2` or `2–5`) cover layers up to `last`, its count per layer.
+fn extend_range(row: &mut Row, last: usize) {
+    let first = row[0].split('–').next().unwrap_or("").to_string();
+    row[0] = format!("{first}–{last}");
+    if !row[3].ends_with(" each") {
+        row[3].push_str(" each");
+    }
 }
 
 /// Left-aligned columns, two spaces apart, without trailing spaces.
-fn table(rows: &[[String; 7]]) -> String {
+fn table(rows: &[Row]) -> String {
     let mut widths = [0usize; 7];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

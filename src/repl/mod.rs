@@ -10,7 +10,6 @@
 pub mod command;
 pub mod commands;
 pub mod helper;
-pub mod save;
 
 use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Write};
@@ -87,8 +86,6 @@ impl Repl {
     }
 
     fn eval(&mut self, name: &str, text: &str) -> Outcome {
-        // A Ctrl-C pressed before this input must not stop its first run.
-        self.session.interrupt.store(false, Ordering::SeqCst);
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
         let mut out = stdout.lock();
@@ -98,13 +95,12 @@ impl Repl {
             self.session.eval(name, text, Mode::Run, &mut reporter)
         };
         let _ = out.flush();
-        self.session.interrupt.store(false, Ordering::SeqCst);
         self.refresh_names();
         outcome
     }
 
     fn refresh_names(&mut self) {
-        *self.declared.borrow_mut() = self.session.env.names.keys().cloned().collect();
+        *self.declared.borrow_mut() = self.session.names().map(String::from).collect();
     }
 
     fn say(&self, text: &str) {
@@ -143,13 +139,11 @@ impl Repl {
                 self.refresh_names();
                 self.say("the session is empty again");
             }
-            Command::List => self.say(&commands::list(&self.session.env)),
-            Command::Show(name) => {
-                match commands::show(&name, &self.session.env, &self.session.sources) {
-                    Ok(text) => self.say(&text),
-                    Err(message) => self.error(&message),
-                }
-            }
+            Command::List => self.say(&commands::list(&self.session)),
+            Command::Show(name) => match commands::show(&name, &self.session) {
+                Ok(text) => self.say(&text),
+                Err(message) => self.error(&message),
+            },
             Command::Load(path) => self.load(&path),
             Command::Save(path) => self.save(&path),
         }
@@ -166,7 +160,7 @@ impl Repl {
             Err(e) => return self.error(&format!("cannot read `{shown}`: {e}")),
         };
         // Relative paths in the script (CSV files) are found beside it.
-        let base = self.session.env.base_dir.clone();
+        let base = self.session.base_dir().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             self.session.set_base_dir(dir.to_path_buf());
         }
@@ -178,20 +172,19 @@ impl Repl {
     }
 
     fn save(&mut self, path: &Path) {
-        if self.session.env.names.is_empty() {
+        let Some(saved) = self.session.script() else {
             return self.error("nothing to save: no names are declared");
-        }
-        let (text, warning) = save::script(&self.session.env, &self.session.sources);
-        if let Err(e) = std::fs::write(path, &text) {
+        };
+        if let Err(e) = std::fs::write(path, &saved.text) {
             return self.error(&format!("cannot write `{}`: {e}", path.display()));
         }
-        let count = self.session.env.names.len();
+        let count = saved.declarations;
         self.say(&format!(
             "saved {count} declaration{} to {}",
             if count == 1 { "" } else { "s" },
             path.display()
         ));
-        if let Some(warning) = warning {
+        if let Some(warning) = saved.warning {
             let _ = std::io::stdout().flush();
             eprintln!("warning: {warning}");
         }
@@ -278,7 +271,7 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
 
     // Ctrl-C during a run stops it at the next step; at the prompt rustyline reads it
     // as a key, so the handler only ever sees it while something is running.
-    let interrupt = repl.session.interrupt.clone();
+    let interrupt = repl.session.interrupt_flag();
     if let Err(e) = ctrlc::set_handler(move || interrupt.store(true, Ordering::SeqCst)) {
         eprintln!("warning: Ctrl-C will not stop a run ({e})");
     }
