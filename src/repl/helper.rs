@@ -67,7 +67,7 @@ pub fn complete_words(line: &str, pos: usize, declared: &[String]) -> (usize, Ve
     } else if let Some((command, arg)) = command_argument(trimmed) {
         match command {
             _ if arg.contains(' ') => Vec::new(),
-            CommandName::Help => super::commands::help_topics(),
+            CommandName::Help => super::help::help_topics(),
             CommandName::Show => declared.to_vec(),
             // Files are completed by rustyline's file completer (see `complete`).
             CommandName::Load

@@ -8,8 +8,9 @@
 //! succeeded (0) or some failed (1).
 
 pub mod command;
-pub mod commands;
+pub mod help;
 pub mod helper;
+pub mod show;
 
 use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Write};
@@ -132,15 +133,15 @@ impl Repl {
             }
         };
         match command {
-            Command::Help(topic) => self.say(&commands::help(&topic)),
+            Command::Help(topic) => self.say(&help::help(&topic)),
             Command::Quit => return Flow::Quit,
             Command::Reset => {
                 self.session.reset();
                 self.refresh_names();
                 self.say("the session is empty again");
             }
-            Command::List => self.say(&commands::list(&self.session)),
-            Command::Show(name) => match commands::show(&name, &self.session) {
+            Command::List => self.say(&show::list(&self.session)),
+            Command::Show(name) => match show::show(&name, &self.session) {
                 Ok(text) => self.say(&text),
                 Err(message) => self.error(&message),
             },
