@@ -2,8 +2,14 @@
 //!
 //! Each source (a script, or one REPL input) goes through the same pipeline: parse,
 //! check against the session's declarations, and, when running, execute the plans.
+//!
+//! What the session holds is private; the REPL asks about it through a few queries:
+//! [`Session::names`], [`Session::describe`] and [`Session::script`].
 
-use std::path::PathBuf;
+mod describe;
+mod save;
+
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,6 +19,7 @@ use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::exec;
 use crate::report::Reporter;
 use crate::syntax;
+pub use describe::{DataDescription, Description, LayerDescription, NetworkDescription};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -31,11 +38,20 @@ pub enum Outcome {
 }
 
 pub struct Session {
-    pub env: Env,
-    pub sources: SourceMap,
-    pub redeclare: Redeclare,
+    env: Env,
+    sources: SourceMap,
+    redeclare: Redeclare,
     /// Set (by Ctrl-C in the REPL) to stop a run at the next step.
-    pub interrupt: Arc<AtomicBool>,
+    interrupt: Arc<AtomicBool>,
+}
+
+/// The session's declarations as a script (see [`Session::script`]).
+pub struct SavedScript {
+    pub text: String,
+    /// How many names it declares.
+    pub declarations: usize,
+    /// Set when the script does not check cleanly in a fresh session.
+    pub warning: Option<String>,
 }
 
 impl Session {
@@ -53,6 +69,40 @@ impl Session {
         self.env.base_dir = dir;
     }
 
+    /// Where relative paths in scripts are resolved from.
+    pub fn base_dir(&self) -> &Path {
+        &self.env.base_dir
+    }
+
+    /// The flag that stops a run at its next step when set (from a Ctrl-C handler).
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// The declared names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.env.names.keys().map(String::as_str)
+    }
+
+    /// What `name` holds, if it is declared.
+    pub fn describe(&self, name: &str) -> Option<Description> {
+        describe::describe(name, &self.env, &self.sources)
+    }
+
+    /// The declarations written back as a script that `gradlab run` accepts; `None`
+    /// when nothing is declared.
+    pub fn script(&self) -> Option<SavedScript> {
+        if self.env.names.is_empty() {
+            return None;
+        }
+        let (text, warning) = save::script(&self.env, &self.sources);
+        Some(SavedScript {
+            text,
+            declarations: self.env.names.len(),
+            warning,
+        })
+    }
+
     /// Forgets every declaration and source.
     pub fn reset(&mut self) {
         let base_dir = self.env.base_dir.clone();
@@ -62,7 +112,8 @@ impl Session {
     }
 
     /// Parses and checks `text`; in `Mode::Run`, runs it too. Every diagnostic and
-    /// every result goes to `reporter`.
+    /// every result goes to `reporter`. An interrupt raised before the call is
+    /// forgotten: it must not stop this input's first run.
     pub fn eval(
         &mut self,
         name: &str,
@@ -70,6 +121,7 @@ impl Session {
         mode: Mode,
         reporter: &mut dyn Reporter,
     ) -> Outcome {
+        self.interrupt.store(false, Ordering::SeqCst);
         let base = self.sources.add(name, text);
         let parsed = syntax::parse(text, base);
         let syntax_failed = parsed.diagnostics.iter().any(Diagnostic::is_error);

@@ -5,66 +5,23 @@
 //! prefixes of `examples/seed.grad` go through the library (`syntax::parse` +
 //! `check::check`) in-process for speed, with a few of them also given to the binary.
 
-use std::io::Read;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gradlab::check::{self, Redeclare, env::Env};
 use gradlab::syntax;
 use gradlab::syntax::token::KEYWORDS;
+use support::ROOT;
+use support::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_gradlab");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TMP: &str = env!("CARGO_TARGET_TMPDIR");
 
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs gradlab with `args` from the package root; kills it after `limit`.
+/// Runs gradlab with `args` from the package root; fails the test if it takes longer
+/// than `limit`.
 fn gradlab(args: &[&str], limit: Duration) -> Output {
-    let start = Instant::now();
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(ROOT)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start gradlab");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("gradlab {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Output {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
-        elapsed: start.elapsed(),
-    }
+    support::process::gradlab(args).timeout(limit).run()
 }
 
 /// Writes `bytes` to a fresh file under the test temp folder.

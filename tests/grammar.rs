@@ -9,6 +9,8 @@
 //!   `<!-- tables:end -->` are exactly what `src/check/signature.rs` says. When the
 //!   signatures change, `BLESS=1 cargo test --test grammar` rewrites that section.
 
+mod support;
+
 use std::fmt::Write;
 use std::path::Path;
 
@@ -16,14 +18,13 @@ use gradlab::check::signature::{self as sig, Fallback, Signature};
 use gradlab::check::{self, Redeclare, env::Env};
 use gradlab::format::number as format_number;
 use gradlab::syntax;
+use support::golden::assert_golden;
 
 const BEGIN: &str = "<!-- tables:begin -->";
 const END: &str = "<!-- tables:end -->";
 
-fn grammar_md() -> (std::path::PathBuf, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar.md");
-    let text = std::fs::read_to_string(&path).expect("grammar.md");
-    (path, text)
+fn grammar_md() -> String {
+    std::fs::read_to_string(Path::new(support::ROOT).join("grammar.md")).expect("grammar.md")
 }
 
 /// The ```grad blocks of a Markdown text, with the line each starts on.
@@ -68,7 +69,7 @@ fn problems_in(code: &str, env: &mut Env, redeclare: Redeclare) -> Vec<String> {
 
 #[test]
 fn every_example_in_grammar_md_checks() {
-    let (_, text) = grammar_md();
+    let text = grammar_md();
     let blocks = grad_blocks(&text);
     assert!(blocks.len() >= 10, "only {} ```grad blocks", blocks.len());
     let mut failures = Vec::new();
@@ -86,7 +87,7 @@ fn every_example_in_grammar_md_checks() {
 
 #[test]
 fn the_examples_in_readme_check_as_one_session() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let path = Path::new(support::ROOT).join("README.md");
     let text = std::fs::read_to_string(path).expect("README.md");
     let blocks = grad_blocks(&text);
     assert!(blocks.len() >= 3, "only {} ```grad blocks", blocks.len());
@@ -165,24 +166,14 @@ fn tables() -> String {
     out
 }
 
+/// The whole of grammar.md is the golden file; only the tables section is generated,
+/// so a mismatch's diff shows the rows that changed.
 #[test]
 fn tables_match_the_signatures() {
-    let (path, text) = grammar_md();
+    let text = grammar_md();
     let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
         panic!("grammar.md has no {BEGIN} … {END} section");
     };
-    let current = &text[begin + BEGIN.len()..end];
-    let wanted = format!("\n\n{}", tables());
-    if current == wanted {
-        return;
-    }
-    if std::env::var_os("BLESS").is_some_and(|v| !v.is_empty() && v != "0") {
-        let updated = format!("{}{BEGIN}{wanted}{}", &text[..begin], &text[end..]);
-        std::fs::write(&path, updated).expect("write grammar.md");
-        return;
-    }
-    panic!(
-        "the tables in grammar.md differ from src/check/signature.rs; \
-         rewrite them with: BLESS=1 cargo test --test grammar\n\nexpected:\n{wanted}"
-    );
+    let wanted = format!("{}{BEGIN}\n\n{}{}", &text[..begin], tables(), &text[end..]);
+    assert_golden("grammar.md", &wanted);
 }

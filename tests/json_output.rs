@@ -17,24 +17,18 @@
 //!
 //! Re-bless with `BLESS=1 cargo test --test json_output`, then check the diff.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_gradlab");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::ROOT;
+use support::golden::assert_golden;
+use support::process::gradlab;
 
 fn run_json(script: &str) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(["run", "--format", "json", script])
-        .current_dir(ROOT)
-        .output()
-        .expect("cannot start gradlab");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    )
+    let output = gradlab(&["run", "--format", "json", script]).run();
+    (output.code.unwrap_or(-1), output.stdout, output.stderr)
 }
 
 #[test]
@@ -91,14 +85,5 @@ fn script_errors_are_json_diagnostics_with_line_and_column() {
 fn chain3_json_matches_the_checked_in_output() {
     let (code, stdout, stderr) = run_json("tests/json/chain3.grad");
     assert_eq!(code, 0, "{stderr}");
-    let expected_path = Path::new(ROOT).join("tests/json/chain3.jsonl");
-    if std::env::var_os("BLESS").is_some_and(|v| !v.is_empty() && v != "0") {
-        fs::write(&expected_path, &stdout).unwrap();
-        return;
-    }
-    let expected = fs::read_to_string(&expected_path).expect("tests/json/chain3.jsonl");
-    assert_eq!(
-        stdout, expected,
-        "JSON output changed; re-bless with BLESS=1 cargo test --test json_output"
-    );
+    assert_golden("tests/json/chain3.jsonl", &stdout);
 }

@@ -12,14 +12,15 @@ use rustyline::hint::{Hinter, HistoryHinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
-use super::commands::COMMANDS;
+use super::command::CommandName;
 use crate::check::signature as sig;
-use crate::syntax::token::{self, KEYWORDS, Token};
+use crate::syntax::token::{KEYWORDS, Token};
+use crate::syntax::{self, InputStatus};
 
-/// Whether `text` is an unfinished construct that the next line should continue:
-/// an open `{`, `[` or `(`, a trailing operator, or a parse that fails only because
-/// the input ended. A blank last line always ends the input, finished or not, so a
-/// mistake never traps the user in continuation lines.
+/// Whether `text` is an unfinished construct that the next line should continue, as
+/// the parser classifies it (`syntax::input_status`). A blank last line always ends
+/// the input, finished or not, so a mistake never traps the user in continuation
+/// lines; a `:` command is always one line.
 pub fn needs_more(text: &str) -> bool {
     if text.trim().is_empty() || text.trim_start().starts_with(':') {
         return false;
@@ -29,44 +30,7 @@ pub fn needs_more(text: &str) -> bool {
     {
         return false;
     }
-    let lexed = token::lex(text, 0);
-    if lexed.too_deep {
-        return false;
-    }
-    let mut depth: isize = 0;
-    for (token, _) in &lexed.tokens {
-        match token {
-            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
-            Token::RParen | Token::RBracket | Token::RBrace => depth -= 1,
-            _ => {}
-        }
-    }
-    if depth > 0 {
-        return true;
-    }
-    if depth < 0 || !lexed.errors.is_empty() {
-        return false;
-    }
-    let trailing_operator = matches!(
-        lexed.tokens.last(),
-        Some((
-            Token::Plus
-                | Token::Minus
-                | Token::Star
-                | Token::Slash
-                | Token::Caret
-                | Token::Eq
-                | Token::DotDot
-                | Token::Comma,
-            _
-        ))
-    );
-    // The parser reports a construct cut short (`train net on`, `let x = 1 +`) at the
-    // end of input; an error before the end will not be mended by more lines.
-    let parsed = crate::syntax::parse(text, 0);
-    let errors: Vec<_> = parsed.diagnostics.iter().filter(|d| d.is_error()).collect();
-    let only_at_end = errors.iter().all(|d| d.primary_span().start >= text.len());
-    only_at_end && (trailing_operator || !errors.is_empty())
+    syntax::input_status(text) == InputStatus::Partial
 }
 
 /// Everything Tab may offer in code, deduplicated and sorted.
@@ -96,18 +60,21 @@ pub fn complete_words(line: &str, pos: usize, declared: &[String]) -> (usize, Ve
     let word = &before[start..];
     let trimmed = before.trim_start();
     let candidates: Vec<String> = if word.starts_with(':') && trimmed == word {
-        COMMANDS.iter().map(|c| format!(":{}", c.name)).collect()
-    } else if let Some(rest) = trimmed.strip_prefix(":help ") {
-        if rest.contains(' ') {
-            Vec::new()
-        } else {
-            super::commands::help_topics()
-        }
-    } else if let Some(rest) = trimmed.strip_prefix(":show ") {
-        if rest.contains(' ') {
-            Vec::new()
-        } else {
-            declared.to_vec()
+        CommandName::ALL
+            .iter()
+            .map(|c| format!(":{}", c.name()))
+            .collect()
+    } else if let Some((command, arg)) = command_argument(trimmed) {
+        match command {
+            _ if arg.contains(' ') => Vec::new(),
+            CommandName::Help => super::help::help_topics(),
+            CommandName::Show => declared.to_vec(),
+            // Files are completed by rustyline's file completer (see `complete`).
+            CommandName::Load
+            | CommandName::Save
+            | CommandName::List
+            | CommandName::Reset
+            | CommandName::Quit => Vec::new(),
         }
     } else if trimmed.starts_with(':') {
         Vec::new()
@@ -121,6 +88,12 @@ pub fn complete_words(line: &str, pos: usize, declared: &[String]) -> (usize, Ve
     matches.sort();
     matches.dedup();
     (start, matches)
+}
+
+/// The command of a `:` line whose argument is being typed, and the argument so far.
+fn command_argument(line: &str) -> Option<(CommandName, &str)> {
+    let (word, arg) = line.strip_prefix(':')?.split_once(char::is_whitespace)?;
+    Some((word.parse().ok()?, arg.trim_start()))
 }
 
 pub struct ReplHelper {
@@ -154,7 +127,7 @@ impl Completer for ReplHelper {
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let trimmed = line[..pos].trim_start();
-        if trimmed.starts_with(":load ") || trimmed.starts_with(":save ") {
+        if let Some((CommandName::Load | CommandName::Save, _)) = command_argument(trimmed) {
             return self.files.complete_path(line, pos);
         }
         let (start, words) = complete_words(line, pos, &self.declared.borrow());
@@ -321,6 +294,8 @@ mod tests {
         assert_eq!(words, ["adam"]);
         let (_, words) = complete_words(":show c", 7, &declared);
         assert_eq!(words, ["chain"]);
+        let (_, words) = complete_words(":he lea", 7, &declared);
+        assert_eq!(words, ["leaky_relu"]);
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! there is no banner and no prompt, and the exit status says whether every input
 //! succeeded (0) or some failed (1).
 
-pub mod commands;
+pub mod command;
+pub mod help;
 pub mod helper;
-pub mod save;
+pub mod show;
 
 use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Write};
@@ -26,7 +27,7 @@ use crate::diagnostics::ColorChoice;
 use crate::format::plural;
 use crate::report::text::TextReporter;
 use crate::session::{Mode, Outcome, Session};
-use commands::COMMANDS;
+use command::Command;
 use helper::{ReplHelper, needs_more};
 
 pub const PROMPT: &str = "grad> ";
@@ -87,8 +88,6 @@ impl Repl {
     }
 
     fn eval(&mut self, name: &str, text: &str) -> Outcome {
-        // A Ctrl-C pressed before this input must not stop its first run.
-        self.session.interrupt.store(false, Ordering::SeqCst);
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
         let mut out = stdout.lock();
@@ -98,13 +97,12 @@ impl Repl {
             self.session.eval(name, text, Mode::Run, &mut reporter)
         };
         let _ = out.flush();
-        self.session.interrupt.store(false, Ordering::SeqCst);
         self.refresh_names();
         outcome
     }
 
     fn refresh_names(&mut self) {
-        *self.declared.borrow_mut() = self.session.env.names.keys().cloned().collect();
+        *self.declared.borrow_mut() = self.session.names().map(String::from).collect();
     }
 
     fn say(&self, text: &str) {
@@ -128,65 +126,28 @@ impl Repl {
     }
 
     fn command(&mut self, line: &str) -> Flow {
-        let line = line.trim_start_matches(':');
-        let (word, arg) = match line.split_once(char::is_whitespace) {
-            Some((word, arg)) => (word, arg.trim()),
-            None => (line, ""),
-        };
-        let matches: Vec<&str> = COMMANDS
-            .iter()
-            .map(|c| c.name)
-            .filter(|name| *name == word || (!word.is_empty() && name.starts_with(word)))
-            .collect();
-        let name = match (matches.as_slice(), word) {
-            (_, "exit" | "q") => "quit",
-            (_, "h" | "?") => "help",
-            ([one], _) => one,
-            (several, _) if several.contains(&word) => word,
-            ([], _) => {
-                let names = COMMANDS.iter().map(|c| c.name);
-                let hint = crate::check::signature::did_you_mean(word, names)
-                    .map(|n| format!("did you mean `:{n}`? "))
-                    .unwrap_or_default();
-                self.error(&format!(
-                    "unknown command `:{word}`; {hint}:help lists the commands"
-                ));
-                return Flow::Continue;
-            }
-            (several, _) => {
-                let list: Vec<String> = several.iter().map(|n| format!(":{n}")).collect();
-                self.error(&format!(
-                    "`:{word}` could be {}; type more of it",
-                    list.join(" or ")
-                ));
+        let command = match line.parse::<Command>() {
+            Ok(command) => command,
+            Err(error) => {
+                self.error(&error.to_string());
                 return Flow::Continue;
             }
         };
-        let needs_arg = ["load", "show", "save"].contains(&name);
-        if needs_arg && arg.is_empty() {
-            let usage = COMMANDS
-                .iter()
-                .find(|c| c.name == name)
-                .map_or("", |c| c.args);
-            self.error(&format!("usage: :{name} {usage}"));
-            return Flow::Continue;
-        }
-        match name {
-            "help" => self.say(&commands::help(arg)),
-            "quit" => return Flow::Quit,
-            "reset" => {
+        match command {
+            Command::Help(topic) => self.say(&help::help(&topic)),
+            Command::Quit => return Flow::Quit,
+            Command::Reset => {
                 self.session.reset();
                 self.refresh_names();
                 self.say("the session is empty again");
             }
-            "list" => self.say(&commands::list(&self.session.env)),
-            "show" => match commands::show(arg, &self.session.env, &self.session.sources) {
+            Command::List => self.say(&show::list(&self.session)),
+            Command::Show(name) => match show::show(&name, &self.session) {
                 Ok(text) => self.say(&text),
                 Err(message) => self.error(&message),
             },
-            "load" => self.load(&expand(arg)),
-            "save" => self.save(&expand(arg)),
-            _ => unreachable!("every command is handled"),
+            Command::Load(path) => self.load(&path),
+            Command::Save(path) => self.save(&path),
         }
         Flow::Continue
     }
@@ -201,7 +162,7 @@ impl Repl {
             Err(e) => return self.error(&format!("cannot read `{shown}`: {e}")),
         };
         // Relative paths in the script (CSV files) are found beside it.
-        let base = self.session.env.base_dir.clone();
+        let base = self.session.base_dir().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             self.session.set_base_dir(dir.to_path_buf());
         }
@@ -213,39 +174,23 @@ impl Repl {
     }
 
     fn save(&mut self, path: &Path) {
-        if self.session.env.names.is_empty() {
+        let Some(saved) = self.session.script() else {
             return self.error("nothing to save: no names are declared");
-        }
-        let (text, warning) = save::script(&self.session.env, &self.session.sources);
-        if let Err(e) = std::fs::write(path, &text) {
+        };
+        if let Err(e) = std::fs::write(path, &saved.text) {
             return self.error(&format!("cannot write `{}`: {e}", path.display()));
         }
-        let count = self.session.env.names.len();
+        let count = saved.declarations;
         self.say(&format!(
             "saved {count} declaration{} to {}",
             plural(count),
             path.display()
         ));
-        if let Some(warning) = warning {
+        if let Some(warning) = saved.warning {
             let _ = std::io::stdout().flush();
             eprintln!("warning: {warning}");
         }
     }
-}
-
-/// A path argument: surrounding quotes dropped, a leading `~/` expanded.
-fn expand(arg: &str) -> PathBuf {
-    let arg = arg.trim();
-    let arg = arg
-        .strip_prefix('"')
-        .and_then(|a| a.strip_suffix('"'))
-        .unwrap_or(arg);
-    if let Some(rest) = arg.strip_prefix("~/")
-        && let Some(home) = dirs::home_dir()
-    {
-        return home.join(rest);
-    }
-    PathBuf::from(arg)
 }
 
 /// Runs the session: interactive when stdin is a terminal, otherwise reading stdin.
@@ -328,7 +273,7 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
 
     // Ctrl-C during a run stops it at the next step; at the prompt rustyline reads it
     // as a key, so the handler only ever sees it while something is running.
-    let interrupt = repl.session.interrupt.clone();
+    let interrupt = repl.session.interrupt_flag();
     if let Err(e) = ctrlc::set_handler(move || interrupt.store(true, Ordering::SeqCst)) {
         eprintln!("warning: Ctrl-C will not stop a run ({e})");
     }

@@ -1,6 +1,7 @@
 //! Source text to syntax tree: lexing, parsing and the reports for both.
 
 pub mod ast;
+mod input;
 mod parser;
 pub mod token;
 
@@ -9,6 +10,7 @@ use chumsky::span::SimpleSpan;
 
 use crate::diagnostics::{Diagnostic, Span};
 use ast::Program;
+pub use input::{InputStatus, input_status};
 
 /// At most this many syntax errors are shown; past it, the rest are mostly echoes.
 pub const MAX_SYNTAX_ERRORS: usize = 10;

@@ -1,4 +1,5 @@
-//! `:save`: the session's declarations written back as a script `gradlab run` accepts.
+//! The session's declarations written back as a script `gradlab run` accepts (the
+//! REPL's `:save`).
 //!
 //! Networks and data sets are written as the text they were declared with (found
 //! through their span in the session's sources), `let`s as their current value. The
@@ -10,6 +11,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use super::{Mode, Outcome, Session};
 use crate::check::Redeclare;
 use crate::check::env::{DEFAULT_SEED, Entry, Env};
 use crate::check::value::Value;
@@ -17,7 +19,6 @@ use crate::diagnostics::{SourceMap, Span};
 use crate::engine::{Dataset, Precision};
 use crate::format::number;
 use crate::report::text::TextReporter;
-use crate::session::{Mode, Outcome, Session};
 use crate::syntax::{self, ast::ItemKind};
 
 /// The script, and a warning when it does not check cleanly.
