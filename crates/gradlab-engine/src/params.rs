@@ -34,7 +34,9 @@ use serde::{Deserialize, Serialize};
 /// Parameters of one layer, as f64 (`weight` is `[out][in]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerParams {
+    /// `[out][in]`.
     pub weight: Vec<Vec<f64>>,
+    /// One per output unit (None without a bias).
     pub bias: Option<Vec<f64>>,
     /// γ, β (and running statistics) of a `batchnorm` / `layernorm` layer.
     #[serde(default)]
@@ -57,6 +59,7 @@ pub struct NormParams {
 /// Parameters of a whole network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
+    /// One per dense layer, input side first.
     pub layers: Vec<LayerParams>,
 }
 
@@ -397,7 +400,7 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::types::{Activation, LayerSpec};
+    use crate::types::{Activation, LayerSpec};
 
     fn layer(width: usize, weight: WeightSpec, bias: BiasSpec) -> LayerSpec {
         LayerSpec {
