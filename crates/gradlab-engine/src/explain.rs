@@ -128,6 +128,22 @@ fn full_batch<R: Real>(
 }
 
 /// Explain the gradient chain of `net` (initialised from `seed`) on `data`.
+///
+/// ```
+/// use gradlab_engine::{Activation, BiasSpec, LayerSpec, LossKind, NetSpec, Precision};
+/// use gradlab_engine::{WeightSpec, data, explain};
+///
+/// // Every layer multiplies the backward signal by 2: the chain leaves [0.5, 2] at once.
+/// let layer = LayerSpec::dense(1, Activation::Linear)
+///     .with_weight(WeightSpec::Const(2.0))
+///     .with_bias(BiasSpec::None);
+/// let net = NetSpec::new(1, vec![layer; 10]);
+/// let one = data::from_rows(&[vec![1.0]], &[vec![0.0]]).unwrap();
+/// let ex = explain(&net, &one, LossKind::Mse, 0, Precision::F64).unwrap();
+/// assert_eq!(ex.factors.len(), 10);
+/// assert_eq!(ex.factors[0].factor, 2.0);
+/// assert!(ex.overflow.output_f32.is_some());
+/// ```
 pub fn explain(
     net: &NetSpec,
     data: &Dataset,

@@ -16,16 +16,10 @@
 //! use gradlab_engine::{Activation, BiasSpec, LayerSpec, NetSpec, Precision, WeightSpec, forward};
 //!
 //! // Twenty 1-wide ReLU layers with weight 2.34 multiply the input by 2.34^20.
-//! let layer = LayerSpec {
-//!     width: 1,
-//!     activation: Activation::Relu,
-//!     weight: WeightSpec::Const(2.34),
-//!     bias: BiasSpec::None,
-//!     origin: 0,
-//!     batchnorm: false,
-//!     layernorm: false,
-//! };
-//! let net = NetSpec { input: 1, layers: vec![layer; 20], residuals: vec![] };
+//! let layer = LayerSpec::dense(1, Activation::Relu)
+//!     .with_weight(WeightSpec::Const(2.34))
+//!     .with_bias(BiasSpec::None);
+//! let net = NetSpec::new(1, vec![layer; 20]);
 //! let out = forward(&net, 0, Precision::F32, &[vec![1.0]]).unwrap();
 //! assert_eq!(out[0][0], 24227962.0);
 //! ```
@@ -33,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod activation;
+mod builders;
 mod clip;
 pub mod data;
 mod detect;

@@ -146,7 +146,18 @@ pub fn validate_net(net: &NetSpec) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Deterministic initialisation (see the module docs for the draw order).
+/// Deterministic initialisation (see the module docs for the draw order): the same `net`
+/// and `seed` always give the same parameters, as `torch.manual_seed` then `nn.Linear`.
+///
+/// ```
+/// use gradlab_engine::{Activation, LayerSpec, NetSpec, init_params};
+///
+/// let net = NetSpec::new(3, vec![LayerSpec::dense(2, Activation::Relu)]);
+/// let params = init_params(&net, 7).unwrap();
+/// assert_eq!(params.layers[0].weight.len(), 2); // [out][in]
+/// assert_eq!(params.layers[0].weight[0].len(), 3);
+/// assert_eq!(params, init_params(&net, 7).unwrap());
+/// ```
 pub fn init_params(net: &NetSpec, seed: u64) -> Result<Params, EngineError> {
     validate_net(net)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -111,7 +111,33 @@ pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<()
     Ok(())
 }
 
-/// Train a network, reporting every step and diagnostic to `on_event`.
+/// Train a network, reporting every step and diagnostic to `on_event`, whose answer can
+/// stop the run.
+///
+/// ```
+/// use gradlab_engine::{Activation, Control, Event, LayerSpec, LossKind, NetSpec};
+/// use gradlab_engine::{OptimizerSpec, Stop, StopReason, TrainSpec, data, train};
+///
+/// let net = NetSpec::new(2, vec![
+///     LayerSpec::dense(8, Activation::Tanh),
+///     LayerSpec::dense(1, Activation::Linear),
+/// ]);
+/// let spec = TrainSpec::new(net, data::xor())
+///     .with_loss(LossKind::Bce)
+///     .with_optimizer(OptimizerSpec::adam(0.05))
+///     .with_stop(Stop::Steps(200));
+/// let mut steps = 0;
+/// let summary = train(&spec, &mut |event| {
+///     if let Event::Step(_) = event {
+///         steps += 1;
+///     }
+///     Control::Continue
+/// })
+/// .unwrap();
+/// assert_eq!(steps, 200);
+/// assert_eq!(summary.stop_reason, StopReason::Completed);
+/// assert_eq!(summary.final_accuracy, Some(1.0));
+/// ```
 pub fn train(
     spec: &TrainSpec,
     on_event: &mut dyn FnMut(&Event) -> Control,
