@@ -27,12 +27,14 @@
 #![warn(missing_docs)]
 
 mod activation;
+mod batch;
 mod builders;
 mod clip;
 pub mod data;
 mod detect;
 mod events;
 mod explain;
+mod findings;
 #[cfg(test)]
 mod gradcheck;
 mod init;

@@ -29,22 +29,16 @@
 //! allocated before the first step; the step loop allocates only when an event fires or
 //! `record_values` is on.
 
+use super::batch::Batcher;
 use super::clip::{ClipOutcome, clip_norm, clip_value};
-use super::detect::{Detectors, StepView};
-use super::events::{
-    Control, DegenerateReason, DiagnosticEvent, Event, LayerStats, Pass, StepRecord, StopReason,
-    TrainSummary,
-};
-use super::loss::loss_and_grad;
+use super::events::{Control, Event, LayerStats, Pass, StepRecord, StopReason, TrainSummary};
+use super::findings::{Blame, Findings, StepFacts};
+use super::loss::{LossValue, loss_and_grad};
 use super::network::{Network, Workspace};
 use super::optim::{self, Optimizer};
-use super::params::NormKind;
 use super::params::{init_params, validate_net};
-use super::real::Real;
-use super::real::norm;
+use super::real::{Real, norm};
 use super::types::{Dataset, EngineError, LossKind, NetSpec, Precision, Stop, TrainSpec};
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// Check that `data` fits `net` and `loss`.
 pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<(), EngineError> {
@@ -195,64 +189,6 @@ fn check_batchnorm_batches(spec: &TrainSpec) -> Result<(), EngineError> {
     )))
 }
 
-/// Majority-class rate of the data set for classification losses.
-fn chance_rate(data: &Dataset, loss: LossKind, classes: usize) -> Option<f64> {
-    match loss {
-        LossKind::CrossEntropy => {
-            let mut counts = vec![0usize; classes];
-            for &t in &data.y {
-                counts[(t as usize).min(classes - 1)] += 1;
-            }
-            Some(*counts.iter().max().unwrap_or(&0) as f64 / data.n as f64)
-        }
-        LossKind::Bce => {
-            let pos = data.y.iter().filter(|&&t| t >= 0.5).count() as f64 / data.y.len() as f64;
-            Some(pos.max(1.0 - pos))
-        }
-        _ => None,
-    }
-}
-
-/// The loss of the best constant prediction: what a network that learned nothing about
-/// the inputs still achieves. A loss far below it has converged; a loss stuck above it
-/// is a plateau worth reporting.
-fn baseline_loss(data: &Dataset, loss: LossKind, classes: usize) -> f64 {
-    let n = data.n.max(1) as f64;
-    let columns = data.y_dim.max(1);
-    let column = |j: usize| data.y.iter().skip(j).step_by(columns).copied();
-    let mean_of = |j: usize| column(j).sum::<f64>() / n;
-    let per_column = |f: &dyn Fn(usize) -> f64| (0..columns).map(f).sum::<f64>() / columns as f64;
-    match loss {
-        LossKind::Mse => per_column(&|j| {
-            let m = mean_of(j);
-            column(j).map(|y| (y - m) * (y - m)).sum::<f64>() / n
-        }),
-        LossKind::Mae => per_column(&|j| {
-            let m = mean_of(j);
-            column(j).map(|y| (y - m).abs()).sum::<f64>() / n
-        }),
-        LossKind::Bce => per_column(&|j| {
-            let p = mean_of(j).clamp(0.0, 1.0);
-            let h = |q: f64| if q > 0.0 { -q * q.ln() } else { 0.0 };
-            h(p) + h(1.0 - p)
-        }),
-        LossKind::CrossEntropy => {
-            let mut counts = vec![0usize; classes.max(1)];
-            for &t in &data.y {
-                counts[(t as usize).min(classes.max(1) - 1)] += 1;
-            }
-            counts
-                .iter()
-                .filter(|&&c| c > 0)
-                .map(|&c| {
-                    let p = c as f64 / n;
-                    -p * p.ln()
-                })
-                .sum()
-        }
-    }
-}
-
 fn empty_stats(l: usize) -> LayerStats {
     LayerStats {
         index: l,
@@ -271,259 +207,231 @@ fn empty_stats(l: usize) -> LayerStats {
     }
 }
 
-/// Hands each finding to `on_event` and keeps it in `kept`; true when the callback asked
-/// to stop (the findings after that one are dropped, as the run ends there).
-fn emit_findings(
-    fired: &mut Vec<DiagnosticEvent>,
-    kept: &mut Vec<DiagnosticEvent>,
-    on_event: &mut dyn FnMut(&Event) -> Control,
-) -> bool {
-    for finding in fired.drain(..) {
-        let event = Event::Diagnostic(finding);
-        let control = on_event(&event);
-        if let Event::Diagnostic(finding) = event {
-            kept.push(finding);
-        }
-        if control == Control::Stop {
-            return true;
-        }
-    }
-    false
+/// The state of one run, all allocated before the first step.
+struct Run<'s, R: Real> {
+    spec: &'s TrainSpec,
+    net: Network<R>,
+    ws: Workspace<R>,
+    opt: Optimizer<R>,
+    batches: Batcher<R>,
+    findings: Findings,
+    /// Always `Event::Step`: the record is reused, and handed out without a copy.
+    event: Event,
+    total_steps: usize,
+    base_lr: f64,
+    prev_loss: Option<R>,
+    first_loss: Option<f64>,
+    steps: usize,
+    updates: usize,
+    clipped_steps: usize,
 }
 
 fn run<R: Real>(
     spec: &TrainSpec,
     on_event: &mut dyn FnMut(&Event) -> Control,
 ) -> Result<TrainSummary, EngineError> {
-    let data = &spec.data;
-    let params = init_params(&spec.net, spec.seed)?;
-    let mut net = Network::<R>::new(&spec.net, &params)?;
-    let depth = net.depth();
-    let (n, xd, yd, c) = (data.n, data.x_dim, data.y_dim, net.output());
-    let b = spec.batch_size.map_or(n, |b| b.min(n));
-    let shuffle = b < n;
-    let steps_per_epoch = n.div_ceil(b);
-    let total_steps = match spec.stop {
-        Stop::Steps(s) => s,
-        Stop::Epochs(e) => e.saturating_mul(steps_per_epoch),
-    };
-
-    let xs: Vec<R> = data.x.iter().map(|&v| R::from_f64(v)).collect();
-    let ys: Vec<R> = data.y.iter().map(|&v| R::from_f64(v)).collect();
-    let mut ybuf = vec![R::ZERO; b * yd];
-    let mut ws = Workspace::new(&net, b);
-    let remedies = &spec.remedies;
-    let opt_spec = optim::add_weight_decay(spec.optimizer, remedies.weight_decay.unwrap_or(0.0));
-    let mut opt = Optimizer::<R>::new(opt_spec, net.layout.total);
-    let base_lr = opt.base_lr();
-    let clipping = remedies.clip_norm.is_some() || remedies.clip_value.is_some();
-    ws.training = true;
-    // DegenerateNorm fires once per layer; a width-1 layernorm is degenerate from the start.
-    let mut degenerate_seen = vec![false; depth];
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    rng.set_stream(1);
-    let mut det = Detectors::new(
-        spec.thresholds,
-        total_steps,
-        steps_per_epoch,
-        chance_rate(data, spec.loss, c),
-        baseline_loss(data, spec.loss, c),
-        spec.net.layers.iter().map(|l| l.width).collect(),
-    );
-    let mut event = Event::Step(StepRecord {
-        step: 0,
-        epoch: 0,
-        loss: 0.0,
-        loss_change: None,
-        grad_norm: 0.0,
-        clipped_norm: None,
-        clipped: false,
-        lr: base_lr,
-        accuracy: None,
-        layers: (0..depth).map(empty_stats).collect(),
-    });
-    let mut clipped_steps = 0;
-    let mut fired: Vec<DiagnosticEvent> = Vec::new();
-    let mut diagnostics: Vec<DiagnosticEvent> = Vec::new();
-
-    let mut prev_loss: Option<R> = None;
-    let mut first_loss = None;
-    let mut final_loss = None;
-    let mut final_accuracy = None;
-    let mut steps = 0;
-    let mut updates = 0;
+    let mut run = Run::<R>::new(spec)?;
     let mut stop_reason = StopReason::Completed;
-
-    for step in 0..total_steps {
-        let pos = step % steps_per_epoch;
-        if pos == 0 && shuffle {
-            for (i, o) in order.iter_mut().enumerate() {
-                *o = i;
-            }
-            for i in (1..n).rev() {
-                let j = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
-                order.swap(i, j);
-            }
+    for step in 0..run.total_steps {
+        if let Some(reason) = run.step(step, on_event) {
+            stop_reason = reason;
+            break;
         }
-        let start = pos * b;
-        let rows = b.min(n - start);
-        ws.rows = rows;
-        for (r, &idx) in order[start..start + rows].iter().enumerate() {
-            ws.x[r * xd..(r + 1) * xd].copy_from_slice(&xs[idx * xd..(idx + 1) * xd]);
-            ybuf[r * yd..(r + 1) * yd].copy_from_slice(&ys[idx * yd..(idx + 1) * yd]);
+    }
+    if stop_reason == StopReason::Completed {
+        run.findings.at_end(run.steps);
+        if run.findings.hand_out(on_event) {
+            stop_reason = StopReason::Interrupted;
         }
+    }
+    Ok(run.summary(stop_reason))
+}
 
-        ws.forward(&net);
-        net.update_running(&ws);
-        let lv = loss_and_grad(
-            spec.loss,
-            &ws.a[depth - 1],
-            &ybuf,
-            rows,
-            c,
-            &mut ws.ga[depth - 1],
-        );
-        ws.backward(&net);
-        let gn = ws.grad_norm();
-        let lr = base_lr * remedies.lr_factor(step, total_steps);
-
-        let loss = lv.loss.to_f64();
-        let Event::Step(rec) = &mut event else {
-            unreachable!("event is always a step record")
+impl<'s, R: Real> Run<'s, R> {
+    fn new(spec: &'s TrainSpec) -> Result<Self, EngineError> {
+        let params = init_params(&spec.net, spec.seed)?;
+        let net = Network::<R>::new(&spec.net, &params)?;
+        let batches = Batcher::new(&spec.data, spec.batch_size, spec.seed);
+        let steps_per_epoch = batches.steps_per_epoch();
+        let total_steps = match spec.stop {
+            Stop::Steps(s) => s,
+            Stop::Epochs(e) => e.saturating_mul(steps_per_epoch),
         };
+        let mut ws = Workspace::new(&net, batches.size());
+        ws.training = true;
+        let weight_decay = spec.remedies.weight_decay.unwrap_or(0.0);
+        let opt = Optimizer::<R>::new(
+            optim::add_weight_decay(spec.optimizer, weight_decay),
+            net.layout.total,
+        );
+        let base_lr = opt.base_lr();
+        let findings = Findings::new(spec, net.output(), total_steps, steps_per_epoch);
+        let event = Event::Step(StepRecord {
+            step: 0,
+            epoch: 0,
+            loss: 0.0,
+            loss_change: None,
+            grad_norm: 0.0,
+            clipped_norm: None,
+            clipped: false,
+            lr: base_lr,
+            accuracy: None,
+            layers: (0..net.depth()).map(empty_stats).collect(),
+        });
+        Ok(Run {
+            spec,
+            net,
+            ws,
+            opt,
+            batches,
+            findings,
+            event,
+            total_steps,
+            base_lr,
+            prev_loss: None,
+            first_loss: None,
+            steps: 0,
+            updates: 0,
+            clipped_steps: 0,
+        })
+    }
+
+    /// One optimizer step (0-based `step`): its record, its findings, then the update.
+    /// Returns why the run ends here, if it does.
+    fn step(
+        &mut self,
+        step: usize,
+        on_event: &mut dyn FnMut(&Event) -> Control,
+    ) -> Option<StopReason> {
+        self.ws.rows = self.batches.load(step, &mut self.ws.x);
+        let lv = self.forward_backward();
+        let lr = self.base_lr * self.spec.remedies.lr_factor(step, self.total_steps);
+        self.record(step, lv, lr);
+        // Verdict and location from the raw gradients (clipping may spread a NaN).
+        let nonfinite = self.blame(lv.loss);
+        let clip = self.clip();
+        self.steps = step + 1;
+        if on_event(&self.event) == Control::Stop {
+            return Some(StopReason::Interrupted);
+        }
+        let facts = StepFacts {
+            nonfinite,
+            stops: nonfinite.is_some() && !self.spec.continue_on_nonfinite,
+            clip_nonfinite: clip.nonfinite,
+        };
+        let record = step_record(&mut self.event);
+        self.findings.at_step(record, &facts, &self.net, &self.ws);
+        if self.findings.hand_out(on_event) {
+            return Some(StopReason::Interrupted);
+        }
+        if facts.stops {
+            return Some(StopReason::NonFinite);
+        }
+        self.opt.step_lr(&mut self.net.params, &self.ws.grads, lr);
+        self.updates += 1;
+        None
+    }
+
+    /// Forward pass in training mode, loss, backward pass.
+    fn forward_backward(&mut self) -> LossValue<R> {
+        let (ws, net) = (&mut self.ws, &mut self.net);
+        let last = net.depth() - 1;
+        ws.forward(net);
+        net.update_running(ws);
+        let targets = &self.batches.targets;
+        let (rows, classes) = (ws.rows, net.output());
+        let lv = loss_and_grad(
+            self.spec.loss,
+            &ws.a[last],
+            targets,
+            rows,
+            classes,
+            &mut ws.ga[last],
+        );
+        ws.backward(net);
+        lv
+    }
+
+    /// Fill the step record with what was measured before clipping and the update.
+    fn record(&mut self, step: usize, lv: LossValue<R>, lr: f64) {
+        let steps_per_epoch = self.batches.steps_per_epoch();
+        let grad_norm = self.ws.grad_norm().to_f64();
+        let loss_change = self.prev_loss.map(|p| (lv.loss - p).to_f64());
+        let record_values = self.spec.record_values;
+        let (ws, net) = (&self.ws, &self.net);
+        let rec = step_record(&mut self.event);
         rec.step = step + 1;
         rec.epoch = step / steps_per_epoch + 1;
-        rec.loss = loss;
-        rec.loss_change = prev_loss.map(|p| (lv.loss - p).to_f64());
-        rec.grad_norm = gn.to_f64();
+        rec.loss = lv.loss.to_f64();
+        rec.loss_change = loss_change;
+        rec.grad_norm = grad_norm;
         rec.accuracy = lv.accuracy;
         rec.lr = lr;
-        ws.fill_stats(&net, &mut rec.layers, spec.record_values);
+        ws.fill_stats(net, &mut rec.layers, record_values);
+        self.prev_loss = Some(lv.loss);
+        self.first_loss.get_or_insert(lv.loss.to_f64());
+    }
 
-        // Non-finite verdict and location from the raw gradients (clipping may spread a NaN).
-        let loss_bad = !lv.loss.is_finite();
-        let bad = loss_bad || !ws.grads_finite();
-        let location = bad.then(|| {
-            if loss_bad {
-                (Pass::Forward, ws.locate_forward(&net))
-            } else {
-                (Pass::Backward, ws.locate_backward(&net))
-            }
-        });
+    /// Where the step's first NaN or infinity is, if the loss or a gradient has one.
+    fn blame(&self, loss: R) -> Option<Blame> {
+        let (ws, net) = (&self.ws, &self.net);
+        let (pass, (layer, created, site)) = if !loss.is_finite() {
+            (Pass::Forward, ws.locate_forward(net))
+        } else if !ws.grads_finite() {
+            (Pass::Backward, ws.locate_backward(net))
+        } else {
+            return None;
+        };
+        Some(Blame {
+            pass,
+            layer,
+            created,
+            site,
+        })
+    }
 
+    /// Apply the clipping remedies to the gradients, and note them in the record.
+    fn clip(&mut self) -> ClipOutcome {
+        let remedies = &self.spec.remedies;
+        let grads = &mut self.ws.grads;
         let mut clip = ClipOutcome::default();
         if let Some(c) = &remedies.clip_norm {
-            clip = clip_norm(&mut ws.grads, &net.layout.tensors, c);
+            clip = clip_norm(grads, &self.net.layout.tensors, c);
         }
         if let Some(c) = remedies.clip_value {
-            clip.clipped |= clip_value(&mut ws.grads, c);
+            clip.clipped |= clip_value(grads, c);
         }
+        let clipping = remedies.clip_norm.is_some() || remedies.clip_value.is_some();
+        let clipped_norm = clipping.then(|| norm(grads).to_f64());
+        self.clipped_steps += usize::from(clip.clipped);
+        let rec = step_record(&mut self.event);
         rec.clipped = clip.clipped;
-        rec.clipped_norm = clipping.then(|| norm(&ws.grads).to_f64());
-        clipped_steps += usize::from(clip.clipped);
-
-        prev_loss = Some(lv.loss);
-        first_loss.get_or_insert(loss);
-        final_loss = Some(loss);
-        final_accuracy = lv.accuracy;
-        steps = step + 1;
-        if on_event(&event) == Control::Stop {
-            stop_reason = StopReason::Interrupted;
-            break;
-        }
-        let Event::Step(rec) = &event else {
-            unreachable!("event is always a step record")
-        };
-
-        fired.clear();
-        let stop_here = bad && !spec.continue_on_nonfinite;
-        if det.nonfinite(bad)
-            && let Some((pass, (layer, created, site))) = location
-        {
-            fired.push(DiagnosticEvent::NonFinite {
-                step: step + 1,
-                pass,
-                layer,
-                origin: net.origins[layer],
-                created,
-                stopped: stop_here,
-                site,
-            });
-        }
-        if let Some((norm, layer)) = clip.nonfinite {
-            fired.push(DiagnosticEvent::ClipNonFinite {
-                step: step + 1,
-                norm,
-                layer,
-                origin: net.origins[layer],
-            });
-        }
-        for (l, seen) in degenerate_seen.iter_mut().enumerate() {
-            if *seen {
-                continue;
-            }
-            let ll = &net.layout.layers[l];
-            let reason = match (ll.norm.map(|n| n.kind), &ws.norm[l]) {
-                (Some(NormKind::Layer), _) if ll.fan_out == 1 => {
-                    Some(DegenerateReason::LayerNormWidthOne)
-                }
-                (Some(NormKind::Batch), Some(nb)) if nb.constant_batch(ll.fan_out) => {
-                    Some(DegenerateReason::BatchNormConstantBatch)
-                }
-                _ => None,
-            };
-            if let Some(reason) = reason {
-                *seen = true;
-                fired.push(DiagnosticEvent::DegenerateNorm {
-                    step: step + 1,
-                    layer: l,
-                    origin: net.origins[l],
-                    reason,
-                });
-            }
-        }
-        if !stop_here {
-            det.observe(
-                &StepView {
-                    step: step + 1,
-                    loss,
-                    grad_norm: rec.grad_norm,
-                    accuracy: lv.accuracy,
-                    layers: &rec.layers,
-                },
-                &mut fired,
-            );
-        }
-        if emit_findings(&mut fired, &mut diagnostics, on_event) {
-            stop_reason = StopReason::Interrupted;
-            break;
-        }
-        if stop_here {
-            stop_reason = StopReason::NonFinite;
-            break;
-        }
-        opt.step_lr(&mut net.params, &ws.grads, lr);
-        updates += 1;
+        rec.clipped_norm = clipped_norm;
+        clip
     }
 
-    if stop_reason == StopReason::Completed {
-        det.finish(steps, &mut fired);
-        if emit_findings(&mut fired, &mut diagnostics, on_event) {
-            stop_reason = StopReason::Interrupted;
+    fn summary(mut self, stop_reason: StopReason) -> TrainSummary {
+        let last = step_record(&mut self.event);
+        let ran = self.steps > 0;
+        TrainSummary {
+            steps: self.steps,
+            updates: self.updates,
+            epochs: self.steps / self.batches.steps_per_epoch(),
+            first_loss: self.first_loss,
+            final_loss: ran.then_some(last.loss),
+            final_accuracy: if ran { last.accuracy } else { None },
+            stop_reason,
+            params: self.net.to_params(),
+            diagnostics: self.findings.into_kept(),
+            clipped_steps: self.clipped_steps,
         }
     }
+}
 
-    Ok(TrainSummary {
-        steps,
-        updates,
-        epochs: steps / steps_per_epoch,
-        first_loss,
-        final_loss,
-        final_accuracy,
-        stop_reason,
-        diagnostics,
-        params: net.to_params(),
-        clipped_steps,
-    })
+/// The record inside the run's reused step event.
+fn step_record(event: &mut Event) -> &mut StepRecord {
+    let Event::Step(record) = event else {
+        unreachable!("the run's event is always a step record")
+    };
+    record
 }
