@@ -146,8 +146,8 @@ pub fn train(
     spec.remedies.validate()?;
     check_batchnorm_batches(spec)?;
     match spec.precision {
-        Precision::F32 => run::<f32>(spec, on_event),
-        Precision::F64 => run::<f64>(spec, on_event),
+        Precision::F32 => train_in::<f32>(spec, on_event),
+        Precision::F64 => train_in::<f64>(spec, on_event),
     }
 }
 
@@ -208,7 +208,7 @@ fn empty_stats(l: usize) -> LayerStats {
 }
 
 /// The state of one run, all allocated before the first step.
-struct Run<'s, R: Real> {
+struct Training<'s, R: Real> {
     spec: &'s TrainSpec,
     net: Network<R>,
     ws: Workspace<R>,
@@ -226,28 +226,29 @@ struct Run<'s, R: Real> {
     clipped_steps: usize,
 }
 
-fn run<R: Real>(
+/// `train` computed in `R`.
+fn train_in<R: Real>(
     spec: &TrainSpec,
     on_event: &mut dyn FnMut(&Event) -> Control,
 ) -> Result<TrainSummary, EngineError> {
-    let mut run = Run::<R>::new(spec)?;
+    let mut training = Training::<R>::new(spec)?;
     let mut stop_reason = StopReason::Completed;
-    for step in 0..run.total_steps {
-        if let Some(reason) = run.step(step, on_event) {
+    for step in 0..training.total_steps {
+        if let Some(reason) = training.step(step, on_event) {
             stop_reason = reason;
             break;
         }
     }
     if stop_reason == StopReason::Completed {
-        run.findings.at_end(run.steps);
-        if run.findings.hand_out(on_event) {
+        training.findings.at_end(training.steps);
+        if training.findings.hand_out(on_event) {
             stop_reason = StopReason::Interrupted;
         }
     }
-    Ok(run.summary(stop_reason))
+    Ok(training.summary(stop_reason))
 }
 
-impl<'s, R: Real> Run<'s, R> {
+impl<'s, R: Real> Training<'s, R> {
     fn new(spec: &'s TrainSpec) -> Result<Self, EngineError> {
         let params = init_params(&spec.net, spec.seed)?;
         let net = Network::<R>::new(&spec.net, &params)?;
@@ -278,7 +279,7 @@ impl<'s, R: Real> Run<'s, R> {
             accuracy: None,
             layers: (0..net.depth()).map(empty_stats).collect(),
         });
-        Ok(Run {
+        Ok(Training {
             spec,
             net,
             ws,
