@@ -29,7 +29,8 @@
 
 pub mod check;
 pub mod diagnostics;
-pub mod engine;
+/// The numerical engine, a crate of its own (`crates/gradlab-engine`) so that it cannot import syntax.
+pub use gradlab_engine as engine;
 pub mod exec;
 pub mod format;
 pub mod repl;

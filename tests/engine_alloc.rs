@@ -53,58 +53,32 @@ fn counted<T>(f: impl FnOnce() -> T) -> (T, usize) {
 }
 
 fn allocations(steps: usize, remedies: bool) -> usize {
-    let layer = |width, activation| LayerSpec {
-        width,
-        activation,
-        weight: WeightSpec::Default,
-        bias: BiasSpec::Default,
-        origin: 0,
-        batchnorm: false,
-        layernorm: false,
-    };
-    let spec = TrainSpec {
-        net: NetSpec {
-            residuals: Vec::new(),
-            input: 1,
-            layers: vec![layer(8, Activation::Tanh), layer(1, Activation::Linear)],
-        },
-        data: data::sine(30, 1),
-        loss: LossKind::Mse,
-        optimizer: OptimizerSpec::Adam {
-            lr: 1e-2,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(steps),
-        batch_size: Some(8),
-        seed: 0,
-        precision: Precision::F32,
-        thresholds: Thresholds {
+    let net = NetSpec::new(
+        1,
+        vec![
+            LayerSpec::dense(8, Activation::Tanh),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
+    );
+    let mut spec = TrainSpec::new(net, data::sine(30, 1))
+        .with_optimizer(OptimizerSpec::adam(1e-2))
+        .with_stop(Stop::Steps(steps))
+        .with_batch_size(8)
+        .with_thresholds(Thresholds {
             plateau_steps: 0,
             ..Thresholds::default()
-        },
-        continue_on_nonfinite: false,
-        record_values: false,
-        remedies: Default::default(),
-    };
-    let mut spec = spec;
+        });
     if remedies {
         // batchnorm, layernorm, a residual block, clipping, weight decay and schedules
-        let l = |w, a| layer(w, a);
-        spec.net.layers = vec![
-            LayerSpec {
-                batchnorm: true,
-                ..l(8, Activation::Tanh)
-            },
-            LayerSpec {
-                layernorm: true,
-                ..l(8, Activation::Gelu)
-            },
-            l(1, Activation::Linear),
-        ];
-        spec.net.residuals = vec![Residual { first: 1, last: 1 }];
+        spec.net = NetSpec::new(
+            1,
+            vec![
+                LayerSpec::dense(8, Activation::Tanh).with_batchnorm(),
+                LayerSpec::dense(8, Activation::Gelu).with_layernorm(),
+                LayerSpec::dense(1, Activation::Linear),
+            ],
+        )
+        .with_residual(1, 1);
         spec.remedies = Remedies {
             clip_norm: Some(ClipNorm {
                 max: 0.5,

@@ -3,52 +3,16 @@
 
 use gradlab::engine::*;
 
-fn layer(width: usize, activation: Activation) -> LayerSpec {
-    LayerSpec {
-        width,
-        activation,
-        weight: WeightSpec::Default,
-        bias: BiasSpec::Default,
-        origin: 0,
-        batchnorm: false,
-        layernorm: false,
-    }
-}
-
-fn bn(width: usize, activation: Activation) -> LayerSpec {
-    LayerSpec {
-        batchnorm: true,
-        ..layer(width, activation)
-    }
-}
-
+/// The runs of this file: SGD 0.05, seed 3, without the plateau detector.
 fn spec(layers: Vec<LayerSpec>, data: Dataset, steps: usize) -> TrainSpec {
-    TrainSpec {
-        net: NetSpec {
-            input: data.x_dim,
-            layers,
-            residuals: Vec::new(),
-        },
-        data,
-        loss: LossKind::Mse,
-        optimizer: OptimizerSpec::Sgd {
-            lr: 0.05,
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(steps),
-        batch_size: None,
-        seed: 3,
-        precision: Precision::F32,
-        thresholds: Thresholds {
+    TrainSpec::new(NetSpec::new(data.x_dim, layers), data)
+        .with_optimizer(OptimizerSpec::sgd(0.05))
+        .with_stop(Stop::Steps(steps))
+        .with_seed(3)
+        .with_thresholds(Thresholds {
             plateau_steps: 0,
             ..Thresholds::default()
-        },
-        continue_on_nonfinite: false,
-        record_values: false,
-        remedies: Remedies::default(),
-    }
+        })
 }
 
 fn run(spec: &TrainSpec) -> (Vec<StepRecord>, TrainSummary) {
@@ -65,7 +29,12 @@ fn run(spec: &TrainSpec) -> (Vec<StepRecord>, TrainSummary) {
 
 #[test]
 fn batchnorm_refuses_one_row_batches() {
-    let net = || vec![bn(4, Activation::Relu), layer(1, Activation::Linear)];
+    let net = || {
+        vec![
+            LayerSpec::dense(4, Activation::Relu).with_batchnorm(),
+            LayerSpec::dense(1, Activation::Linear),
+        ]
+    };
     let one = data::from_rows(&[vec![1.0]], &[vec![0.5]]).unwrap();
     let e = train(&spec(net(), one, 3), &mut |_| Control::Continue).unwrap_err();
     assert!(e.message().contains("at least 2 rows per batch"), "{e}");
@@ -92,10 +61,13 @@ fn batchnorm_refuses_one_row_batches() {
 #[test]
 fn degenerate_norms_are_explained_once() {
     // layernorm over one unit: always β
-    let mut ln = layer(1, Activation::Tanh);
-    ln.layernorm = true;
+    let ln = LayerSpec::dense(1, Activation::Tanh).with_layernorm();
     let s = spec(
-        vec![layer(3, Activation::Tanh), ln, layer(1, Activation::Linear)],
+        vec![
+            LayerSpec::dense(3, Activation::Tanh),
+            ln,
+            LayerSpec::dense(1, Activation::Linear),
+        ],
         data::sine(8, 2),
         5,
     );
@@ -117,7 +89,10 @@ fn degenerate_norms_are_explained_once() {
     // batchnorm fed identical rows: zero variance in every unit
     let same = data::from_rows(&vec![vec![0.5, -1.0]; 4], &vec![vec![1.0]; 4]).unwrap();
     let s = spec(
-        vec![bn(3, Activation::Relu), layer(1, Activation::Linear)],
+        vec![
+            LayerSpec::dense(3, Activation::Relu).with_batchnorm(),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
         same,
         3,
     );
@@ -135,7 +110,10 @@ fn degenerate_norms_are_explained_once() {
 #[test]
 fn batchnorm_running_statistics_reach_the_summary_and_eval_forward() {
     let s = spec(
-        vec![bn(4, Activation::Tanh), layer(1, Activation::Linear)],
+        vec![
+            LayerSpec::dense(4, Activation::Tanh).with_batchnorm(),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
         data::sine(16, 4),
         7,
     );
@@ -162,7 +140,10 @@ fn batchnorm_running_statistics_reach_the_summary_and_eval_forward() {
 #[test]
 fn clipping_is_counted_and_recorded() {
     let mut s = spec(
-        vec![layer(8, Activation::Tanh), layer(1, Activation::Linear)],
+        vec![
+            LayerSpec::dense(8, Activation::Tanh),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
         data::sine(20, 1),
         10,
     );
@@ -193,10 +174,10 @@ fn clipping_is_counted_and_recorded() {
 fn clipping_a_non_finite_norm_is_reported() {
     // the 60-layer chain of weight 2.34 in f32: the backward pass overflows to inf
     let layers = (0..60)
-        .map(|_| LayerSpec {
-            weight: WeightSpec::Const(2.34),
-            bias: BiasSpec::None,
-            ..layer(1, Activation::Relu)
+        .map(|_| {
+            LayerSpec::dense(1, Activation::Relu)
+                .with_weight(WeightSpec::Const(2.34))
+                .with_bias(BiasSpec::None)
         })
         .collect();
     let mut s = spec(
@@ -223,7 +204,10 @@ fn clipping_a_non_finite_norm_is_reported() {
 #[test]
 fn schedules_and_weight_decay_reach_the_records() {
     let mut s = spec(
-        vec![layer(4, Activation::Tanh), layer(1, Activation::Linear)],
+        vec![
+            LayerSpec::dense(4, Activation::Tanh),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
         data::sine(10, 1),
         6,
     );
@@ -242,24 +226,23 @@ fn schedules_and_weight_decay_reach_the_records() {
     }
     // the weight-decay remedy adds to the optimizer's own
     let mut a = spec(
-        vec![layer(4, Activation::Tanh), layer(1, Activation::Linear)],
+        vec![
+            LayerSpec::dense(4, Activation::Tanh),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
         data::sine(10, 1),
         4,
     );
     a.precision = Precision::F64;
     let mut b = a.clone();
-    a.optimizer = OptimizerSpec::Sgd {
+    let sgd = |weight_decay| OptimizerSpec::Sgd {
         lr: 0.05,
         momentum: 0.9,
         nesterov: false,
-        weight_decay: 0.03,
+        weight_decay,
     };
-    b.optimizer = OptimizerSpec::Sgd {
-        lr: 0.05,
-        momentum: 0.9,
-        nesterov: false,
-        weight_decay: 0.01,
-    };
+    a.optimizer = sgd(0.03);
+    b.optimizer = sgd(0.01);
     b.remedies.weight_decay = Some(0.02);
     let pa = run(&a).1.params;
     let pb = run(&b).1.params;
@@ -276,19 +259,14 @@ fn init_schemes_are_seeded_and_per_layer() {
         mode: FanMode::FanIn,
         nonlinearity: Nonlinearity::Relu,
     };
-    let net = |w0: WeightSpec, w1: WeightSpec| NetSpec {
-        input: 5,
-        layers: vec![
-            LayerSpec {
-                weight: w0,
-                ..layer(6, Activation::Relu)
-            },
-            LayerSpec {
-                weight: w1,
-                ..layer(3, Activation::Linear)
-            },
-        ],
-        residuals: Vec::new(),
+    let net = |w0: WeightSpec, w1: WeightSpec| {
+        NetSpec::new(
+            5,
+            vec![
+                LayerSpec::dense(6, Activation::Relu).with_weight(w0),
+                LayerSpec::dense(3, Activation::Linear).with_weight(w1),
+            ],
+        )
     };
     let a = init_params(&net(WeightSpec::Init(he), WeightSpec::Default), 11).unwrap();
     let b = init_params(&net(WeightSpec::Init(he), WeightSpec::Default), 11).unwrap();
@@ -328,9 +306,9 @@ fn init_schemes_are_seeded_and_per_layer() {
 fn residual_and_norm_validation() {
     let mut s = spec(
         vec![
-            layer(3, Activation::Tanh),
-            layer(2, Activation::Tanh),
-            layer(1, Activation::Linear),
+            LayerSpec::dense(3, Activation::Tanh),
+            LayerSpec::dense(2, Activation::Tanh),
+            LayerSpec::dense(1, Activation::Linear),
         ],
         data::sine(8, 1),
         2,
@@ -349,13 +327,15 @@ fn residual_and_norm_validation() {
 
 #[test]
 fn explain_runs_in_evaluation_mode_with_norms_and_skips() {
-    let mut ln = layer(4, Activation::Gelu);
-    ln.layernorm = true;
-    let net = NetSpec {
-        input: 1,
-        layers: vec![bn(4, Activation::Tanh), ln, layer(1, Activation::Linear)],
-        residuals: vec![Residual { first: 1, last: 1 }],
-    };
+    let net = NetSpec::new(
+        1,
+        vec![
+            LayerSpec::dense(4, Activation::Tanh).with_batchnorm(),
+            LayerSpec::dense(4, Activation::Gelu).with_layernorm(),
+            LayerSpec::dense(1, Activation::Linear),
+        ],
+    )
+    .with_residual(1, 1);
     // one row is fine in evaluation mode
     let one = data::from_rows(&[vec![0.5]], &[vec![1.0]]).unwrap();
     let ex = explain(&net, &one, LossKind::Mse, 1, Precision::F32).unwrap();

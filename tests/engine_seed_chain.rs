@@ -6,21 +6,13 @@ use common::events::{diags, run, steps};
 use gradlab::engine::*;
 
 fn chain(depth: usize) -> NetSpec {
-    NetSpec {
-        residuals: Vec::new(),
-        input: 1,
-        layers: (0..depth)
-            .map(|i| LayerSpec {
-                width: 1,
-                activation: Activation::Relu,
-                weight: WeightSpec::Const(2.34),
-                bias: BiasSpec::None,
-                origin: 1000 + i,
-                batchnorm: false,
-                layernorm: false,
-            })
-            .collect(),
-    }
+    let layers = (0..depth).map(|i| {
+        LayerSpec::dense(1, Activation::Relu)
+            .with_weight(WeightSpec::Const(2.34))
+            .with_bias(BiasSpec::None)
+            .with_origin(1000 + i)
+    });
+    NetSpec::new(1, layers.collect())
 }
 
 fn one_row(target: f64) -> Dataset {
@@ -34,25 +26,7 @@ fn one_row(target: f64) -> Dataset {
 }
 
 fn spec(depth: usize, target: f64, steps: usize) -> TrainSpec {
-    TrainSpec {
-        net: chain(depth),
-        data: one_row(target),
-        loss: LossKind::Mse,
-        optimizer: OptimizerSpec::Sgd {
-            lr: 0.01,
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(steps),
-        batch_size: None,
-        seed: 0,
-        precision: Precision::F32,
-        thresholds: Thresholds::default(),
-        continue_on_nonfinite: false,
-        record_values: false,
-        remedies: Default::default(),
-    }
+    TrainSpec::new(chain(depth), one_row(target)).with_stop(Stop::Steps(steps))
 }
 
 #[test]

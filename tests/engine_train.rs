@@ -6,47 +6,21 @@ use common::events::{diags, run, steps};
 use gradlab::engine::data;
 use gradlab::engine::*;
 
-fn dense(width: usize, activation: Activation, origin: usize) -> LayerSpec {
-    LayerSpec {
-        width,
-        activation,
-        weight: WeightSpec::Default,
-        bias: BiasSpec::Default,
-        origin,
-        batchnorm: false,
-        layernorm: false,
-    }
-}
-
 fn spiral_spec() -> TrainSpec {
-    TrainSpec {
-        net: NetSpec {
-            residuals: Vec::new(),
-            input: 2,
-            layers: vec![
-                dense(16, Activation::Relu, 1),
-                dense(16, Activation::Tanh, 2),
-                dense(3, Activation::Linear, 3),
-            ],
-        },
-        data: data::spiral(20, 3, 0.2, 5),
-        loss: LossKind::CrossEntropy,
-        optimizer: OptimizerSpec::Adam {
-            lr: 0.01,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Epochs(4),
-        batch_size: Some(16),
-        seed: 42,
-        precision: Precision::F32,
-        thresholds: Thresholds::default(),
-        continue_on_nonfinite: false,
-        record_values: false,
-        remedies: Default::default(),
-    }
+    let net = NetSpec::new(
+        2,
+        vec![
+            LayerSpec::dense(16, Activation::Relu).with_origin(1),
+            LayerSpec::dense(16, Activation::Tanh).with_origin(2),
+            LayerSpec::dense(3, Activation::Linear).with_origin(3),
+        ],
+    );
+    TrainSpec::new(net, data::spiral(20, 3, 0.2, 5))
+        .with_loss(LossKind::CrossEntropy)
+        .with_optimizer(OptimizerSpec::adam(0.01))
+        .with_stop(Stop::Epochs(4))
+        .with_batch_size(16)
+        .with_seed(42)
 }
 
 #[test]
@@ -90,33 +64,19 @@ fn epochs_and_steps_count_as_documented() {
 
 #[test]
 fn training_learns_xor_in_f64() {
-    let spec = TrainSpec {
-        net: NetSpec {
-            residuals: Vec::new(),
-            input: 2,
-            layers: vec![
-                dense(8, Activation::Tanh, 0),
-                dense(1, Activation::Linear, 1),
-            ],
-        },
-        data: data::xor(),
-        loss: LossKind::Bce,
-        optimizer: OptimizerSpec::Adam {
-            lr: 0.05,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(300),
-        batch_size: None,
-        seed: 1,
-        precision: Precision::F64,
-        thresholds: Thresholds::default(),
-        continue_on_nonfinite: false,
-        record_values: false,
-        remedies: Default::default(),
-    };
+    let net = NetSpec::new(
+        2,
+        vec![
+            LayerSpec::dense(8, Activation::Tanh),
+            LayerSpec::dense(1, Activation::Linear).with_origin(1),
+        ],
+    );
+    let spec = TrainSpec::new(net, data::xor())
+        .with_loss(LossKind::Bce)
+        .with_optimizer(OptimizerSpec::adam(0.05))
+        .with_stop(Stop::Steps(300))
+        .with_seed(1)
+        .with_precision(Precision::F64);
     let (events, summary) = run(&spec);
     assert_eq!(summary.final_accuracy, Some(1.0));
     assert!(summary.final_loss.unwrap() < 0.1);
@@ -186,23 +146,17 @@ fn nan_input_is_reported_not_panicking() {
 #[test]
 fn huge_learning_rate_explodes_then_goes_non_finite() {
     let mut spec = spiral_spec();
-    spec.optimizer = OptimizerSpec::Sgd {
-        lr: 1e6,
-        momentum: 0.0,
-        nesterov: false,
-        weight_decay: 0.0,
-    };
+    spec.optimizer = OptimizerSpec::sgd(1e6);
     spec.loss = LossKind::Mse;
     spec.data = data::linear(32, 0.1, 3);
-    spec.net = NetSpec {
-        residuals: Vec::new(),
-        input: 1,
-        layers: vec![
-            dense(8, Activation::Linear, 1),
-            dense(8, Activation::Linear, 2),
-            dense(1, Activation::Linear, 3),
+    spec.net = NetSpec::new(
+        1,
+        vec![
+            LayerSpec::dense(8, Activation::Linear).with_origin(1),
+            LayerSpec::dense(8, Activation::Linear).with_origin(2),
+            LayerSpec::dense(1, Activation::Linear).with_origin(3),
         ],
-    };
+    );
     spec.stop = Stop::Steps(50);
     let (events, summary) = run(&spec);
     assert_eq!(summary.stop_reason, StopReason::NonFinite);
@@ -224,32 +178,21 @@ fn huge_learning_rate_explodes_then_goes_non_finite() {
 #[test]
 fn deep_sigmoid_vanishes() {
     let layers = (0..12)
-        .map(|i| dense(8, Activation::Sigmoid, i))
-        .chain(std::iter::once(dense(1, Activation::Linear, 99)))
+        .map(|i| LayerSpec::dense(8, Activation::Sigmoid).with_origin(i))
+        .chain(std::iter::once(
+            LayerSpec::dense(1, Activation::Linear).with_origin(99),
+        ))
         .collect();
-    let spec = TrainSpec {
-        net: NetSpec {
-            input: 1,
-            layers,
-            residuals: Vec::new(),
-        },
-        data: data::sine(32, 2),
-        loss: LossKind::Mse,
-        optimizer: OptimizerSpec::Sgd {
-            lr: 0.01,
-            momentum: 0.9,
-            nesterov: false,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(3),
-        batch_size: None,
-        seed: 3,
-        precision: Precision::F32,
-        thresholds: Thresholds::default(),
-        continue_on_nonfinite: false,
-        record_values: false,
-        remedies: Default::default(),
+    let momentum = OptimizerSpec::Sgd {
+        lr: 0.01,
+        momentum: 0.9,
+        nesterov: false,
+        weight_decay: 0.0,
     };
+    let spec = TrainSpec::new(NetSpec::new(1, layers), data::sine(32, 2))
+        .with_optimizer(momentum)
+        .with_stop(Stop::Steps(3))
+        .with_seed(3);
     let (events, _) = run(&spec);
     let v = diags(&events)
         .into_iter()
@@ -352,29 +295,17 @@ fn bad_inputs_are_errors() {
 #[test]
 fn record_values_and_plateau() {
     // a linear model with lr 0 never improves: plateau, ended-above-or-equal not reported.
-    let spec = TrainSpec {
-        net: NetSpec {
-            residuals: Vec::new(),
-            input: 1,
-            layers: vec![dense(1, Activation::Linear, 7)],
-        },
-        data: data::linear(8, 0.0, 1),
-        loss: LossKind::Mae,
-        optimizer: OptimizerSpec::RmsProp {
-            lr: 0.0,
-            alpha: 0.99,
-            eps: 1e-8,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(60),
-        batch_size: None,
-        seed: 9,
-        precision: Precision::F64,
-        thresholds: Thresholds::default(),
-        continue_on_nonfinite: false,
-        record_values: true,
-        remedies: Default::default(),
-    };
+    let net = NetSpec::new(
+        1,
+        vec![LayerSpec::dense(1, Activation::Linear).with_origin(7)],
+    );
+    let spec = TrainSpec::new(net, data::linear(8, 0.0, 1))
+        .with_loss(LossKind::Mae)
+        .with_optimizer(OptimizerSpec::rmsprop(0.0))
+        .with_stop(Stop::Steps(60))
+        .with_seed(9)
+        .with_precision(Precision::F64)
+        .recording_values();
     let (events, _) = run(&spec);
     let st = steps(&events);
     assert_eq!(st[0].layers[0].weights.as_ref().unwrap().len(), 1);

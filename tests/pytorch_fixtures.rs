@@ -44,8 +44,8 @@ use common::{
 };
 use gradlab::engine::{
     Activation, BiasSpec, ClipNorm, ClipScope, Control, Dataset, Event, LayerSpec, LossKind,
-    NetSpec, OptimizerSpec, Params, Precision, Remedies, Residual, Schedule, Stop, Thresholds,
-    TrainSpec, WeightSpec, forward, forward_with, train,
+    NetSpec, OptimizerSpec, Params, Precision, Remedies, Schedule, Stop, TrainSpec, WeightSpec,
+    forward, forward_with, train,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -76,28 +76,24 @@ fn net_spec(f: &Fixture) -> Result<NetSpec, String> {
     let mut layers = Vec::new();
     for (i, l) in f.layers.iter().enumerate() {
         let norm = l.norm_kind()?;
-        layers.push(LayerSpec {
-            width: l.width,
-            activation: activation(&l.activation)?,
-            weight: WeightSpec::Matrix(l.weight.clone()),
-            bias: match &l.bias {
-                Some(b) => BiasSpec::Vector(b.clone()),
-                None => BiasSpec::None,
-            },
-            origin: 1000 + i,
-            batchnorm: norm == Some(NormKind::BatchNorm),
-            layernorm: norm == Some(NormKind::LayerNorm),
+        let bias = match &l.bias {
+            Some(b) => BiasSpec::Vector(b.clone()),
+            None => BiasSpec::None,
+        };
+        let layer = LayerSpec::dense(l.width, activation(&l.activation)?)
+            .with_weight(WeightSpec::Matrix(l.weight.clone()))
+            .with_bias(bias)
+            .with_origin(1000 + i);
+        layers.push(match norm {
+            Some(NormKind::BatchNorm) => layer.with_batchnorm(),
+            Some(NormKind::LayerNorm) => layer.with_layernorm(),
+            None => layer,
         });
     }
-    Ok(NetSpec {
-        residuals: f
-            .residuals
-            .iter()
-            .map(|&[first, last]| Residual { first, last })
-            .collect(),
-        input: f.input,
-        layers,
-    })
+    let net = NetSpec::new(f.input, layers);
+    Ok(f.residuals
+        .iter()
+        .fold(net, |net, &[first, last]| net.with_residual(first, last)))
 }
 
 fn remedies(f: &Fixture) -> Result<Remedies, String> {
@@ -195,20 +191,14 @@ fn train_spec(f: &Fixture, extra_steps: usize) -> Result<TrainSpec, String> {
         x_dim,
         y_dim,
     };
-    Ok(TrainSpec {
-        net: net_spec(f)?,
-        data,
-        loss,
-        optimizer,
-        stop: Stop::Steps(f.steps + extra_steps),
-        batch_size: None,
-        seed: 0,
-        precision: precision(f)?,
-        thresholds: Thresholds::default(),
-        continue_on_nonfinite: true,
-        record_values: true,
-        remedies: remedies(f)?,
-    })
+    Ok(TrainSpec::new(net_spec(f)?, data)
+        .with_loss(loss)
+        .with_optimizer(optimizer)
+        .with_stop(Stop::Steps(f.steps + extra_steps))
+        .with_precision(precision(f)?)
+        .with_remedies(remedies(f)?)
+        .continuing_on_nonfinite()
+        .recording_values())
 }
 
 // ------------------------------------------------------------------------------------------

@@ -26,8 +26,6 @@ pub trait Real:
 {
     const ZERO: Self;
     const ONE: Self;
-    /// Largest finite value.
-    const MAX: Self;
 
     /// Round an `f64` to this type (nearest).
     fn from_f64(v: f64) -> Self;
@@ -43,8 +41,6 @@ pub trait Real:
     fn abs(self) -> Self;
     fn is_finite(self) -> bool;
     fn is_nan(self) -> bool;
-    /// `powi`, used for bias corrections in tests only.
-    fn powi(self, n: i32) -> Self;
 
     /// `C = alpha * A B + beta * C` with arbitrary strides (`matrixmultiply`).
     ///
@@ -75,7 +71,6 @@ macro_rules! impl_real {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
-            const MAX: Self = <$t>::MAX;
 
             #[inline]
             fn from_f64(v: f64) -> Self {
@@ -128,10 +123,6 @@ macro_rules! impl_real {
             #[inline]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
-            }
-            #[inline]
-            fn powi(self, n: i32) -> Self {
-                <$t>::powi(self, n)
             }
             #[inline]
             unsafe fn gemm(

@@ -1,20 +1,40 @@
-//! The numerical engine. It knows nothing about syntax.
+//! The numerical engine of gradlab: dense networks, training with exactly PyTorch's
+//! numbers, and the diagnostics that find exploding and vanishing gradients. It knows
+//! nothing about syntax: a front end builds plain specifications ([`NetSpec`],
+//! [`TrainSpec`]) and reads back [`Event`]s.
 //!
-//! Entry points: [`init_params`], [`forward`], [`train`], [`explain`]; data generators in
-//! [`data`]. Everything is generic over [`real::Real`] (f32 / f64) internally and dispatches
-//! on [`Precision`] at the entry points.
+//! Entry points: [`init_params`], [`forward`], [`forward_with`], [`train()`], [`explain()`];
+//! toy data sets in [`data`]. Everything is generic over a private `Real` trait (f32 / f64)
+//! internally and dispatches on [`Precision`] at the entry points.
 //!
 //! Layers may carry a batchnorm or layernorm (`norm.rs`), the network residual blocks
-//! (`NetSpec::residuals`), the weights a `torch.nn.init` scheme (`init.rs`), and training
-//! the remedies of [`Remedies`] (`remedies.rs`, `clip.rs`). `forward`, `forward_with` and
-//! `explain` run in evaluation mode, `train` in training mode.
+//! ([`NetSpec::residuals`]), the weights a `torch.nn.init` scheme ([`InitScheme`]), and
+//! training the remedies of [`Remedies`] (`remedies.rs`, `clip.rs`). `forward`,
+//! `forward_with` and `explain` run in evaluation mode, `train` in training mode.
+//!
+//! ```
+//! use gradlab_engine::{Activation, BiasSpec, LayerSpec, NetSpec, Precision, WeightSpec, forward};
+//!
+//! // Twenty 1-wide ReLU layers with weight 2.34 multiply the input by 2.34^20.
+//! let layer = LayerSpec::dense(1, Activation::Relu)
+//!     .with_weight(WeightSpec::Const(2.34))
+//!     .with_bias(BiasSpec::None);
+//! let net = NetSpec::new(1, vec![layer; 20]);
+//! let out = forward(&net, 0, Precision::F32, &[vec![1.0]]).unwrap();
+//! assert_eq!(out[0][0], 24227962.0);
+//! ```
+
+#![warn(missing_docs)]
 
 mod activation;
+mod batch;
+mod builders;
 mod clip;
 pub mod data;
-pub mod detect;
+mod detect;
 mod events;
 mod explain;
+mod findings;
 #[cfg(test)]
 mod gradcheck;
 mod init;
@@ -23,11 +43,12 @@ mod network;
 mod norm;
 mod optim;
 mod params;
-pub mod real;
+mod real;
 mod remedies;
 mod train;
 mod types;
 
+// The whole public face, besides the `data` generators.
 pub use events::{
     Control, DegenerateReason, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason,
     StepRecord, StopReason, TrainSummary,
@@ -41,7 +62,8 @@ pub use types::{
     Schedule, Stop, Thresholds, TrainSpec, WeightSpec,
 };
 
-/// Evaluation-mode forward pass with the parameters `init_params(net, seed)`.
+/// Evaluation-mode forward pass with the parameters `init_params(net, seed)`: one output
+/// row per input row.
 pub fn forward(
     net: &NetSpec,
     seed: u64,

@@ -37,22 +37,30 @@ use super::types::EngineError;
 /// `mode` of the Kaiming schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum FanMode {
+    /// Scale by the input width (preserves the forward signal).
     #[default]
     FanIn,
+    /// Scale by the layer width (preserves the backward signal).
     FanOut,
 }
 
 /// `nonlinearity` of the Kaiming schemes (`torch.nn.init.calculate_gain`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Nonlinearity {
+    /// Gain 1.
     Linear,
+    /// Gain 1.
     Sigmoid,
+    /// Gain 5/3.
     Tanh,
+    /// Gain √2.
     Relu,
     /// `√(2/(1+slope²))`; torch's `calculate_gain('leaky_relu')` default slope is 0.01.
     LeakyRelu {
+        /// The negative slope.
         slope: f64,
     },
+    /// Gain 3/4.
     Selu,
 }
 
@@ -73,33 +81,54 @@ impl Nonlinearity {
 /// A `torch.nn.init` scheme (see the module docs for formulas and draws).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum InitScheme {
+    /// `constant_`: every weight (and the bias) this value.
     Const(f64),
+    /// `uniform_(a, b)`.
     Uniform {
+        /// Lower bound.
         a: f64,
+        /// Upper bound.
         b: f64,
     },
+    /// `normal_(mean, std)`.
     Normal {
+        /// Mean.
         mean: f64,
+        /// Standard deviation.
         std: f64,
     },
+    /// `xavier_uniform_(gain)`.
     XavierUniform {
+        /// Scale factor.
         gain: f64,
     },
+    /// `xavier_normal_(gain)`.
     XavierNormal {
+        /// Scale factor.
         gain: f64,
     },
+    /// `kaiming_uniform_(mode, nonlinearity)`.
     KaimingUniform {
+        /// Which fan scales the bound.
         mode: FanMode,
+        /// Gives the gain.
         nonlinearity: Nonlinearity,
     },
+    /// `kaiming_normal_(mode, nonlinearity)`.
     KaimingNormal {
+        /// Which fan scales the standard deviation.
         mode: FanMode,
+        /// Gives the gain.
         nonlinearity: Nonlinearity,
     },
+    /// N(0, 1/fan_in), not truncated.
     LecunNormal,
+    /// `orthogonal_(gain)`.
     Orthogonal {
+        /// Scale factor.
         gain: f64,
     },
+    /// The `nn.Linear` default, the same values as `WeightSpec::Default`.
     PytorchDefault,
 }
 

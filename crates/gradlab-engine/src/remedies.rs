@@ -39,9 +39,11 @@ pub enum ClipScope {
 /// `clip_norm(max, norm, scope)`: `coef = min(1, max / (norm + 1e-6))`, gradients × coef.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClipNorm {
+    /// Largest norm allowed.
     pub max: f64,
     /// The p of the p-norm (`f64::INFINITY` = max |g|). 2 by default.
     pub norm_type: f64,
+    /// Over which gradients the norm is taken.
     pub scope: ClipScope,
 }
 
@@ -60,11 +62,22 @@ impl ClipNorm {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Schedule {
     /// Linear warm-up from lr/steps to lr over `steps` updates.
-    Warmup { steps: usize },
+    Warmup {
+        /// Length of the warm-up.
+        steps: usize,
+    },
     /// Multiply by `factor` every `every` updates.
-    StepDecay { every: usize, factor: f64 },
+    StepDecay {
+        /// Updates between two decays.
+        every: usize,
+        /// Multiplies the learning rate at each decay.
+        factor: f64,
+    },
     /// Cosine decay to 0 over `t_max` updates (None = the whole run).
-    Cosine { t_max: Option<usize> },
+    Cosine {
+        /// Updates to reach 0.
+        t_max: Option<usize>,
+    },
 }
 
 /// Remedies applied by `train`. `Default` = none.

@@ -89,6 +89,17 @@ impl Latch {
     }
 }
 
+/// One latch per finding kind.
+#[derive(Debug, Default)]
+struct Latches {
+    nonfinite: Latch,
+    loss_jump: Latch,
+    exploding: Latch,
+    vanishing: Latch,
+    dead_layer: Latch,
+    plateau: Latch,
+}
+
 /// Fixed-capacity ring of the most recent values.
 #[derive(Debug, Clone)]
 struct Ring {
@@ -144,12 +155,7 @@ pub(crate) struct StepView<'a> {
 /// All per-run detector state.
 pub(crate) struct Detectors {
     th: Thresholds,
-    nonfinite: Latch,
-    jump: Latch,
-    explode: Latch,
-    vanish: Latch,
-    dead: Latch,
-    plateau: Latch,
+    latches: Latches,
     baseline: f64,
     widths: Vec<usize>,
     window: Ring,
@@ -182,12 +188,7 @@ impl Detectors {
         let end_k = steps_per_epoch.clamp(1, MAX_END_K);
         Detectors {
             th,
-            nonfinite: Latch::default(),
-            jump: Latch::default(),
-            explode: Latch::default(),
-            vanish: Latch::default(),
-            dead: Latch::default(),
-            plateau: Latch::default(),
+            latches: Latches::default(),
             baseline,
             widths,
             window: Ring::new(w),
@@ -202,16 +203,22 @@ impl Detectors {
 
     /// Non-finite latch: call every step with whether loss/gradients were non-finite.
     pub fn nonfinite(&mut self, bad: bool) -> bool {
-        self.nonfinite.update(bad)
+        self.latches.nonfinite.update(bad)
     }
 
     /// Run the per-step detectors, pushing any events to `out` in the documented order.
     pub fn observe(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
-        let th = self.th;
-        let layers = v.layers;
-        let nl = layers.len();
+        self.loss_jump(v, out);
+        self.exploding(v, out);
+        self.vanishing(v, out);
+        self.dead_layer(v, out);
+        self.plateau(v, out);
+        self.remember(v);
+    }
 
-        // LossJump
+    /// LossJump: the loss over the mean of the previous few steps' (`tail`, before this
+    /// step is remembered).
+    fn loss_jump(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
         let mut jump = None;
         let reference = (self.tail.len > 0).then(|| self.tail.mean_newest(self.end_k));
         if let Some(prev) = reference
@@ -220,11 +227,11 @@ impl Detectors {
             && v.loss.is_finite()
         {
             let f = v.loss / prev;
-            if f > th.loss_jump_factor {
+            if f > self.th.loss_jump_factor {
                 jump = Some((prev, f));
             }
         }
-        if self.jump.update(jump.is_some())
+        if self.latches.loss_jump.update(jump.is_some())
             && let Some((from, factor)) = jump
         {
             out.push(DiagnosticEvent::LossJump {
@@ -234,75 +241,73 @@ impl Detectors {
                 factor,
             });
         }
+    }
 
-        // Exploding
-        // Per-unit (RMS) gradients, so a wide hidden layer next to a narrow output layer
-        // is not mistaken for growth.
-        let growth = if nl >= 2 {
-            let rms = |l: usize| {
-                let width = self.widths.get(l).copied().unwrap_or(1).max(1) as f64;
-                layers[l].grad_output_norm / width.sqrt()
-            };
-            let (g_last, g_first) = (rms(nl - 1), rms(0));
-            if g_last > 0.0 && g_last.is_finite() && g_first.is_finite() {
-                Some((
-                    g_first / g_last,
-                    (g_first / g_last).powf(1.0 / (nl - 1) as f64),
-                ))
-            } else {
-                None
-            }
+    /// Exploding: per-layer growth of the per-unit gradient toward the input, or a large
+    /// global norm.
+    fn exploding(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
+        let layers = v.layers;
+        let nl = layers.len();
+        let growth = self.growth(layers);
+        let growth_bad = growth
+            .is_some_and(|(total, g)| g > self.th.explode_factor && total > MIN_AMPLIFICATION);
+        let growth = growth.map(|(_, g)| g);
+        let norm_bad = v.grad_norm > self.th.explode_norm;
+        if !self.latches.exploding.update(growth_bad || norm_bad) {
+            return;
+        }
+        let layer = if growth_bad {
+            largest_gain(layers)
+        } else {
+            largest_weight_grad(layers)
+        };
+        let factor_per_layer = match growth {
+            Some(g) => g,
+            None if nl == 1 && layers[0].gain.is_finite() => layers[0].gain,
+            None => 1.0,
+        };
+        out.push(DiagnosticEvent::Exploding {
+            step: v.step,
+            layer,
+            origin: layers[layer].origin,
+            factor_per_layer,
+            global_norm: v.grad_norm,
+        });
+    }
+
+    /// `(g_0 / g_{L-1}, its (L-1)-th root)` of the per-unit gradients, for 2 layers or more
+    /// with finite values and a last one above 0.
+    fn growth(&self, layers: &[LayerStats]) -> Option<(f64, f64)> {
+        let nl = layers.len();
+        if nl < 2 {
+            return None;
+        }
+        let (g_last, g_first) = (self.per_unit(layers, nl - 1), self.per_unit(layers, 0));
+        if g_last > 0.0 && g_last.is_finite() && g_first.is_finite() {
+            let total = g_first / g_last;
+            Some((total, total.powf(1.0 / (nl - 1) as f64)))
         } else {
             None
-        };
-        let growth_bad =
-            growth.is_some_and(|(total, g)| g > th.explode_factor && total > MIN_AMPLIFICATION);
-        let growth = growth.map(|(_, g)| g);
-        let norm_bad = v.grad_norm > th.explode_norm;
-        if self.explode.update(growth_bad || norm_bad) {
-            let layer = if growth_bad {
-                let mut best = nl - 1;
-                let mut best_gain = f64::NEG_INFINITY;
-                for l in (1..nl).rev() {
-                    if layers[l].gain > best_gain {
-                        best_gain = layers[l].gain;
-                        best = l;
-                    }
-                }
-                best
-            } else {
-                let mut best = 0;
-                for l in 1..nl {
-                    if layers[l].grad_weight_norm > layers[best].grad_weight_norm {
-                        best = l;
-                    }
-                }
-                best
-            };
-            let factor_per_layer = match growth {
-                Some(g) => g,
-                None if nl == 1 && layers[0].gain.is_finite() => layers[0].gain,
-                None => 1.0,
-            };
-            out.push(DiagnosticEvent::Exploding {
-                step: v.step,
-                layer,
-                origin: layers[layer].origin,
-                factor_per_layer,
-                global_norm: v.grad_norm,
-            });
         }
+    }
 
-        // Vanishing: the weight gradients, or the per-unit backward signal, of the first
-        // layer are a tiny fraction of the last layer's. A dead layer also stops the
-        // signal, but that is the dead-layer finding, not this one.
+    /// ‖∂L/∂a_l‖ per unit (RMS), so a wide hidden layer next to a narrow output layer is not
+    /// mistaken for growth.
+    fn per_unit(&self, layers: &[LayerStats], l: usize) -> f64 {
+        let width = self.widths.get(l).copied().unwrap_or(1).max(1) as f64;
+        layers[l].grad_output_norm / width.sqrt()
+    }
+
+    /// Vanishing: the weight gradients, or the per-unit backward signal, of the first layer
+    /// are a tiny fraction of the last layer's. A dead layer also stops the signal, but that
+    /// is the dead-layer finding, not this one.
+    fn vanishing(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
+        let layers = v.layers;
+        let nl = layers.len();
         let mut vanish = None;
         if nl >= 2 && !layers.iter().any(|l| l.dead) {
-            let rms = |l: usize| {
-                let width = self.widths.get(l).copied().unwrap_or(1).max(1) as f64;
-                layers[l].grad_output_norm / width.sqrt()
-            };
-            let measures: [&dyn Fn(usize) -> f64; 2] = [&|l| layers[l].grad_weight_norm, &rms];
+            let per_unit = |l: usize| self.per_unit(layers, l);
+            let measures: [&dyn Fn(usize) -> f64; 2] = [&|l| layers[l].grad_weight_norm, &per_unit];
             for measure in measures {
                 let last = measure(nl - 1);
                 let first = measure(0);
@@ -310,17 +315,17 @@ impl Detectors {
                     continue;
                 }
                 let ratio = first / last;
-                if ratio < th.vanish_ratio {
+                if ratio < self.th.vanish_ratio {
                     let layer = (0..nl - 1)
                         .rev()
-                        .find(|&l| measure(l) / last < th.vanish_ratio)
+                        .find(|&l| measure(l) / last < self.th.vanish_ratio)
                         .unwrap_or(0);
                     vanish = Some((ratio, layer));
                     break;
                 }
             }
         }
-        if self.vanish.update(vanish.is_some())
+        if self.latches.vanishing.update(vanish.is_some())
             && let Some((ratio, layer)) = vanish
         {
             out.push(DiagnosticEvent::Vanishing {
@@ -330,10 +335,13 @@ impl Detectors {
                 origin: layers[layer].origin,
             });
         }
+    }
 
-        // DeadLayer
+    /// DeadLayer: some ReLU-family layer outputs 0 for the whole batch.
+    fn dead_layer(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
+        let layers = v.layers;
         let any_dead = layers.iter().any(|l| l.dead);
-        if self.dead.update(any_dead) {
+        if self.latches.dead_layer.update(any_dead) {
             let dead: Vec<usize> = layers.iter().filter(|l| l.dead).map(|l| l.index).collect();
             let first = dead[0];
             out.push(DiagnosticEvent::DeadLayer {
@@ -343,8 +351,11 @@ impl Detectors {
                 layers: dead,
             });
         }
+    }
 
-        // Plateau
+    /// PoorTraining / Plateau: too little improvement over a full window, while the loss is
+    /// still well above the baseline.
+    fn plateau(&mut self, v: &StepView<'_>, out: &mut Vec<DiagnosticEvent>) {
         self.window.push(v.loss);
         let mut plateau = None;
         if self.window.full() {
@@ -354,12 +365,13 @@ impl Detectors {
             let new = self.window.mean_newest(k);
             if old.is_finite() && new.is_finite() && old != 0.0 {
                 let improvement = (old - new) / old.abs();
-                if improvement < th.plateau_fraction && new > PLATEAU_CONVERGED * self.baseline {
+                if improvement < self.th.plateau_fraction && new > PLATEAU_CONVERGED * self.baseline
+                {
                     plateau = Some((w, improvement));
                 }
             }
         }
-        if self.plateau.update(plateau.is_some())
+        if self.latches.plateau.update(plateau.is_some())
             && let Some((window, improvement)) = plateau
         {
             out.push(DiagnosticEvent::PoorTraining {
@@ -370,8 +382,10 @@ impl Detectors {
                 },
             });
         }
+    }
 
-        // Book-keeping for the end-of-run checks.
+    /// Book-keeping for the next step's LossJump and the end-of-run checks.
+    fn remember(&mut self, v: &StepView<'_>) {
         if self.head.len() < self.end_k {
             self.head.push(v.loss);
         }
@@ -382,12 +396,19 @@ impl Detectors {
         self.steps += 1;
     }
 
-    /// End-of-run checks after the last step `step`.
+    /// End-of-run checks after the last step `step`, comparing the first and the last `k`
+    /// steps.
     pub fn finish(&mut self, step: usize, out: &mut Vec<DiagnosticEvent>) {
         if self.steps < 2 {
             return;
         }
         let k = self.end_k.min(self.steps / 2).max(1);
+        self.ended_above_start(step, k, out);
+        self.near_chance(step, k, out);
+    }
+
+    /// PoorTraining / EndedAboveStart: the last losses are above the first.
+    fn ended_above_start(&self, step: usize, k: usize, out: &mut Vec<DiagnosticEvent>) {
         let start = self.head[..k].iter().sum::<f64>() / k as f64;
         let end = self.tail.mean_newest(k);
         if start.is_finite() && end.is_finite() && end > start {
@@ -396,6 +417,11 @@ impl Detectors {
                 reason: PoorReason::EndedAboveStart { start, end },
             });
         }
+    }
+
+    /// PoorTraining / NearChance: a classifier that ends little better than always
+    /// answering the majority class.
+    fn near_chance(&self, step: usize, k: usize, out: &mut Vec<DiagnosticEvent>) {
         if let Some(chance) = self.chance
             && chance < 1.0
             && self.tail_acc.len > 0
@@ -409,6 +435,31 @@ impl Detectors {
             }
         }
     }
+}
+
+/// The layer with the largest gain `g_{l-1}/g_l` (ties: the one nearest the output).
+fn largest_gain(layers: &[LayerStats]) -> usize {
+    let nl = layers.len();
+    let mut best = nl - 1;
+    let mut best_gain = f64::NEG_INFINITY;
+    for l in (1..nl).rev() {
+        if layers[l].gain > best_gain {
+            best_gain = layers[l].gain;
+            best = l;
+        }
+    }
+    best
+}
+
+/// The layer with the largest ‖∂L/∂W‖ (ties: the one nearest the input).
+fn largest_weight_grad(layers: &[LayerStats]) -> usize {
+    let mut best = 0;
+    for l in 1..layers.len() {
+        if layers[l].grad_weight_norm > layers[best].grad_weight_norm {
+            best = l;
+        }
+    }
+    best
 }
 
 #[cfg(test)]

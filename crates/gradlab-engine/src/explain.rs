@@ -35,12 +35,19 @@ use serde::{Deserialize, Serialize};
 /// One link of the chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExplainFactor {
+    /// 0-based layer index.
     pub layer: usize,
+    /// The layer's `LayerSpec::origin`.
     pub origin: usize,
+    /// The weight's share of the factor (see the module docs).
     pub weight_factor: f64,
+    /// The activation's share: ‖∂L/∂z‖ / ‖∂L/∂a‖.
     pub slope: f64,
+    /// `weight_factor × slope`, the layer's gain.
     pub factor: f64,
+    /// Product of the factors from the last layer back to this one.
     pub running_product: f64,
+    /// The observed ‖∂L/∂W‖ of this layer.
     pub observed_grad: f64,
     /// The observed ‖∂L/∂(this layer's input)‖: the backward signal after this factor,
     /// which the running product predicts as `running_product × output_grad`.
@@ -54,11 +61,17 @@ pub struct OverflowPrediction {
     pub forward_log_growth: f64,
     /// Backward log-growth per layer `r_b`.
     pub backward_log_growth: f64,
+    /// Depth at which the output overflows f32.
     pub output_f32: Option<usize>,
+    /// Depth at which the output overflows f64.
     pub output_f64: Option<usize>,
+    /// Depth at which the loss overflows f32.
     pub loss_f32: Option<usize>,
+    /// Depth at which the loss overflows f64.
     pub loss_f64: Option<usize>,
+    /// Depth at which the gradients overflow f32.
     pub grad_f32: Option<usize>,
+    /// Depth at which the gradients overflow f64.
     pub grad_f64: Option<usize>,
 }
 
@@ -67,7 +80,9 @@ pub struct OverflowPrediction {
 pub struct Explanation {
     /// One per layer, from the last layer back to the first.
     pub factors: Vec<ExplainFactor>,
+    /// First layer, walking back from the output, where |running_product| leaves [0.5, 2].
     pub first_unstable: Option<usize>,
+    /// Where a chain of the same factors would overflow.
     pub overflow: OverflowPrediction,
     /// Loss of the full batch with the initial parameters (in the requested precision).
     pub loss: f64,
@@ -113,6 +128,22 @@ fn full_batch<R: Real>(
 }
 
 /// Explain the gradient chain of `net` (initialised from `seed`) on `data`.
+///
+/// ```
+/// use gradlab_engine::{Activation, BiasSpec, LayerSpec, LossKind, NetSpec, Precision};
+/// use gradlab_engine::{WeightSpec, data, explain};
+///
+/// // Every layer multiplies the backward signal by 2: the chain leaves [0.5, 2] at once.
+/// let layer = LayerSpec::dense(1, Activation::Linear)
+///     .with_weight(WeightSpec::Const(2.0))
+///     .with_bias(BiasSpec::None);
+/// let net = NetSpec::new(1, vec![layer; 10]);
+/// let one = data::from_rows(&[vec![1.0]], &[vec![0.0]]).unwrap();
+/// let ex = explain(&net, &one, LossKind::Mse, 0, Precision::F64).unwrap();
+/// assert_eq!(ex.factors.len(), 10);
+/// assert_eq!(ex.factors[0].factor, 2.0);
+/// assert!(ex.overflow.output_f32.is_some());
+/// ```
 pub fn explain(
     net: &NetSpec,
     data: &Dataset,

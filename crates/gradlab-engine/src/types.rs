@@ -1,4 +1,4 @@
-//! Plain-data specifications the front end builds (see `engine_api.md`), plus the engine error.
+//! Plain-data specifications a front end builds for the engine, plus the engine error.
 
 pub use super::init::{FanMode, InitScheme, Nonlinearity};
 pub use super::remedies::{ClipNorm, ClipScope, Remedies, Schedule};
@@ -21,9 +21,15 @@ pub enum Activation {
     /// `max(0, x)`.
     Relu,
     /// `x` for `x > 0`, else `slope * x`.
-    LeakyRelu { slope: f64 },
+    LeakyRelu {
+        /// Slope for negative inputs (torch's `negative_slope`).
+        slope: f64,
+    },
     /// `x` for `x > 0`, else `alpha * (exp(x) - 1)`.
-    Elu { alpha: f64 },
+    Elu {
+        /// Value the output approaches for large negative inputs, negated.
+        alpha: f64,
+    },
     /// Exact GELU: `x * Φ(x) = 0.5 x (1 + erf(x / √2))`.
     Gelu,
     /// `1 / (1 + exp(-x))`.
@@ -79,9 +85,13 @@ pub enum BiasSpec {
 /// `LayerNorm(width)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerSpec {
+    /// Number of output units.
     pub width: usize,
+    /// Applied after the linear part (and the norm).
     pub activation: Activation,
+    /// Initial weights.
     pub weight: WeightSpec,
+    /// Initial bias, or none.
     pub bias: BiasSpec,
     /// Opaque tag; the engine copies it into events and never interprets it.
     pub origin: usize,
@@ -100,14 +110,18 @@ pub struct LayerSpec {
 /// (0-based, `first <= last`). The input width of `first` must equal the width of `last`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Residual {
+    /// First layer inside the block (its input is the skipped value).
     pub first: usize,
+    /// Last layer inside the block (its output gets the skipped value added).
     pub last: usize,
 }
 
 /// A stack of dense layers, optionally with skip connections.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NetSpec {
+    /// Width of an input row.
     pub input: usize,
+    /// The dense layers, input side first; the last one's width is the output width.
     pub layers: Vec<LayerSpec>,
     /// Skip connections; several may end at the same layer (their inputs are all added).
     #[serde(default)]
@@ -138,23 +152,39 @@ impl LossKind {
 /// momentum 0 and not centered).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum OptimizerSpec {
+    /// `torch.optim.SGD`.
     Sgd {
+        /// Learning rate.
         lr: f64,
+        /// Momentum factor (0: plain SGD).
         momentum: f64,
+        /// Nesterov momentum.
         nesterov: bool,
+        /// L2 penalty added to the gradient.
         weight_decay: f64,
     },
+    /// `torch.optim.Adam`.
     Adam {
+        /// Learning rate.
         lr: f64,
+        /// Decay of the first-moment estimate.
         beta1: f64,
+        /// Decay of the second-moment estimate.
         beta2: f64,
+        /// Added to the denominator for stability.
         eps: f64,
+        /// L2 penalty added to the gradient.
         weight_decay: f64,
     },
+    /// `torch.optim.RMSprop`.
     RmsProp {
+        /// Learning rate.
         lr: f64,
+        /// Decay of the squared-gradient average.
         alpha: f64,
+        /// Added to the denominator for stability.
         eps: f64,
+        /// L2 penalty added to the gradient.
         weight_decay: f64,
     },
 }
@@ -162,10 +192,15 @@ pub enum OptimizerSpec {
 /// A data set: row-major `n × x_dim` inputs and `n × y_dim` targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
+    /// Inputs, `n × x_dim`, row-major.
     pub x: Vec<f64>,
+    /// Targets, `n × y_dim`, row-major.
     pub y: Vec<f64>,
+    /// Number of rows.
     pub n: usize,
+    /// Width of an input row.
     pub x_dim: usize,
+    /// Width of a target row.
     pub y_dim: usize,
 }
 
@@ -211,16 +246,25 @@ impl Default for Thresholds {
 /// Everything `train` needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSpec {
+    /// The network to train, initialised with `init_params(net, seed)`.
     pub net: NetSpec,
+    /// The training data.
     pub data: Dataset,
+    /// The loss, with mean reduction.
     pub loss: LossKind,
+    /// The optimizer.
     pub optimizer: OptimizerSpec,
+    /// When to stop.
     pub stop: Stop,
     /// `None` = full batch.
     pub batch_size: Option<usize>,
+    /// Seeds the initial parameters (stream 0) and the batch shuffle (stream 1).
     pub seed: u64,
+    /// Floating-point format of every computation.
     pub precision: Precision,
+    /// Detector thresholds.
     pub thresholds: Thresholds,
+    /// Keep training after a NaN or infinite loss or gradient instead of stopping.
     pub continue_on_nonfinite: bool,
     /// Include full weight and gradient matrices in each `StepRecord`.
     pub record_values: bool,

@@ -6,14 +6,18 @@ use serde::{Deserialize, Serialize};
 /// Returned by the event callback: lets the REPL interrupt a run (Ctrl-C).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Control {
+    /// Go on training.
     Continue,
+    /// Stop before the current step's update (the summary says `Interrupted`).
     Stop,
 }
 
 /// One event of a run, in emission order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
+    /// The numbers of one optimizer step.
     Step(StepRecord),
+    /// A finding of the detectors.
     Diagnostic(DiagnosticEvent),
 }
 
@@ -41,20 +45,26 @@ pub struct StepRecord {
     pub lr: f64,
     /// Batch accuracy for `Bce` / `CrossEntropy`.
     pub accuracy: Option<f64>,
+    /// One entry per dense layer, input side first.
     pub layers: Vec<LayerStats>,
 }
 
 /// Per-layer statistics of one step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerStats {
+    /// 0-based position of the layer in `NetSpec::layers`.
     pub index: usize,
+    /// The layer's `LayerSpec::origin`, copied.
     pub origin: usize,
+    /// Mean of the weights.
     pub weight_mean: f64,
     /// Population standard deviation (divides by the number of weights; 0 for one weight).
     pub weight_std: f64,
     /// Frobenius norm.
     pub weight_norm: f64,
+    /// Frobenius norm of ∂L/∂W.
     pub grad_weight_norm: f64,
+    /// 2-norm of ∂L/∂b (None without a bias).
     pub grad_bias_norm: Option<f64>,
     /// ‖(∂L/∂γ, ∂L/∂β)‖ of the layer's batchnorm / layernorm (None without one).
     pub grad_affine_norm: Option<f64>,
@@ -73,7 +83,9 @@ pub struct LayerStats {
 /// Forward or backward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pass {
+    /// From the input to the loss.
     Forward,
+    /// From the loss back to the parameter gradients.
     Backward,
 }
 
@@ -94,11 +106,26 @@ pub enum NonFiniteSite {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PoorReason {
     /// The loss improved by less than `plateau_fraction` over `window` steps.
-    Plateau { window: usize, improvement: f64 },
+    Plateau {
+        /// Steps in the window.
+        window: usize,
+        /// Relative improvement over the window (see `detect.rs`).
+        improvement: f64,
+    },
     /// The loss at the end is above the loss at the start.
-    EndedAboveStart { start: f64, end: f64 },
+    EndedAboveStart {
+        /// Mean of the first losses.
+        start: f64,
+        /// Mean of the last losses.
+        end: f64,
+    },
     /// Final accuracy within 0.05 of the majority-class rate.
-    NearChance { accuracy: f64, chance: f64 },
+    NearChance {
+        /// Mean batch accuracy of the last steps.
+        accuracy: f64,
+        /// Majority-class rate of the data set.
+        chance: f64,
+    },
 }
 
 /// Why a normalisation layer cannot do its job.
@@ -117,45 +144,73 @@ pub enum DegenerateReason {
 /// A diagnostic finding (see `detect.rs` for the exact rules).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DiagnosticEvent {
+    /// A NaN or infinite loss or gradient.
     NonFinite {
+        /// Step of the finding.
         step: usize,
+        /// The pass that met the value first.
         pass: Pass,
+        /// First layer with a non-finite value, in the order of `pass`.
         layer: usize,
+        /// That layer's `LayerSpec::origin`.
         origin: usize,
         /// True if this layer produced the first NaN/Inf from finite inputs; false if it
         /// only passed along a non-finite value (input data or its own parameters).
         created: bool,
         /// True if training stopped here.
         stopped: bool,
+        /// Where in the layer the value was.
         site: NonFiniteSite,
     },
+    /// The loss rose by more than `Thresholds::loss_jump_factor` in one step.
     LossJump {
+        /// Step of the finding.
         step: usize,
+        /// Reference loss: the mean of the previous few steps.
         from: f64,
+        /// Loss at this step.
         to: f64,
+        /// `to / from`.
         factor: f64,
     },
+    /// Training makes too little progress.
     PoorTraining {
+        /// Step of the finding.
         step: usize,
+        /// Which rule fired.
         reason: PoorReason,
     },
+    /// Gradients grow toward the input, or the global gradient norm is too large.
     Exploding {
+        /// Step of the finding.
         step: usize,
+        /// The layer most to blame (see `detect.rs`).
         layer: usize,
+        /// That layer's `LayerSpec::origin`.
         origin: usize,
+        /// Geometric-mean growth of the per-unit gradient per layer toward the input.
         factor_per_layer: f64,
+        /// Global 2-norm of all parameter gradients.
         global_norm: f64,
     },
+    /// Gradients shrink toward the input.
     Vanishing {
+        /// Step of the finding.
         step: usize,
+        /// First layer's gradient over the last layer's.
         ratio: f64,
+        /// The layer nearest the output where the gradient has vanished.
         layer: usize,
+        /// That layer's `LayerSpec::origin`.
         origin: usize,
     },
+    /// A ReLU-family layer outputs 0 for the whole batch.
     DeadLayer {
+        /// Step of the finding.
         step: usize,
         /// The first (lowest-index) dead layer.
         layer: usize,
+        /// That layer's `LayerSpec::origin`.
         origin: usize,
         /// Every dead layer at this step, ascending.
         layers: Vec<usize>,
@@ -167,16 +222,24 @@ pub enum DiagnosticEvent {
     /// the same numbers and reports it here. `layer` is the layer of the first tensor with a
     /// non-finite norm.
     ClipNonFinite {
+        /// Step of the finding.
         step: usize,
+        /// The non-finite global gradient norm.
         norm: f64,
+        /// Layer of the first tensor with a non-finite norm.
         layer: usize,
+        /// That layer's `LayerSpec::origin`.
         origin: usize,
     },
     /// A normalisation layer whose output cannot depend on its input (see the reason).
     DegenerateNorm {
+        /// Step of the finding.
         step: usize,
+        /// The layer whose normalisation is degenerate.
         layer: usize,
+        /// That layer's `LayerSpec::origin`.
         origin: usize,
+        /// Why its output cannot depend on its input.
         reason: DegenerateReason,
     },
 }
@@ -217,9 +280,13 @@ pub struct TrainSummary {
     pub updates: usize,
     /// Completed passes over the data.
     pub epochs: usize,
+    /// Loss at step 1 (None without steps).
     pub first_loss: Option<f64>,
+    /// Loss at the last emitted step.
     pub final_loss: Option<f64>,
+    /// Batch accuracy at the last emitted step (classification losses only).
     pub final_accuracy: Option<f64>,
+    /// Why the run ended.
     pub stop_reason: StopReason,
     /// Every diagnostic emitted, in order.
     pub diagnostics: Vec<DiagnosticEvent>,

@@ -1,6 +1,14 @@
 //! Deterministic toy data sets. Every generator draws from its own
 //! `ChaCha8Rng::seed_from_u64(seed)`; uniform draws use `u = (next_u64() >> 11) · 2⁻⁵³`,
 //! normal draws use `rand_distr::StandardNormal`.
+//!
+//! ```
+//! use gradlab_engine::data;
+//!
+//! let xor = data::xor();
+//! assert_eq!((xor.n, xor.x_dim, xor.y_dim), (4, 2, 1));
+//! assert_eq!(data::spiral(10, 3, 0.2, 1), data::spiral(10, 3, 0.2, 1)); // seeded
+//! ```
 
 use super::types::{Dataset, EngineError};
 use rand::{Rng, RngCore, SeedableRng};

@@ -34,7 +34,9 @@ use serde::{Deserialize, Serialize};
 /// Parameters of one layer, as f64 (`weight` is `[out][in]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerParams {
+    /// `[out][in]`.
     pub weight: Vec<Vec<f64>>,
+    /// One per output unit (None without a bias).
     pub bias: Option<Vec<f64>>,
     /// γ, β (and running statistics) of a `batchnorm` / `layernorm` layer.
     #[serde(default)]
@@ -57,6 +59,7 @@ pub struct NormParams {
 /// Parameters of a whole network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
+    /// One per dense layer, input side first.
     pub layers: Vec<LayerParams>,
 }
 
@@ -143,7 +146,18 @@ pub fn validate_net(net: &NetSpec) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Deterministic initialisation (see the module docs for the draw order).
+/// Deterministic initialisation (see the module docs for the draw order): the same `net`
+/// and `seed` always give the same parameters, as `torch.manual_seed` then `nn.Linear`.
+///
+/// ```
+/// use gradlab_engine::{Activation, LayerSpec, NetSpec, init_params};
+///
+/// let net = NetSpec::new(3, vec![LayerSpec::dense(2, Activation::Relu)]);
+/// let params = init_params(&net, 7).unwrap();
+/// assert_eq!(params.layers[0].weight.len(), 2); // [out][in]
+/// assert_eq!(params.layers[0].weight[0].len(), 3);
+/// assert_eq!(params, init_params(&net, 7).unwrap());
+/// ```
 pub fn init_params(net: &NetSpec, seed: u64) -> Result<Params, EngineError> {
     validate_net(net)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -397,7 +411,7 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::types::{Activation, LayerSpec};
+    use crate::types::{Activation, LayerSpec};
 
     fn layer(width: usize, weight: WeightSpec, bias: BiasSpec) -> LayerSpec {
         LayerSpec {
