@@ -134,7 +134,7 @@ pub fn sweep(
                 .iter()
                 .map(|a| (a.name.clone(), a.values.clone()))
                 .collect(),
-            metric: plan.metric.clone(),
+            metric: plan.metric.to_string(),
             outcomes: cells,
             span: plan.span,
         },

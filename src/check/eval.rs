@@ -4,12 +4,12 @@
 
 use std::rc::Rc;
 
-use super::args::bind;
-use super::data;
+use super::args::{Bound, bind};
+use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
-use super::signature::{self as sig, did_you_mean};
-use super::value::{Forward, NetRef, Spec, SpecArg, Value};
+use super::signature::{self as sig, Family, FunctionName, did_you_mean};
+use super::value::{Data, Forward, NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
 
@@ -287,9 +287,9 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
             .with_label(binding.span, "declared here")),
         };
     }
-    if let Some(function) = sig::find(sig::FUNCTIONS, name) {
-        let bound = bind(function, "function", &args, call.span)?;
-        return call_function(name, &bound, call, scope);
+    if let Some(function) = FunctionName::named(name) {
+        let bound = bind(function.signature(), FunctionName::WHAT, &args, call.span)?;
+        return call_function(function, &bound, call, scope);
     }
     if spec_family(name) {
         return Ok(Value::Spec(Spec {
@@ -316,46 +316,46 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
 }
 
 fn call_function(
-    name: &str,
-    bound: &super::args::Bound,
+    function: FunctionName,
+    bound: &Bound,
     call: &Call,
     scope: &Scope,
 ) -> Result<Value, Diagnostic> {
-    let math = |f: fn(f64) -> f64| Ok(Value::Num(f(bound.num("x"))));
-    match name {
-        "sqrt" => math(f64::sqrt),
-        "exp" => {
-            let v = bound.num("x").exp();
-            if v.is_finite() {
-                Ok(Value::Num(v))
-            } else {
-                Err(Diagnostic::error("exp overflows")
-                    .with_label(call.span, "this is larger than 1.8e308"))
-            }
-        }
-        "log" => math(f64::ln),
-        "abs" => math(f64::abs),
-        "forward" => forward(bound, call, scope),
-        _ => data::generate(name, bound, call, scope.env).map(|d| Value::Data(Rc::new(d))),
+    let (span, env) = (call.span, scope.env);
+    let data = |set| {
+        Ok(Value::Data(Rc::new(Data {
+            name: function.to_string(),
+            set,
+        })))
+    };
+    match function {
+        FunctionName::Forward => forward(bound, scope),
+        FunctionName::Sqrt => Ok(Value::Num(bound.num("x")?.sqrt())),
+        FunctionName::Exp => builtins::exp(bound, span),
+        FunctionName::Log => Ok(Value::Num(bound.num("x")?.ln())),
+        FunctionName::Abs => Ok(Value::Num(bound.num("x")?.abs())),
+        FunctionName::Xor => data(builtins::xor()),
+        FunctionName::Spiral => data(builtins::spiral(bound, span, env)?),
+        FunctionName::Sine => data(builtins::sine(bound, span, env)?),
+        FunctionName::Linear => data(builtins::linear(bound, span, env)?),
+        FunctionName::Csv => data(builtins::csv(bound, span, env)?),
     }
 }
 
-fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
-    let net_span = bound.span("net").unwrap_or(call.span);
-    let x_span = bound.span("x").unwrap_or(call.span);
-    let net_ref = match bound.get("net") {
-        Some(Value::Network(net)) => net.clone(),
-        Some(other) => {
+fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
+    let (net_span, x_span) = (bound.span("net"), bound.span("x"));
+    let net_ref = match bound.value("net")? {
+        Value::Network(net) => net.clone(),
+        other => {
             return Err(Diagnostic::error(format!(
                 "`forward` needs a network, found a {}",
                 other.type_name()
             ))
             .with_label(net_span, "not a network"));
         }
-        None => unreachable!("bind checked required arguments"),
     };
     let instance = network::instantiate(&net_ref, scope.env)?;
-    let x = bound.get("x").cloned().unwrap_or(Value::None);
+    let x = bound.value("x")?;
     let (rows, single) = match x.as_vector() {
         Some(v) => (vec![v], true),
         None => match x.as_matrix() {

@@ -5,9 +5,11 @@
 //! fail in numerics. It reports every mistake it finds, not just the first.
 
 pub mod args;
+pub mod builtins;
 pub mod data;
 pub mod env;
 pub mod eval;
+pub mod init;
 pub mod network;
 pub mod remedy;
 pub mod run;
@@ -242,3 +244,6 @@ fn declare(
         span: name.span,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,11 +8,14 @@ use super::env::Env;
 use super::eval::{Scope, eval};
 use super::network::{Instance, instantiate};
 use super::remedy;
-use super::signature::{self as sig, Kind, Signature, did_you_mean};
+use super::signature::{
+    self as sig, Choice, DetectorName, Family, Kind, LossName, Metric, ON_NAN, OnNan,
+    OptimizerName, PRECISIONS, PrecisionName, RemedyName, ShowName, did_you_mean,
+};
 use super::value::{Data, NetRef, Spec, Value};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
-use crate::syntax::ast::{Expr, RunDecl, RunKind, Setting, SweepDecl};
+use crate::syntax::ast::{Call, Expr, ExprKind, Ident, RunDecl, RunKind, Setting, SweepDecl};
 
 /// Steps run when a script names neither `steps` nor `epochs`.
 pub const DEFAULT_STEPS: usize = 100;
@@ -76,7 +79,7 @@ pub struct SweepPlan {
     pub axes: Vec<SweepAxis>,
     /// One plan per grid point, the last axis varying fastest.
     pub points: Vec<RunPlan>,
-    pub metric: String,
+    pub metric: Metric,
 }
 
 /// Training settings a sweep may vary besides the network's own parameters.
@@ -164,12 +167,9 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
         .settings
         .iter()
         .find(|s| s.key.name == "metric")
-        .map(|s| -> Result<String, Diagnostic> {
-            let spec = spec_of(one_value(s)?, s, sig::METRICS, "metric", env)?;
-            Ok(spec.name)
-        })
+        .map(|s| Ok(spec_of::<Metric>(one_value(s)?, env)?.0))
         .transpose()?
-        .unwrap_or_else(|| "verdict".to_string());
+        .unwrap_or(Metric::DEFAULT);
     let settings: Vec<Setting> = decl
         .settings
         .iter()
@@ -266,52 +266,42 @@ fn one_value(setting: &Setting) -> Result<&Expr, Diagnostic> {
     }
 }
 
-/// Evaluates a setting's value as a name from `table`, with its arguments bound.
-fn spec_of(
-    expr: &Expr,
-    setting: &Setting,
-    table: &'static [Signature],
-    what: &str,
-    env: &Env,
-) -> Result<Spec, Diagnostic> {
+/// Evaluates a setting's value as a name of family `F`, with its arguments bound.
+fn spec_of<F: Family>(expr: &Expr, env: &Env) -> Result<(F, Spec), Diagnostic> {
     let value = eval(expr, &Scope::global(env));
     let spec = match value {
-        Ok(Value::Spec(spec)) if sig::find(table, &spec.name).is_some() => spec,
-        Ok(Value::Spec(spec)) => {
-            return Err(unknown_in(table, what, &spec.name, expr.span, setting));
-        }
+        Ok(Value::Spec(spec)) => spec,
         Err(e) => {
             // An unknown bare name here is most likely a misspelt option.
-            if let crate::syntax::ast::ExprKind::Var(name)
-            | crate::syntax::ast::ExprKind::Call(crate::syntax::ast::Call {
-                name: crate::syntax::ast::Ident { name, .. },
+            if let ExprKind::Var(name)
+            | ExprKind::Call(Call {
+                name: Ident { name, .. },
                 ..
             }) = &expr.kind
-                && sig::find(table, name).is_none()
+                && F::named(name).is_none()
                 && env.get(name).is_none()
             {
-                return Err(unknown_in(table, what, name, expr.span, setting));
+                return Err(unknown_in::<F>(name, expr.span));
             }
             return Err(e);
         }
         Ok(other) => {
             return Err(Diagnostic::error(format!(
-                "expected a {what}, found a {}",
+                "expected a {}, found a {}",
+                F::WHAT,
                 other.type_name()
             ))
-            .with_label(expr.span, format!("not a {what}")));
+            .with_label(expr.span, format!("not a {}", F::WHAT)));
         }
     };
-    Ok(spec)
+    match F::named(&spec.name) {
+        Some(name) => Ok((name, spec)),
+        None => Err(unknown_in::<F>(&spec.name, expr.span)),
+    }
 }
 
-fn unknown_in(
-    table: &'static [Signature],
-    what: &str,
-    name: &str,
-    span: Span,
-    _setting: &Setting,
-) -> Diagnostic {
+fn unknown_in<F: Family>(name: &str, span: Span) -> Diagnostic {
+    let what = F::WHAT;
     let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
     } else {
@@ -324,21 +314,21 @@ fn unknown_in(
         None if what.ends_with('s') => format!("{what}es"),
         None => format!("{what}s"),
     };
-    match did_you_mean(name, sig::names(table)) {
+    match did_you_mean(name, sig::names(F::TABLE)) {
         Some(best) => d = d.with_help(format!("did you mean `{best}`?")),
         None => {
             d = d.with_help(format!(
                 "the {plural} are {}",
-                sig::names(table).collect::<Vec<_>>().join(", ")
+                sig::names(F::TABLE).collect::<Vec<_>>().join(", ")
             ))
         }
     }
     d
 }
 
-fn bound_spec(spec: &Spec, table: &'static [Signature], what: &str) -> Result<Bound, Diagnostic> {
-    let signature = sig::find(table, &spec.name).expect("spec_of checked the name");
-    bind(signature, what, &spec.args, spec.span)
+/// The arguments of a checked spec, bound to its signature.
+fn bound_spec<F: Family>(name: F, spec: &Spec) -> Result<Bound, Diagnostic> {
+    bind(name.signature(), F::WHAT, &spec.args, spec.span)
 }
 
 fn number(setting: &Setting, kind: Kind, env: &Env) -> Result<(f64, Span), Diagnostic> {
@@ -358,12 +348,14 @@ fn remedies_of(setting: &Setting, env: &Env) -> Result<Vec<Spec>, Diagnostic> {
         let specs = match eval(expr, &Scope::global(env)) {
             Ok(Value::Combo(specs)) => specs,
             Ok(Value::Spec(spec)) if spec.name == "baseline" => Vec::new(),
-            _ => vec![spec_of(expr, setting, sig::REMEDIES, "remedy", env)?],
+            _ => vec![spec_of::<RemedyName>(expr, env)?.1],
         };
         // Arguments are checked here, where they were written; what they mean for
         // the network, when the remedies are applied (`remedy::apply`).
         for spec in specs {
-            bound_spec(&spec, sig::REMEDIES, "remedy")?;
+            let name = RemedyName::named(&spec.name)
+                .ok_or_else(|| unknown_in::<RemedyName>(&spec.name, spec.span))?;
+            bound_spec(name, &spec)?;
             out.push(spec);
         }
     }
@@ -453,59 +445,13 @@ fn build(
         }
         match key {
             "loss" => {
-                let spec = spec_of(one_value(setting)?, setting, sig::LOSSES, "loss", env)?;
-                bound_spec(&spec, sig::LOSSES, "loss")?;
-                plan.loss = match spec.name.as_str() {
-                    "mse" => LossKind::Mse,
-                    "mae" => LossKind::Mae,
-                    "bce" => LossKind::Bce,
-                    _ => LossKind::CrossEntropy,
-                };
+                let (name, spec) = spec_of::<LossName>(one_value(setting)?, env)?;
+                bound_spec(name, &spec)?;
+                plan.loss = loss(name);
             }
             "optimizer" => {
-                let spec = spec_of(
-                    one_value(setting)?,
-                    setting,
-                    sig::OPTIMIZERS,
-                    "optimizer",
-                    env,
-                )?;
-                let b = bound_spec(&spec, sig::OPTIMIZERS, "optimizer")?;
-                plan.optimizer = match spec.name.as_str() {
-                    "sgd" => OptimizerSpec::Sgd {
-                        lr: b.num("lr"),
-                        momentum: b.num("momentum"),
-                        nesterov: b.flag("nesterov"),
-                        weight_decay: b.num("weight_decay"),
-                    },
-                    "adam" => {
-                        let (beta1, beta2) = b.pair("betas");
-                        for (beta, which) in [(beta1, "first"), (beta2, "second")] {
-                            if !(0.0..1.0).contains(&beta) {
-                                return Err(Diagnostic::error(format!(
-                                    "Adam's {which} beta must be in [0, 1)"
-                                ))
-                                .with_label(
-                                    b.span("betas").unwrap_or(spec.span),
-                                    format!("{which} beta is {beta}"),
-                                ));
-                            }
-                        }
-                        OptimizerSpec::Adam {
-                            lr: b.num("lr"),
-                            beta1,
-                            beta2,
-                            eps: b.num("eps"),
-                            weight_decay: b.num("weight_decay"),
-                        }
-                    }
-                    _ => OptimizerSpec::RmsProp {
-                        lr: b.num("lr"),
-                        alpha: b.num("alpha"),
-                        eps: b.num("eps"),
-                        weight_decay: b.num("weight_decay"),
-                    },
-                };
+                let (name, spec) = spec_of::<OptimizerName>(one_value(setting)?, env)?;
+                plan.optimizer = optimizer(name, &bound_spec(name, &spec)?)?;
             }
             "steps" | "epochs" => {
                 if let Some((_, first)) = seen
@@ -540,15 +486,15 @@ fn build(
             "show" => {
                 plan.show = Show::default();
                 for expr in &setting.values {
-                    let what = match eval(expr, &Scope::global(env)) {
-                        Ok(Value::None) => "none".to_string(),
-                        _ => spec_of(expr, setting, sig::SHOW, "`show` option", env)?.name,
+                    let name = match eval(expr, &Scope::global(env)) {
+                        Ok(Value::None) => ShowName::None,
+                        _ => spec_of::<ShowName>(expr, env)?.0,
                     };
-                    match what.as_str() {
-                        "loss" => plan.show.loss = true,
-                        "gradients" => plan.show.gradients = true,
-                        "weights" => plan.show.weights = true,
-                        _ => {}
+                    match name {
+                        ShowName::Loss => plan.show.loss = true,
+                        ShowName::Gradients => plan.show.gradients = true,
+                        ShowName::Weights => plan.show.weights = true,
+                        ShowName::None => {}
                     }
                 }
                 // The loss is always shown next to any table.
@@ -563,33 +509,15 @@ fn build(
                         plan.diagnose = false;
                         continue;
                     }
-                    let spec = spec_of(expr, setting, sig::DIAGNOSTICS, "diagnostic", env)?;
-                    let b = bound_spec(&spec, sig::DIAGNOSTICS, "diagnostic")?;
-                    let t = &mut plan.thresholds;
-                    match spec.name.as_str() {
-                        "loss_jump" => t.loss_jump_factor = b.num("factor"),
-                        "plateau" => {
-                            t.plateau_steps = b.count("steps");
-                            t.plateau_fraction = b.num("fraction");
-                        }
-                        "exploding" => {
-                            t.explode_factor = b.num("factor");
-                            t.explode_norm = b.num("norm");
-                        }
-                        _ => t.vanish_ratio = b.num("ratio"),
-                    }
+                    let (name, spec) = spec_of::<DetectorName>(expr, env)?;
+                    threshold(&mut plan.thresholds, name, &bound_spec(name, &spec)?)?;
                 }
             }
             "on_nan" => {
                 let expr = one_value(setting)?;
                 let value = eval(expr, &Scope::global(env))?;
-                check_kind(
-                    "on_nan",
-                    Kind::Choice(&["stop", "continue"]),
-                    &value,
-                    expr.span,
-                )?;
-                plan.continue_on_nan = matches!(&value, Value::Spec(s) if s.name == "continue");
+                check_kind("on_nan", Kind::Choice(ON_NAN), &value, expr.span)?;
+                plan.continue_on_nan = chosen::<OnNan>(&value) == Some(OnNan::Continue);
             }
             "seed" => plan.seed = number(setting, Kind::Natural, env)?.0 as u64,
             "precision" => plan.precision = precision_of(one_value(setting)?, env)?,
@@ -670,20 +598,97 @@ fn build(
 
 pub fn precision_of(expr: &Expr, env: &Env) -> Result<Precision, Diagnostic> {
     let value = eval(expr, &Scope::global(env));
-    match value {
-        Ok(Value::Spec(s)) if s.name == "f32" => Ok(Precision::F32),
-        Ok(Value::Spec(s)) if s.name == "f64" => Ok(Precision::F64),
-        _ => {
+    let named = match &value {
+        // Written bare only: `precision f64`.
+        Ok(Value::Spec(spec)) => PrecisionName::named(&spec.name),
+        _ => None,
+    };
+    match named {
+        Some(PrecisionName::F32) => Ok(Precision::F32),
+        Some(PrecisionName::F64) => Ok(Precision::F64),
+        None => {
             let mut d = Diagnostic::error("precision is `f32` or `f64`")
                 .with_label(expr.span, "not a precision");
             if let crate::syntax::ast::ExprKind::Var(name) = &expr.kind
-                && let Some(best) = did_you_mean(name, ["f32", "f64"])
+                && let Some(best) = did_you_mean(name, PRECISIONS.iter().copied())
             {
                 d = d.with_help(format!("did you mean `{best}`?"));
             }
             Err(d)
         }
     }
+}
+
+/// The option of `C` a value names, written bare (`continue`) or as a string.
+fn chosen<C: Choice>(value: &Value) -> Option<C> {
+    match value {
+        Value::Spec(spec) if spec.args.is_empty() => C::named(&spec.name),
+        Value::Str(s) => C::named(s),
+        _ => None,
+    }
+}
+
+/// The engine's loss for a checked name.
+fn loss(name: LossName) -> LossKind {
+    match name {
+        LossName::Mse => LossKind::Mse,
+        LossName::Mae => LossKind::Mae,
+        LossName::Bce => LossKind::Bce,
+        LossName::CrossEntropy => LossKind::CrossEntropy,
+    }
+}
+
+/// The engine's optimizer for a checked name and its bound arguments.
+fn optimizer(name: OptimizerName, b: &Bound) -> Result<OptimizerSpec, Diagnostic> {
+    Ok(match name {
+        OptimizerName::Sgd => OptimizerSpec::Sgd {
+            lr: b.num("lr")?,
+            momentum: b.num("momentum")?,
+            nesterov: b.flag("nesterov")?,
+            weight_decay: b.num("weight_decay")?,
+        },
+        OptimizerName::Adam => {
+            let (beta1, beta2) = b.pair("betas")?;
+            for (beta, which) in [(beta1, "first"), (beta2, "second")] {
+                if !(0.0..1.0).contains(&beta) {
+                    return Err(Diagnostic::error(format!(
+                        "Adam's {which} beta must be in [0, 1)"
+                    ))
+                    .with_label(b.span("betas"), format!("{which} beta is {beta}")));
+                }
+            }
+            OptimizerSpec::Adam {
+                lr: b.num("lr")?,
+                beta1,
+                beta2,
+                eps: b.num("eps")?,
+                weight_decay: b.num("weight_decay")?,
+            }
+        }
+        OptimizerName::RmsProp => OptimizerSpec::RmsProp {
+            lr: b.num("lr")?,
+            alpha: b.num("alpha")?,
+            eps: b.num("eps")?,
+            weight_decay: b.num("weight_decay")?,
+        },
+    })
+}
+
+/// Sets the thresholds of one detector from its bound arguments.
+fn threshold(t: &mut Thresholds, name: DetectorName, b: &Bound) -> Result<(), Diagnostic> {
+    match name {
+        DetectorName::LossJump => t.loss_jump_factor = b.num("factor")?,
+        DetectorName::Plateau => {
+            t.plateau_steps = b.count("steps")?;
+            t.plateau_fraction = b.num("fraction")?;
+        }
+        DetectorName::Exploding => {
+            t.explode_factor = b.num("factor")?;
+            t.explode_norm = b.num("norm")?;
+        }
+        DetectorName::Vanishing => t.vanish_ratio = b.num("ratio")?,
+    }
+    Ok(())
 }
 
 /// The data must fit the network: inputs to its input width, targets to its output.
