@@ -260,6 +260,19 @@ fn too_many(sig: &Signature, what: &str, given: usize, span: Span) -> Diagnostic
     d
 }
 
+/// Checks that `value` is a number of `kind` (a numeric kind), and returns it.
+pub fn check_number(name: &str, kind: Kind, value: &Value, span: Span) -> Result<f64, Diagnostic> {
+    check_kind(name, kind, value, span)?;
+    match value {
+        Value::Num(n) => Ok(*n),
+        _ => Err(Diagnostic::error(format!(
+            "internal error: `{name}` is checked as a number but is {}",
+            kind.describe()
+        ))
+        .with_label(span, "while checking this")),
+    }
+}
+
 /// Checks that `value` is of `kind`; `name` is the parameter, for the message.
 pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(), Diagnostic> {
     let ok = match (kind, value) {

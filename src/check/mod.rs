@@ -11,8 +11,10 @@ pub mod env;
 pub mod eval;
 pub mod init;
 pub mod network;
+pub mod plan;
 pub mod remedy;
 pub mod run;
+pub mod settings;
 pub mod signature;
 pub mod value;
 
@@ -24,7 +26,7 @@ use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, Program};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
 use network::instantiate;
-use run::{RunPlan, SweepPlan};
+use plan::{RunPlan, SweepPlan};
 use value::{NetRef, Value};
 
 /// What running a checked item does.
@@ -187,7 +189,7 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
                 kind: crate::syntax::ast::ExprKind::Var(name.name.clone()),
                 span: name.span,
             };
-            env.precision = run::precision_of(&expr, env)?;
+            env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
         ItemKind::Run(decl) => Ok(Plan::Run(Box::new(run::check_run(decl, item.span, env)?))),

@@ -2,7 +2,7 @@
 //! declaration into the engine's flat layer list, remembering which line of the
 //! script each layer came from.
 
-use super::args::{Bound, bind, check_kind};
+use super::args::{Bound, bind, check_number};
 use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
 use super::init;
@@ -204,12 +204,7 @@ impl Builder<'_> {
         what: &str,
         kind: Kind,
     ) -> Result<f64, Diagnostic> {
-        let value = eval(expr, &self.scope())?;
-        check_kind(what, kind, &value, expr.span)?;
-        match value {
-            Value::Num(n) => Ok(n),
-            _ => unreachable!("check_kind accepted a non-number"),
-        }
+        check_number(what, kind, &eval(expr, &self.scope())?, expr.span)
     }
 
     fn layers_of(&mut self, body: &[Layer], repeat: Option<Span>) -> Result<(), Diagnostic> {

@@ -6,7 +6,7 @@ use super::args::{Bound, bind};
 use super::env::{Entry, Env};
 use super::init;
 use super::network::instantiate;
-use super::run::RunPlan;
+use super::plan::RunPlan;
 use super::signature::{ClipScopeName, Family, RemedyName};
 use super::value::{NetRef, Spec, Value};
 use crate::diagnostics::Diagnostic;

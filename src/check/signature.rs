@@ -334,6 +334,16 @@ choice! {
     }
 }
 
+choice! {
+    /// Training settings a sweep may vary besides the network's own parameters.
+    SweepSetting, SWEEPABLE_SETTINGS {
+        Lr => "lr",
+        Batch => "batch",
+        Steps => "steps",
+        Epochs => "epochs",
+    }
+}
+
 const KAIMING: &[Param] = &[
     p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
     p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),

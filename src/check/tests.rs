@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::env::Env;
-use super::run::RunPlan;
+use super::plan::RunPlan;
 use super::signature::{
     self as sig, ACTIVATIONS, Choice, DIAGNOSTICS, FUNCTIONS, Fallback, INITS, Kind, LOSSES,
     METRICS, OPTIMIZERS, REMEDIES, SHOW, Signature,
