@@ -3,6 +3,12 @@
 //! It resolves every name, evaluates every expression that does not need the engine,
 //! instantiates networks and loads data, so that a program that passes here can only
 //! fail in numerics. It reports every mistake it finds, not just the first.
+//!
+//! Its modules import each other in one direction only, from the leaves up:
+//! `value`, `signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
+//! (expressions name networks, and layers hold expressions) → `data`, `plan` →
+//! `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
+//! keeps it so.
 
 pub mod args;
 pub mod builtins;

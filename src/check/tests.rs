@@ -279,3 +279,63 @@ fn every_choice_names_itself() {
     round_trip::<sig::PrecisionName>();
     round_trip::<sig::LayerAttr>();
 }
+
+#[test]
+fn modules_import_one_way() {
+    // The one cycle the language itself makes.
+    const MUTUAL: &[(&str, &str)] = &[("eval", "network")];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check");
+    let mut imports: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).expect("src/check") {
+        let path = entry.expect("an entry").path();
+        let module = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        if module == "tests" || module == "mod" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a source file");
+        // Only the code above the file's own tests.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let mut used: Vec<String> = code
+            .split("super::")
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+            })
+            .map(|name| name.collect::<String>())
+            .collect();
+        used.sort();
+        used.dedup();
+        imports.insert(module, used);
+    }
+    assert!(imports.contains_key("run") && imports.contains_key("eval"));
+    // Every module that `from` reaches by imports.
+    let reach = |from: &str| {
+        let mut seen: Vec<String> = Vec::new();
+        let mut todo = vec![from.to_string()];
+        while let Some(module) = todo.pop() {
+            for next in imports.get(&module).into_iter().flatten() {
+                if !seen.contains(next) {
+                    seen.push(next.clone());
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    for (a, used) in &imports {
+        for b in used {
+            let pair = (a.as_str(), b.as_str());
+            let allowed = MUTUAL.contains(&pair) || MUTUAL.contains(&(pair.1, pair.0));
+            assert!(
+                allowed || !reach(b).contains(a),
+                "`{a}` imports `{b}`, which imports `{a}` back (through {:?})",
+                reach(b)
+            );
+        }
+    }
+}
