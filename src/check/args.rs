@@ -3,7 +3,7 @@
 
 use super::signature::{Choice, Fallback, Kind, Signature, did_you_mean};
 use super::value::{SpecArg, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 
 /// Arguments bound to a signature, defaults filled in.
 ///
@@ -117,6 +117,7 @@ impl Bound {
             "internal error: `{}` has no {what} `{name}`",
             self.signature.name
         ))
+        .with_kind(ErrorKind::Internal)
         .with_label(self.call_span, "while checking this")
         .with_note("this is a bug in gradlab, not in the script")
     }
@@ -230,6 +231,7 @@ fn example_value(kind: Kind) -> &'static str {
 
 fn unknown_parameter(sig: &Signature, what: &str, name: &str, span: Span) -> Diagnostic {
     let mut d = Diagnostic::error(format!("{what} `{}` has no parameter `{name}`", sig.name))
+        .with_kind(ErrorKind::UnknownParameter)
         .with_label(span, "unknown parameter");
     if let Some(best) = did_you_mean(name, sig.params.iter().map(|p| p.name)) {
         d = d.with_help(format!("did you mean `{best}`?"));
@@ -269,6 +271,7 @@ pub fn check_number(name: &str, kind: Kind, value: &Value, span: Span) -> Result
             "internal error: `{name}` is checked as a number but is {}",
             kind.describe()
         ))
+        .with_kind(ErrorKind::Internal)
         .with_label(span, "while checking this")),
     }
 }
@@ -309,6 +312,7 @@ pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(
         "`{name}` must be {}, found {found}",
         kind.describe()
     ))
+    .with_kind(ErrorKind::InvalidValue)
     .with_label(span, format!("expected {}", kind.describe()));
     if let (Kind::Choice(options), Value::Spec(spec)) = (kind, value)
         && let Some(best) = did_you_mean(&spec.name, options.iter().copied())

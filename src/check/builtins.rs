@@ -5,7 +5,7 @@
 use super::args::Bound;
 use super::env::Env;
 use super::value::Value;
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{self, Dataset};
 
 /// Data sets larger than this many values are refused: gradlab simulates, it does not
@@ -27,6 +27,7 @@ fn too_big(values: usize, call_span: Span) -> Result<(), Diagnostic> {
     if values > MAX_VALUES {
         return Err(
             Diagnostic::error(format!("data set above {MAX_VALUES} values"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(call_span, "too large to simulate"),
         );
     }
@@ -70,7 +71,9 @@ pub fn exp(bound: &Bound, call_span: Span) -> Result<Value, Diagnostic> {
     if v.is_finite() {
         Ok(Value::Num(v))
     } else {
-        Err(Diagnostic::error("exp overflows").with_label(call_span, "this is larger than 1.8e308"))
+        Err(Diagnostic::error("exp overflows")
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(call_span, "this is larger than 1.8e308"))
     }
 }
 
@@ -82,6 +85,7 @@ pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnos
     let full = env.base_dir.join(path);
     let text = std::fs::read_to_string(&full).map_err(|e| {
         Diagnostic::error(format!("cannot read `{path}`"))
+            .with_kind(ErrorKind::Io)
             .with_label(path_span, e.to_string())
             .with_note("relative paths are resolved from the script's folder")
     })?;

@@ -6,7 +6,7 @@ use super::env::Env;
 use super::eval::{Scope, eval};
 use super::signature::did_you_mean;
 use super::value::{Data, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::syntax::ast::Setting;
 
 /// `data d { x = [...] y = [...] }`
@@ -25,6 +25,7 @@ pub fn from_fields(
             "y" => &mut y,
             other => {
                 let mut d = Diagnostic::error(format!("unknown data field `{other}`"))
+                    .with_kind(ErrorKind::UnknownBuiltin)
                     .with_label(field.key.span, "a data block has `x` and `y`");
                 if let Some(best) = did_you_mean(other, ["x", "y"]) {
                     d = d.with_help(format!("did you mean `{best}`?"));
@@ -59,6 +60,7 @@ pub fn from_fields(
     if x.len() != y.len() {
         return Err(
             Diagnostic::error(format!("`x` has {} rows but `y` has {}", x.len(), y.len()))
+                .with_kind(ErrorKind::ShapeMismatch)
                 .with_label(x_span, format!("{} rows", x.len()))
                 .with_label(y_span, format!("{} rows", y.len())),
         );
@@ -89,6 +91,7 @@ fn rows_of(value: &Value, span: Span, key: &str) -> Result<Vec<Vec<f64>>, Diagno
             i + 1,
             row.len()
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(span, "rows of different widths"));
     }
     Ok(rows)

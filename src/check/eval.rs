@@ -10,7 +10,7 @@ use super::env::{Entry, Env};
 use super::network;
 use super::signature::{self as sig, Family, FunctionName, did_you_mean};
 use super::value::{Data, Forward, NetRef, Spec, SpecArg, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
 
 /// Ranges longer than this are refused: they are typos, not sweeps.
@@ -92,9 +92,7 @@ pub fn eval(expr: &Expr, scope: &Scope) -> Result<Value, Diagnostic> {
         ExprKind::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, expr.span, scope),
         ExprKind::Call(call) => eval_call(call, scope),
         // Already reported by the parser.
-        ExprKind::Error => {
-            Err(Diagnostic::error("invalid expression").with_label(expr.span, "here"))
-        }
+        ExprKind::Error => Err(invalid_expression(expr.span)),
     }
 }
 
@@ -130,6 +128,7 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
         .map(|(n, _)| n.as_str())
         .chain(scope.env.names.keys().map(String::as_str));
     let mut d = Diagnostic::error(format!("unknown name `{name}`"))
+        .with_kind(ErrorKind::unknown_name_of(name))
         .with_label(span, "not declared anywhere above");
     let mut candidates: Vec<&str> = declared.collect();
     candidates.extend(builtin_words());
@@ -141,11 +140,13 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
     d
 }
 
+#[inline(never)]
 fn not_a_number(op: &str, value: &Value, span: Span) -> Diagnostic {
     let mut d = Diagnostic::error(format!(
         "`{op}` needs numbers, found a {}",
         value.type_name()
     ))
+    .with_kind(ErrorKind::InvalidValue)
     .with_label(span, format!("this is a {}", value.type_name()));
     if matches!(value, Value::Forward(_)) {
         d = d.with_help("a network's output can be printed or bound with `let`, not computed with");
@@ -177,9 +178,7 @@ fn binary(
         other => return Err(not_a_number(op.symbol(), &other, rhs.span)),
     };
     if op == BinOp::Div && b == 0.0 {
-        return Err(Diagnostic::error("division by zero")
-            .with_label(rhs.span, "this is zero")
-            .with_label(span, "in this division"));
+        return Err(division_by_zero(rhs.span, span));
     }
     let result = match op {
         BinOp::Add => a + b,
@@ -189,11 +188,37 @@ fn binary(
         BinOp::Pow => a.powf(b),
     };
     if !result.is_finite() {
-        return Err(Diagnostic::error("this arithmetic does not give a finite number")
-            .with_label(span, format!("{} {} {} is {}", super::value::format_number(a), op.symbol(), super::value::format_number(b), super::value::format_number(result)))
-            .with_note("gradlab keeps script values finite; overflow belongs in training, where it is diagnosed"));
+        return Err(not_finite(a, op, b, result, span));
     }
     Ok(Value::Num(result))
+}
+
+// The reports of `binary` are made out of line: `binary` and `eval` recurse once per
+// operator of a chain, and in a debug build every temporary of a report built inline
+// would take room in each of their frames.
+
+#[inline(never)]
+fn division_by_zero(zero: Span, span: Span) -> Diagnostic {
+    Diagnostic::error("division by zero")
+        .with_kind(ErrorKind::InvalidValue)
+        .with_label(zero, "this is zero")
+        .with_label(span, "in this division")
+}
+
+#[inline(never)]
+fn not_finite(a: f64, op: BinOp, b: f64, result: f64, span: Span) -> Diagnostic {
+    let n = super::value::format_number;
+    Diagnostic::error("this arithmetic does not give a finite number")
+        .with_kind(ErrorKind::InvalidValue)
+        .with_label(span, format!("{} {} {} is {}", n(a), op.symbol(), n(b), n(result)))
+        .with_note(
+            "gradlab keeps script values finite; overflow belongs in training, where it is diagnosed",
+        )
+}
+
+#[inline(never)]
+fn invalid_expression(span: Span) -> Diagnostic {
+    Diagnostic::error("invalid expression").with_label(span, "here")
 }
 
 fn as_remedies(value: &Value) -> Option<Vec<Spec>> {
@@ -226,12 +251,12 @@ fn range(
     };
     if s <= 0.0 {
         let at = step.map_or(span, |e| e.span);
-        return Err(
-            Diagnostic::error("a range's step must be greater than 0").with_label(
+        return Err(Diagnostic::error("a range's step must be greater than 0")
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(
                 at,
                 format!("the step is {}", super::value::format_number(s)),
-            ),
-        );
+            ));
     }
     if b < a {
         return Err(Diagnostic::error("empty range")
@@ -250,6 +275,7 @@ fn range(
     if count > MAX_RANGE_LEN as f64 {
         return Err(
             Diagnostic::error(format!("range has more than {MAX_RANGE_LEN} values"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(span, format!("{count} values"))
                 .with_help("use a larger `step`"),
         );
@@ -308,6 +334,7 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     candidates.extend(sig::names(sig::FUNCTIONS));
     candidates.extend(builtin_words());
     let mut d = Diagnostic::error(format!("unknown function `{name}`"))
+        .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(call.name.span, "no network or function has this name");
     if let Some(best) = did_you_mean(name, candidates) {
         d = d.with_help(format!("did you mean `{best}`?"));
@@ -374,6 +401,7 @@ fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
             net_ref.name,
             instance.spec.input
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(x_span, "this input")
         .with_label(instance.input_span, "the network's input is declared here"));
     }

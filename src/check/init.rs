@@ -7,7 +7,7 @@ use super::signature::{
     self as sig, Family, FanModeName, InitName, NonlinearityName, did_you_mean,
 };
 use super::value::{Spec, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{FanMode, InitScheme, Nonlinearity};
 use crate::syntax::ast::{Expr, ExprKind};
 
@@ -26,6 +26,7 @@ pub fn scheme(value: Value, span: Span) -> Result<(Spec, InitScheme), Diagnostic
     };
     let Some(name) = InitName::named(&spec.name) else {
         let mut d = Diagnostic::error(format!("unknown init scheme `{}`", spec.name))
+            .with_kind(ErrorKind::UnknownBuiltin)
             .with_label(span, "not an init scheme");
         if let Some(best) = did_you_mean(&spec.name, sig::names(sig::INITS)) {
             d = d.with_help(format!("did you mean `{best}`?"));
@@ -50,6 +51,7 @@ pub fn unknown(expr: &Expr, declared: impl Fn(&str) -> bool) -> Option<Diagnosti
         return None;
     }
     let d = Diagnostic::error(format!("unknown init scheme `{name}`"))
+        .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(span, "not an init scheme");
     Some(match did_you_mean(name, sig::names(sig::INITS)) {
         Some(best) => d.with_help(format!("did you mean `{best}`?")),
@@ -67,6 +69,7 @@ fn build(name: InitName, b: &Bound, span: Span) -> Result<InitScheme, Diagnostic
             let (a, high) = (b.num("a")?, b.num("b")?);
             if high <= a {
                 return Err(Diagnostic::error("`uniform(a, b)` needs a < b")
+                    .with_kind(ErrorKind::InvalidValue)
                     .with_label(span, format!("{a} is not below {high}")));
             }
             InitScheme::Uniform { a, b: high }

@@ -27,7 +27,7 @@ pub mod value;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, Program};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
@@ -91,9 +91,8 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
                     poisoned.insert(name.name.clone());
                 }
                 let echo = error
-                    .message
-                    .strip_prefix("unknown name `")
-                    .and_then(|rest| rest.strip_suffix('`'))
+                    .kind
+                    .unknown_name()
                     .is_some_and(|name| poisoned.contains(name));
                 if !echo && reported.insert((error.message.clone(), error.primary_span())) {
                     diagnostics.push(error);
@@ -211,6 +210,7 @@ fn check_redeclare(env: &Env, name: &Ident, redeclare: Redeclare) -> Result<bool
         Some(_) if redeclare == Redeclare::Replace => Ok(true),
         Some(old) => Err(
             Diagnostic::error(format!("`{}` is already declared", name.name))
+                .with_kind(ErrorKind::Redeclared)
                 .with_label(name.span, "declared again here")
                 .with_label(
                     old.span,
@@ -232,6 +232,7 @@ fn declare(
     {
         return Err(
             Diagnostic::error(format!("`{}` is a built-in name", name.name))
+                .with_kind(ErrorKind::Redeclared)
                 .with_label(name.span, "cannot be declared")
                 .with_help("pick another name"),
         );

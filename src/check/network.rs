@@ -11,7 +11,7 @@ use super::signature::{
     did_you_mean,
 };
 use super::value::{NetRef, Spec, SpecArg, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
 
@@ -61,6 +61,7 @@ pub fn net_ref(
                     None => {
                         let mut d =
                             Diagnostic::error(format!("network `{name}` has no parameter `{n}`"))
+                                .with_kind(ErrorKind::UnknownParameter)
                                 .with_label(arg.span, "unknown parameter")
                                 .with_label(decl.name.span, "network declared here");
                         if let Some(best) =
@@ -257,6 +258,7 @@ impl Builder<'_> {
                             "network `{}` has more than {MAX_LAYERS} layers",
                             self.net_name
                         ))
+                        .with_kind(ErrorKind::TooLarge)
                         .with_label(repeat.unwrap_or(layer.span), "this makes too many layers"));
                     }
                     self.layers.push(spec);
@@ -268,6 +270,7 @@ impl Builder<'_> {
                     if n as usize > MAX_LAYERS {
                         return Err(
                             Diagnostic::error(format!("repeat count above {MAX_LAYERS}"))
+                                .with_kind(ErrorKind::TooLarge)
                                 .with_label(count.span, "too many repetitions"),
                         );
                     }
@@ -300,7 +303,7 @@ impl Builder<'_> {
                     if width_out != width_in {
                         return Err(Diagnostic::error(format!(
                             "a residual block must end as wide as it starts: {width_in} in, {width_out} out"
-                        ))
+                        )).with_kind(ErrorKind::ShapeMismatch)
                         .with_label(layer.span, "its output is added to its input")
                         .with_help(format!("make its last layer `dense {width_in} …`")));
                     }
@@ -314,6 +317,7 @@ impl Builder<'_> {
     fn width(&self, n: f64, span: Span) -> Result<usize, Diagnostic> {
         if n as usize > MAX_WIDTH {
             return Err(Diagnostic::error(format!("width above {MAX_WIDTH}"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(span, "too wide to simulate"));
         }
         Ok(n as usize)
@@ -323,6 +327,7 @@ impl Builder<'_> {
         let name = call.name.name.as_str();
         let Some(activation) = ActivationName::named(name) else {
             let mut d = Diagnostic::error(format!("unknown activation `{name}`"))
+                .with_kind(ErrorKind::UnknownBuiltin)
                 .with_label(call.name.span, "not an activation");
             if let Some(best) = did_you_mean(name, sig::names(sig::ACTIVATIONS)) {
                 d = d.with_help(format!("did you mean `{best}`?"));
@@ -368,6 +373,7 @@ impl Builder<'_> {
             let name = attr.name.name.as_str();
             let Some(which) = LayerAttr::named(name) else {
                 let mut d = Diagnostic::error(format!("unknown layer attribute `{name}`"))
+                    .with_kind(ErrorKind::UnknownBuiltin)
                     .with_label(attr.name.span, "not a layer attribute");
                 if let Some(best) = did_you_mean(name, LAYER_ATTRS.iter().copied()) {
                     d = d.with_help(format!("did you mean `{best}`?"));
@@ -463,7 +469,7 @@ impl Builder<'_> {
                     return Err(Diagnostic::error(format!(
                         "weight matrix is {}×{cols}, but this layer needs {width}×{fan_in}",
                         rows.len()
-                    ))
+                    )).with_kind(ErrorKind::ShapeMismatch)
                     .with_label(span, format!("expected {width} row(s) of {fan_in} value(s)"))
                     .with_note("rows are the layer's outputs and columns its inputs, as in PyTorch's nn.Linear"));
                 }
@@ -497,6 +503,7 @@ fn bias(value: Value, span: Span, width: usize) -> Result<BiasSpec, Diagnostic> 
                     "bias has {} values, but the layer is {width} wide",
                     v.len()
                 ))
+                .with_kind(ErrorKind::ShapeMismatch)
                 .with_label(span, format!("expected {width} value(s)")));
             }
             Ok(BiasSpec::Vector(v))

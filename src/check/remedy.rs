@@ -9,7 +9,7 @@ use super::network::instantiate;
 use super::plan::RunPlan;
 use super::signature::{ClipScopeName, Family, RemedyName};
 use super::value::{NetRef, Spec, Value};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, ErrorKind};
 use crate::engine::{ClipNorm, ClipScope, Schedule, WeightSpec};
 
 /// Applies `specs` to `plan`: network remedies change its layers, training remedies its
@@ -19,6 +19,7 @@ pub fn apply(plan: &mut RunPlan, specs: &[Spec], env: &Env) -> Result<(), Diagno
     for spec in specs {
         let remedy = RemedyName::named(&spec.name).ok_or_else(|| {
             Diagnostic::error(format!("unknown remedy `{}`", spec.name))
+                .with_kind(ErrorKind::UnknownBuiltin)
                 .with_label(spec.span, "not a remedy")
         })?;
         if !seen.insert(remedy) {

@@ -10,7 +10,7 @@ use super::remedy;
 use super::settings::{DEFAULT_STEPS, Settings, one_value, spec_of};
 use super::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use super::value::{Data, NetRef, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, OptimizerSpec, Remedies, Stop, Thresholds};
 use crate::syntax::ast::{Expr, ExprKind, RunDecl, RunKind, Setting, SweepDecl};
 
@@ -118,6 +118,7 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
     if total > 10_000 {
         return Err(
             Diagnostic::error(format!("a sweep of {total} runs is too large"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(span, "at most 10000 grid points")
                 .with_help("use a larger step in the ranges"),
         );
@@ -265,6 +266,7 @@ fn check_batch(plan: &RunPlan, at: Span) -> Result<(), Diagnostic> {
             "batch of {batch} is larger than the data ({} rows)",
             plan.data.set.n
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(at, "this batch size")
         .with_label(plan.data_span, format!("{} rows", plan.data.set.n))
         .with_help(format!("use `batch {}` or less", plan.data.set.n))),
@@ -321,6 +323,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             net.name,
             net.spec.input
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(
             plan.data_span,
             format!("{} input column{}", set.x_dim, plural(set.x_dim)),
@@ -337,6 +340,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(
                 "`cross_entropy` needs one target column of class indices",
             )
+            .with_kind(ErrorKind::ShapeMismatch)
             .with_label(plan.data_span, format!("{} target columns", set.y_dim))
             .with_help("write each target as its class number: y = [[0], [2], [1]]"));
         }
@@ -344,6 +348,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(
                 "`cross_entropy` needs a last layer with one output per class",
             )
+            .with_kind(ErrorKind::ShapeMismatch)
             .with_label(last_span, format!("{out} output"))
             .with_help("make the last layer `dense CLASSES linear`"));
         }
@@ -355,6 +360,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(format!(
                 "class {bad} is out of range for a network with {out} outputs"
             ))
+            .with_kind(ErrorKind::ShapeMismatch)
             .with_label(plan.data_span, "in these targets")
             .with_label(last_span, format!("{out} classes: 0 to {}", out - 1)));
         }
@@ -367,6 +373,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             plural(set.y_dim),
             net.name
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(
             plan.data_span,
             format!("{} target column{}", set.y_dim, plural(set.y_dim)),

@@ -10,7 +10,7 @@ use super::signature::{
     PRECISIONS, PrecisionName, RemedyName, SettingName, ShowName, SweepSetting, did_you_mean,
 };
 use super::value::{Spec, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, OptimizerSpec, Precision, Stop, Thresholds};
 use crate::syntax::ast::{Call, Expr, ExprKind, Ident, RunKind, Setting};
 
@@ -115,6 +115,7 @@ impl<'a> Settings<'a> {
             setting.key.name,
             self.plan.kind.keyword()
         ))
+        .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(setting.key.span, "not a setting here")
     }
 
@@ -156,6 +157,7 @@ impl<'a> Settings<'a> {
         if n > MAX_STEPS {
             return Err(
                 Diagnostic::error(format!("more than {MAX_STEPS} {}", setting.key.name))
+                    .with_kind(ErrorKind::TooLarge)
                     .with_label(at, "too many"),
             );
         }
@@ -298,6 +300,7 @@ fn unknown_in<F: Family>(name: &str, span: Span) -> Diagnostic {
         "a"
     };
     let mut d = Diagnostic::error(format!("unknown {what} `{name}`"))
+        .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(span, format!("not {article} {what}"));
     let plural = match what.strip_suffix('y') {
         Some(stem) => format!("{stem}ies"),
@@ -363,6 +366,7 @@ pub fn precision_of(expr: &Expr, env: &Env) -> Result<Precision, Diagnostic> {
         Some(PrecisionName::F64) => Ok(Precision::F64),
         None => {
             let mut d = Diagnostic::error("precision is `f32` or `f64`")
+                .with_kind(ErrorKind::InvalidValue)
                 .with_label(expr.span, "not a precision");
             if let crate::syntax::ast::ExprKind::Var(name) = &expr.kind
                 && let Some(best) = did_you_mean(name, PRECISIONS.iter().copied())
@@ -409,6 +413,7 @@ fn optimizer(name: OptimizerName, b: &Bound) -> Result<OptimizerSpec, Diagnostic
                     return Err(Diagnostic::error(format!(
                         "Adam's {which} beta must be in [0, 1)"
                     ))
+                    .with_kind(ErrorKind::InvalidValue)
                     .with_label(b.span("betas"), format!("{which} beta is {beta}")));
                 }
             }

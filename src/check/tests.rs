@@ -339,3 +339,39 @@ fn modules_import_one_way() {
         }
     }
 }
+
+fn diagnostics_of(script: &str) -> Vec<crate::diagnostics::Diagnostic> {
+    let parsed = crate::syntax::parse(script, 0);
+    let program = parsed.program.expect("a program");
+    check(&program, &mut Env::default(), Redeclare::Error).diagnostics
+}
+
+#[test]
+fn echoes_of_a_failed_declaration_are_dropped_by_their_kind() {
+    use crate::diagnostics::ErrorKind;
+    let diagnostics = diagnostics_of("let a = nope\nprint a\nprint b\n");
+    let kinds: Vec<ErrorKind> = diagnostics.into_iter().map(|d| d.kind).collect();
+    // `a` failed to be declared, so "unknown name `a`" is an echo; `b` is not.
+    assert_eq!(
+        kinds,
+        [
+            ErrorKind::unknown_name_of("nope"),
+            ErrorKind::unknown_name_of("b")
+        ]
+    );
+}
+
+#[test]
+fn diagnostics_carry_their_kind_into_json() {
+    let diagnostics = diagnostics_of(&format!(
+        "{PRELUDE}\ntrain n on d {{ loss mes }}\nlet n = 1\ntrain n on d {{ batch 9 }}\n"
+    ));
+    let codes: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            let json = crate::report::json::diagnostic_json(d, &Default::default());
+            json["code"].as_str().expect("a code").to_string()
+        })
+        .collect();
+    assert_eq!(codes, ["unknown_builtin", "redeclared", "shape_mismatch"]);
+}

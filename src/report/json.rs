@@ -36,6 +36,7 @@ pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Value {
     json!({
         "event": "diagnostic",
         "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "code": d.kind.code(),
         "message": d.message,
         "location": location(d.primary_span(), sources),
         "labels": d.labels.iter().map(|l| json!({
