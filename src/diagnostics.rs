@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 
@@ -55,10 +56,84 @@ pub struct LabelText {
     pub message: String,
 }
 
+/// What kind of problem a diagnostic reports. The message says it to people; the
+/// kind says it to code that branches on it, and to JSON readers (`code`), so that
+/// neither parses the message text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A name used but never declared. Behind a thin pointer: every checker function
+    /// returns `Result<_, Diagnostic>`, so a diagnostic stays under 128 bytes.
+    UnknownName { name: Arc<String> },
+    /// A name that is none of a family of built-ins: a loss, an activation, a
+    /// setting, a layer attribute, a function…
+    UnknownBuiltin,
+    /// An argument naming a parameter its callee does not have.
+    UnknownParameter,
+    /// A name declared twice, or a built-in name declared.
+    Redeclared,
+    /// A value of the wrong type, or out of its range.
+    InvalidValue,
+    /// Data, a matrix or an input whose shape does not fit the network.
+    ShapeMismatch,
+    /// Something larger than gradlab simulates.
+    TooLarge,
+    /// A file that cannot be read.
+    Io,
+    /// What training found: exploding or vanishing gradients, a jump in the loss…
+    Finding,
+    /// A mistake of gradlab's, not of the script.
+    Internal,
+    /// Not classified further.
+    Other,
+}
+
+impl ErrorKind {
+    pub fn unknown_name_of(name: &str) -> ErrorKind {
+        ErrorKind::UnknownName {
+            name: Arc::new(name.to_string()),
+        }
+    }
+
+    /// The kind as JSON's `code` names it: snake_case, stable.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ErrorKind::UnknownName { .. } => "unknown_name",
+            ErrorKind::UnknownBuiltin => "unknown_builtin",
+            ErrorKind::UnknownParameter => "unknown_parameter",
+            ErrorKind::Redeclared => "redeclared",
+            ErrorKind::InvalidValue => "invalid_value",
+            ErrorKind::ShapeMismatch => "shape_mismatch",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Io => "io",
+            ErrorKind::Finding => "finding",
+            ErrorKind::Internal => "internal",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// The undeclared name, if this reports one.
+    pub fn unknown_name(&self) -> Option<&str> {
+        match self {
+            ErrorKind::UnknownName { name } => Some(name.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown_name(&self) -> bool {
+        self.unknown_name().is_some()
+    }
+
+    pub fn is_internal(&self) -> bool {
+        *self == ErrorKind::Internal
+    }
+}
+
 /// One problem found in a script: where it is, what is wrong, how to fix it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// What kind of problem it is; `Other` unless its maker says.
+    pub kind: ErrorKind,
     pub message: String,
     /// The first label is the primary one; the report is anchored on it.
     pub labels: Vec<LabelText>,
@@ -78,11 +153,21 @@ impl Diagnostic {
     fn new(severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
+            // Every warning is a finding of a run; errors say their kind with `with_kind`.
+            kind: match severity {
+                Severity::Error => ErrorKind::Other,
+                Severity::Warning => ErrorKind::Finding,
+            },
             message: message.into(),
             labels: Vec::new(),
             notes: Vec::new(),
             helps: Vec::new(),
         }
+    }
+
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {

@@ -1,70 +1,131 @@
 //! Binding call arguments to a signature: positional and named arguments, defaults,
 //! and the checks that make wrong names, types and counts clear errors.
 
-use super::signature::{Fallback, Kind, Signature, did_you_mean};
+use super::signature::{Choice, Fallback, Kind, Signature, did_you_mean};
 use super::value::{SpecArg, Value};
-use crate::diagnostics::{Diagnostic, Span};
-use crate::format::plural;
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 
+/// Arguments bound to a signature, defaults filled in.
+///
+/// The accessors name a parameter as a string, so a misspelt name or a wrong type is a
+/// mistake of gradlab, not of the script: they return an internal error for it rather
+/// than a stand-in value, and `tests/builtins.rs` builds every built-in to prove none
+/// of them does.
 #[derive(Debug, Clone)]
 pub struct Bound {
-    pub values: Vec<(&'static str, Value, Span)>,
+    signature: &'static Signature,
+    call_span: Span,
+    values: Vec<(&'static str, Value, Span)>,
 }
 
 impl Bound {
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    /// The value of an optional parameter with no default (`Fallback::Absent`), if
+    /// it was given.
+    pub fn optional(&self, name: &str) -> Result<Option<&Value>, Diagnostic> {
+        if !self.signature.params.iter().any(|p| p.name == name) {
+            return Err(self.internal(name, "parameter"));
+        }
+        Ok(self
+            .values
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, v, _)| v))
+    }
+
+    /// The value of a parameter that is given or has a default.
+    pub fn value(&self, name: &str) -> Result<&Value, Diagnostic> {
+        self.optional(name)?
+            .ok_or_else(|| self.internal(name, "value for the parameter"))
+    }
+
+    /// Where the argument was written, or the call when its default was used.
+    pub fn span(&self, name: &str) -> Span {
         self.values
             .iter()
             .find(|(n, _, _)| *n == name)
-            .map(|(_, v, _)| v)
+            .map_or(self.call_span, |(_, _, s)| *s)
     }
 
-    pub fn span(&self, name: &str) -> Option<Span> {
-        self.values
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, _, s)| *s)
-    }
-
-    /// A numeric parameter; binding has already checked its kind.
-    pub fn num(&self, name: &str) -> f64 {
-        match self.get(name) {
-            Some(Value::Num(n)) => *n,
-            _ => f64::NAN,
+    /// A numeric parameter; `inf` (of a `Kind::PositiveOrInf`) is infinity.
+    pub fn num(&self, name: &str) -> Result<f64, Diagnostic> {
+        match self.value(name)? {
+            Value::Num(n) => Ok(*n),
+            Value::Spec(spec) if spec.name == "inf" => Ok(f64::INFINITY),
+            _ => Err(self.internal(name, "number")),
         }
     }
 
-    pub fn count(&self, name: &str) -> usize {
-        self.num(name) as usize
+    /// A `Kind::Count` or `Kind::Natural` parameter.
+    pub fn count(&self, name: &str) -> Result<usize, Diagnostic> {
+        Ok(self.num(name)? as usize)
     }
 
-    pub fn flag(&self, name: &str) -> bool {
-        matches!(self.get(name), Some(Value::Bool(true)))
+    /// An optional `Kind::Count` parameter with no default.
+    pub fn optional_count(&self, name: &str) -> Result<Option<usize>, Diagnostic> {
+        match self.optional(name)? {
+            None => Ok(None),
+            Some(Value::Num(n)) => Ok(Some(*n as usize)),
+            Some(_) => Err(self.internal(name, "count")),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> Result<bool, Diagnostic> {
+        match self.value(name)? {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(self.internal(name, "flag")),
+        }
     }
 
     /// The chosen option of a `Kind::Choice` parameter.
-    pub fn choice(&self, name: &str) -> &str {
-        match self.get(name) {
-            Some(Value::Spec(spec)) => &spec.name,
-            Some(Value::Str(s)) => s,
-            _ => "",
+    pub fn choice<C: Choice>(&self, name: &str) -> Result<C, Diagnostic> {
+        let chosen = match self.value(name)? {
+            Value::Spec(spec) => spec.name.as_str(),
+            Value::Str(s) => s.as_str(),
+            _ => return Err(self.internal(name, "choice")),
+        };
+        C::named(chosen).ok_or_else(|| self.internal(name, "known choice"))
+    }
+
+    /// A `Kind::Str` parameter.
+    pub fn text(&self, name: &str) -> Result<&str, Diagnostic> {
+        match self.value(name)? {
+            Value::Str(s) => Ok(s),
+            _ => Err(self.internal(name, "string")),
         }
     }
 
-    pub fn pair(&self, name: &str) -> (f64, f64) {
-        match self.get(name) {
-            Some(Value::List(items)) => match items.as_slice() {
-                [Value::Num(a), Value::Num(b)] => (*a, *b),
-                _ => (f64::NAN, f64::NAN),
-            },
-            _ => (f64::NAN, f64::NAN),
+    /// A `Kind::List` parameter.
+    pub fn list(&self, name: &str) -> Result<&[Value], Diagnostic> {
+        match self.value(name)? {
+            Value::List(items) => Ok(items),
+            _ => Err(self.internal(name, "list")),
         }
+    }
+
+    pub fn pair(&self, name: &str) -> Result<(f64, f64), Diagnostic> {
+        match self.value(name)? {
+            Value::List(items) => match items.as_slice() {
+                [Value::Num(a), Value::Num(b)] => Ok((*a, *b)),
+                _ => Err(self.internal(name, "pair")),
+            },
+            _ => Err(self.internal(name, "pair")),
+        }
+    }
+
+    fn internal(&self, name: &str, what: &str) -> Diagnostic {
+        Diagnostic::error(format!(
+            "internal error: `{}` has no {what} `{name}`",
+            self.signature.name
+        ))
+        .with_kind(ErrorKind::Internal)
+        .with_label(self.call_span, "while checking this")
+        .with_note("this is a bug in gradlab, not in the script")
     }
 }
 
 /// Binds `args` to `sig`. `what` names the family for messages ("optimizer").
 pub fn bind(
-    sig: &Signature,
+    sig: &'static Signature,
     what: &str,
     args: &[SpecArg],
     call_span: Span,
@@ -123,7 +184,11 @@ pub fn bind(
         };
         values.push((param.name, value, span));
     }
-    Ok(Bound { values })
+    Ok(Bound {
+        signature: sig,
+        call_span,
+        values,
+    })
 }
 
 fn default_value(default: Fallback) -> Option<Value> {
@@ -166,6 +231,7 @@ fn example_value(kind: Kind) -> &'static str {
 
 fn unknown_parameter(sig: &Signature, what: &str, name: &str, span: Span) -> Diagnostic {
     let mut d = Diagnostic::error(format!("{what} `{}` has no parameter `{name}`", sig.name))
+        .with_kind(ErrorKind::UnknownParameter)
         .with_label(span, "unknown parameter");
     if let Some(best) = did_you_mean(name, sig.params.iter().map(|p| p.name)) {
         d = d.with_help(format!("did you mean `{best}`?"));
@@ -186,7 +252,7 @@ fn too_many(sig: &Signature, what: &str, given: usize, span: Span) -> Diagnostic
         format!(
             "{what} `{}` takes at most {most} argument{}, found {given}",
             sig.name,
-            plural(most)
+            crate::format::plural(most)
         )
     };
     let mut d = Diagnostic::error(message).with_label(span, "this one is too many");
@@ -194,6 +260,20 @@ fn too_many(sig: &Signature, what: &str, given: usize, span: Span) -> Diagnostic
         d = d.with_help(format!("write `{}` without parentheses", sig.name));
     }
     d
+}
+
+/// Checks that `value` is a number of `kind` (a numeric kind), and returns it.
+pub fn check_number(name: &str, kind: Kind, value: &Value, span: Span) -> Result<f64, Diagnostic> {
+    check_kind(name, kind, value, span)?;
+    match value {
+        Value::Num(n) => Ok(*n),
+        _ => Err(Diagnostic::error(format!(
+            "internal error: `{name}` is checked as a number but is {}",
+            kind.describe()
+        ))
+        .with_kind(ErrorKind::Internal)
+        .with_label(span, "while checking this")),
+    }
 }
 
 /// Checks that `value` is of `kind`; `name` is the parameter, for the message.
@@ -232,6 +312,7 @@ pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(
         "`{name}` must be {}, found {found}",
         kind.describe()
     ))
+    .with_kind(ErrorKind::InvalidValue)
     .with_label(span, format!("expected {}", kind.describe()));
     if let (Kind::Choice(options), Value::Spec(spec)) = (kind, value)
         && let Some(best) = did_you_mean(&spec.name, options.iter().copied())

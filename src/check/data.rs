@@ -1,17 +1,13 @@
-//! Data sets: literal rows, the seeded generators, and CSV files.
+//! Data blocks: `data d { x = [...] y = [...] }`. The generators and CSV files are
+//! built-in functions (`builtins`).
 
-use super::args::Bound;
+use super::builtins::dataset;
 use super::env::Env;
 use super::eval::{Scope, eval};
 use super::signature::did_you_mean;
 use super::value::{Data, Value};
-use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{self, Dataset};
-use crate::syntax::ast::{Call, Setting};
-
-/// Data sets larger than this many values are refused: gradlab simulates, it does not
-/// train production models.
-pub const MAX_VALUES: usize = 50_000_000;
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::syntax::ast::Setting;
 
 /// `data d { x = [...] y = [...] }`
 pub fn from_fields(
@@ -29,6 +25,7 @@ pub fn from_fields(
             "y" => &mut y,
             other => {
                 let mut d = Diagnostic::error(format!("unknown data field `{other}`"))
+                    .with_kind(ErrorKind::UnknownBuiltin)
                     .with_label(field.key.span, "a data block has `x` and `y`");
                 if let Some(best) = did_you_mean(other, ["x", "y"]) {
                     d = d.with_help(format!("did you mean `{best}`?"));
@@ -63,13 +60,14 @@ pub fn from_fields(
     if x.len() != y.len() {
         return Err(
             Diagnostic::error(format!("`x` has {} rows but `y` has {}", x.len(), y.len()))
+                .with_kind(ErrorKind::ShapeMismatch)
                 .with_label(x_span, format!("{} rows", x.len()))
                 .with_label(y_span, format!("{} rows", y.len())),
         );
     }
     Ok(Data {
         name: name.to_string(),
-        set: from_rows(&x, &y),
+        set: dataset(&x, &y),
     })
 }
 
@@ -93,140 +91,8 @@ fn rows_of(value: &Value, span: Span, key: &str) -> Result<Vec<Vec<f64>>, Diagno
             i + 1,
             row.len()
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(span, "rows of different widths"));
     }
     Ok(rows)
-}
-
-fn from_rows(x: &[Vec<f64>], y: &[Vec<f64>]) -> Dataset {
-    Dataset {
-        n: x.len(),
-        x_dim: x.first().map_or(0, Vec::len),
-        y_dim: y.first().map_or(0, Vec::len),
-        x: x.concat(),
-        y: y.concat(),
-    }
-}
-
-/// The generated data sets and `csv`.
-pub fn generate(name: &str, bound: &Bound, call: &Call, env: &Env) -> Result<Data, Diagnostic> {
-    let too_big = |values: usize| {
-        (values > MAX_VALUES).then(|| {
-            Diagnostic::error(format!("data set above {MAX_VALUES} values"))
-                .with_label(call.span, "too large to simulate")
-        })
-    };
-    let set = match name {
-        "xor" => engine::data::xor(),
-        "spiral" => {
-            let (n, classes) = (bound.count("n"), bound.count("classes"));
-            if let Some(d) = too_big(n.saturating_mul(classes).saturating_mul(3)) {
-                return Err(d);
-            }
-            engine::data::spiral(n, classes, bound.num("noise"), env.seed)
-        }
-        "sine" => {
-            if let Some(d) = too_big(bound.count("n").saturating_mul(2)) {
-                return Err(d);
-            }
-            engine::data::sine(bound.count("n"), env.seed)
-        }
-        "linear" => {
-            if let Some(d) = too_big(bound.count("n").saturating_mul(2)) {
-                return Err(d);
-            }
-            engine::data::linear(bound.count("n"), bound.num("noise"), env.seed)
-        }
-        "csv" => csv(bound, call, env)?,
-        other => unreachable!("`{other}` is in FUNCTIONS but has no implementation"),
-    };
-    Ok(Data {
-        name: name.to_string(),
-        set,
-    })
-}
-
-fn csv(bound: &Bound, call: &Call, env: &Env) -> Result<Dataset, Diagnostic> {
-    let path_span = bound.span("path").unwrap_or(call.span);
-    let Some(Value::Str(path)) = bound.get("path") else {
-        unreachable!("bind checked `path` is a string")
-    };
-    let full = env.base_dir.join(path);
-    let text = std::fs::read_to_string(&full).map_err(|e| {
-        Diagnostic::error(format!("cannot read `{path}`"))
-            .with_label(path_span, e.to_string())
-            .with_note("relative paths are resolved from the script's folder")
-    })?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
-    let first: Vec<&str> = lines
-        .peek()
-        .map(|l| l.split(',').map(str::trim).collect())
-        .unwrap_or_default();
-    let header: Option<Vec<String>> = if first.iter().any(|c| c.parse::<f64>().is_err()) {
-        lines.next();
-        Some(first.iter().map(|c| c.to_string()).collect())
-    } else {
-        None
-    };
-    let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let row: Result<Vec<f64>, _> = line.split(',').map(|c| c.trim().parse::<f64>()).collect();
-        let row = row.map_err(|_| {
-            let number = i + 1 + usize::from(header.is_some());
-            Diagnostic::error(format!("`{path}` line {number} is not all numbers")).with_label(
-                path_span,
-                format!(
-                    "line {number}: {}",
-                    line.chars().take(60).collect::<String>()
-                ),
-            )
-        })?;
-        rows.push(row);
-    }
-    let width = rows.first().map_or(0, Vec::len);
-    if rows.is_empty() || rows.iter().any(|r| r.len() != width) {
-        return Err(Diagnostic::error(format!(
-            "`{path}` has no rows, or rows of different widths"
-        ))
-        .with_label(path_span, "this file"));
-    }
-    let columns = |key: &str| -> Result<Vec<usize>, Diagnostic> {
-        let span = bound.span(key).unwrap_or(call.span);
-        let Some(Value::List(items)) = bound.get(key) else {
-            unreachable!()
-        };
-        items
-            .iter()
-            .map(|item| match item {
-                Value::Num(n) if n.fract() == 0.0 && *n >= 0.0 && (*n as usize) < width => {
-                    Ok(*n as usize)
-                }
-                Value::Str(name) => header
-                    .as_ref()
-                    .and_then(|h| h.iter().position(|c| c == name))
-                    .ok_or_else(|| {
-                        Diagnostic::error(format!("`{path}` has no column named `{name}`"))
-                            .with_label(span, "in this list")
-                    }),
-                other => Err(Diagnostic::error(format!(
-                    "column `{other}` is not in `{path}`, which has columns 0 to {}",
-                    width - 1
-                ))
-                .with_label(span, "in this list")),
-            })
-            .collect()
-    };
-    let (xs, ys) = (columns("x")?, columns("y")?);
-    if xs.is_empty() || ys.is_empty() {
-        return Err(
-            Diagnostic::error("`x` and `y` each need at least one column")
-                .with_label(call.span, "here"),
-        );
-    }
-    let pick = |cols: &[usize]| -> Vec<Vec<f64>> {
-        rows.iter()
-            .map(|r| cols.iter().map(|&c| r[c]).collect())
-            .collect()
-    };
-    Ok(from_rows(&pick(&xs), &pick(&ys)))
 }

@@ -2,16 +2,16 @@
 //! starts (there are no loops or conditions), so the checker evaluates expressions
 //! fully; only `forward(...)` is left for the engine, as a `Value::Forward`.
 
+use crate::format;
 use std::rc::Rc;
 
-use super::args::bind;
-use super::data;
+use super::args::{Bound, bind};
+use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
-use super::signature::{self as sig, did_you_mean};
-use super::value::{Forward, NetRef, Spec, SpecArg, Value};
-use crate::diagnostics::{Diagnostic, Span};
-use crate::format;
+use super::signature::{self as sig, Family, FunctionName, did_you_mean};
+use super::value::{Data, Forward, NetRef, Spec, SpecArg, Value};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
 
 /// Ranges longer than this are refused: they are typos, not sweeps.
@@ -93,9 +93,7 @@ pub fn eval(expr: &Expr, scope: &Scope) -> Result<Value, Diagnostic> {
         ExprKind::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, expr.span, scope),
         ExprKind::Call(call) => eval_call(call, scope),
         // Already reported by the parser.
-        ExprKind::Error => {
-            Err(Diagnostic::error("invalid expression").with_label(expr.span, "here"))
-        }
+        ExprKind::Error => Err(invalid_expression(expr.span)),
     }
 }
 
@@ -131,6 +129,7 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
         .map(|(n, _)| n.as_str())
         .chain(scope.env.names.keys().map(String::as_str));
     let mut d = Diagnostic::error(format!("unknown name `{name}`"))
+        .with_kind(ErrorKind::unknown_name_of(name))
         .with_label(span, "not declared anywhere above");
     let mut candidates: Vec<&str> = declared.collect();
     candidates.extend(builtin_words());
@@ -142,11 +141,13 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
     d
 }
 
+#[inline(never)]
 fn not_a_number(op: &str, value: &Value, span: Span) -> Diagnostic {
     let mut d = Diagnostic::error(format!(
         "`{op}` needs numbers, found a {}",
         value.type_name()
     ))
+    .with_kind(ErrorKind::InvalidValue)
     .with_label(span, format!("this is a {}", value.type_name()));
     if matches!(value, Value::Forward(_)) {
         d = d.with_help("a network's output can be printed or bound with `let`, not computed with");
@@ -178,9 +179,7 @@ fn binary(
         other => return Err(not_a_number(op.symbol(), &other, rhs.span)),
     };
     if op == BinOp::Div && b == 0.0 {
-        return Err(Diagnostic::error("division by zero")
-            .with_label(rhs.span, "this is zero")
-            .with_label(span, "in this division"));
+        return Err(division_by_zero(rhs.span, span));
     }
     let result = match op {
         BinOp::Add => a + b,
@@ -190,11 +189,37 @@ fn binary(
         BinOp::Pow => a.powf(b),
     };
     if !result.is_finite() {
-        return Err(Diagnostic::error("this arithmetic does not give a finite number")
-            .with_label(span, format!("{} {} {} is {}", format::number(a), op.symbol(), format::number(b), format::number(result)))
-            .with_note("gradlab keeps script values finite; overflow belongs in training, where it is diagnosed"));
+        return Err(not_finite(a, op, b, result, span));
     }
     Ok(Value::Num(result))
+}
+
+// The reports of `binary` are made out of line: `binary` and `eval` recurse once per
+// operator of a chain, and in a debug build every temporary of a report built inline
+// would take room in each of their frames.
+
+#[inline(never)]
+fn division_by_zero(zero: Span, span: Span) -> Diagnostic {
+    Diagnostic::error("division by zero")
+        .with_kind(ErrorKind::InvalidValue)
+        .with_label(zero, "this is zero")
+        .with_label(span, "in this division")
+}
+
+#[inline(never)]
+fn not_finite(a: f64, op: BinOp, b: f64, result: f64, span: Span) -> Diagnostic {
+    let n = format::number;
+    Diagnostic::error("this arithmetic does not give a finite number")
+        .with_kind(ErrorKind::InvalidValue)
+        .with_label(span, format!("{} {} {} is {}", n(a), op.symbol(), n(b), n(result)))
+        .with_note(
+            "gradlab keeps script values finite; overflow belongs in training, where it is diagnosed",
+        )
+}
+
+#[inline(never)]
+fn invalid_expression(span: Span) -> Diagnostic {
+    Diagnostic::error("invalid expression").with_label(span, "here")
 }
 
 fn as_remedies(value: &Value) -> Option<Vec<Spec>> {
@@ -228,6 +253,7 @@ fn range(
     if s <= 0.0 {
         let at = step.map_or(span, |e| e.span);
         return Err(Diagnostic::error("a range's step must be greater than 0")
+            .with_kind(ErrorKind::InvalidValue)
             .with_label(at, format!("the step is {}", format::number(s))));
     }
     if b < a {
@@ -243,6 +269,7 @@ fn range(
     if count > MAX_RANGE_LEN as f64 {
         return Err(
             Diagnostic::error(format!("range has more than {MAX_RANGE_LEN} values"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(span, format!("{count} values"))
                 .with_help("use a larger `step`"),
         );
@@ -280,9 +307,9 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
             .with_label(binding.span, "declared here")),
         };
     }
-    if let Some(function) = sig::find(sig::FUNCTIONS, name) {
-        let bound = bind(function, "function", &args, call.span)?;
-        return call_function(name, &bound, call, scope);
+    if let Some(function) = FunctionName::named(name) {
+        let bound = bind(function.signature(), FunctionName::WHAT, &args, call.span)?;
+        return call_function(function, &bound, call, scope);
     }
     if spec_family(name) {
         return Ok(Value::Spec(Spec {
@@ -301,6 +328,7 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     candidates.extend(sig::names(sig::FUNCTIONS));
     candidates.extend(builtin_words());
     let mut d = Diagnostic::error(format!("unknown function `{name}`"))
+        .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(call.name.span, "no network or function has this name");
     if let Some(best) = did_you_mean(name, candidates) {
         d = d.with_help(format!("did you mean `{best}`?"));
@@ -309,46 +337,46 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
 }
 
 fn call_function(
-    name: &str,
-    bound: &super::args::Bound,
+    function: FunctionName,
+    bound: &Bound,
     call: &Call,
     scope: &Scope,
 ) -> Result<Value, Diagnostic> {
-    let math = |f: fn(f64) -> f64| Ok(Value::Num(f(bound.num("x"))));
-    match name {
-        "sqrt" => math(f64::sqrt),
-        "exp" => {
-            let v = bound.num("x").exp();
-            if v.is_finite() {
-                Ok(Value::Num(v))
-            } else {
-                Err(Diagnostic::error("exp overflows")
-                    .with_label(call.span, "this is larger than 1.8e308"))
-            }
-        }
-        "log" => math(f64::ln),
-        "abs" => math(f64::abs),
-        "forward" => forward(bound, call, scope),
-        _ => data::generate(name, bound, call, scope.env).map(|d| Value::Data(Rc::new(d))),
+    let (span, env) = (call.span, scope.env);
+    let data = |set| {
+        Ok(Value::Data(Rc::new(Data {
+            name: function.to_string(),
+            set,
+        })))
+    };
+    match function {
+        FunctionName::Forward => forward(bound, scope),
+        FunctionName::Sqrt => Ok(Value::Num(bound.num("x")?.sqrt())),
+        FunctionName::Exp => builtins::exp(bound, span),
+        FunctionName::Log => Ok(Value::Num(bound.num("x")?.ln())),
+        FunctionName::Abs => Ok(Value::Num(bound.num("x")?.abs())),
+        FunctionName::Xor => data(builtins::xor()),
+        FunctionName::Spiral => data(builtins::spiral(bound, span, env)?),
+        FunctionName::Sine => data(builtins::sine(bound, span, env)?),
+        FunctionName::Linear => data(builtins::linear(bound, span, env)?),
+        FunctionName::Csv => data(builtins::csv(bound, span, env)?),
     }
 }
 
-fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
-    let net_span = bound.span("net").unwrap_or(call.span);
-    let x_span = bound.span("x").unwrap_or(call.span);
-    let net_ref = match bound.get("net") {
-        Some(Value::Network(net)) => net.clone(),
-        Some(other) => {
+fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
+    let (net_span, x_span) = (bound.span("net"), bound.span("x"));
+    let net_ref = match bound.value("net")? {
+        Value::Network(net) => net.clone(),
+        other => {
             return Err(Diagnostic::error(format!(
                 "`forward` needs a network, found a {}",
                 other.type_name()
             ))
             .with_label(net_span, "not a network"));
         }
-        None => unreachable!("bind checked required arguments"),
     };
     let instance = network::instantiate(&net_ref, scope.env)?;
-    let x = bound.get("x").cloned().unwrap_or(Value::None);
+    let x = bound.value("x")?;
     let (rows, single) = match x.as_vector() {
         Some(v) => (vec![v], true),
         None => match x.as_matrix() {
@@ -367,6 +395,7 @@ fn forward(bound: &super::args::Bound, call: &Call, scope: &Scope) -> Result<Val
             net_ref.name,
             instance.spec.input
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(x_span, "this input")
         .with_label(instance.input_span, "the network's input is declared here"));
     }

@@ -3,26 +3,36 @@
 //! It resolves every name, evaluates every expression that does not need the engine,
 //! instantiates networks and loads data, so that a program that passes here can only
 //! fail in numerics. It reports every mistake it finds, not just the first.
+//!
+//! Its modules import each other in one direction only, from the leaves up:
+//! `value`, `signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
+//! (expressions name networks, and layers hold expressions) → `data`, `plan` →
+//! `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
+//! keeps it so.
 
 pub mod args;
+pub mod builtins;
 pub mod data;
 pub mod env;
 pub mod eval;
+pub mod init;
 pub mod network;
+pub mod plan;
 pub mod remedy;
 pub mod run;
+pub mod settings;
 pub mod signature;
 pub mod value;
 
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, Program};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
 use network::instantiate;
-use run::{RunPlan, SweepPlan};
+use plan::{RunPlan, SweepPlan};
 use value::{NetRef, Value};
 
 /// What running a checked item does.
@@ -81,9 +91,8 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
                     poisoned.insert(name.name.clone());
                 }
                 let echo = error
-                    .message
-                    .strip_prefix("unknown name `")
-                    .and_then(|rest| rest.strip_suffix('`'))
+                    .kind
+                    .unknown_name()
                     .is_some_and(|name| poisoned.contains(name));
                 if !echo && reported.insert((error.message.clone(), error.primary_span())) {
                     diagnostics.push(error);
@@ -185,7 +194,7 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
                 kind: crate::syntax::ast::ExprKind::Var(name.name.clone()),
                 span: name.span,
             };
-            env.precision = run::precision_of(&expr, env)?;
+            env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
         ItemKind::Run(decl) => Ok(Plan::Run(Box::new(run::check_run(decl, item.span, env)?))),
@@ -201,6 +210,7 @@ fn check_redeclare(env: &Env, name: &Ident, redeclare: Redeclare) -> Result<bool
         Some(_) if redeclare == Redeclare::Replace => Ok(true),
         Some(old) => Err(
             Diagnostic::error(format!("`{}` is already declared", name.name))
+                .with_kind(ErrorKind::Redeclared)
                 .with_label(name.span, "declared again here")
                 .with_label(
                     old.span,
@@ -222,6 +232,7 @@ fn declare(
     {
         return Err(
             Diagnostic::error(format!("`{}` is a built-in name", name.name))
+                .with_kind(ErrorKind::Redeclared)
                 .with_label(name.span, "cannot be declared")
                 .with_help("pick another name"),
         );
@@ -242,3 +253,6 @@ fn declare(
         span: name.span,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,12 +2,16 @@
 //! declaration into the engine's flat layer list, remembering which line of the
 //! script each layer came from.
 
-use super::args::{bind, check_kind};
+use super::args::{Bound, bind, check_number};
 use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
-use super::signature::{self as sig, Kind, did_you_mean};
+use super::init;
+use super::signature::{
+    self as sig, ActivationName, Choice, Family, InitName, Kind, LAYER_ATTRS, LayerAttr,
+    did_you_mean,
+};
 use super::value::{NetRef, Spec, SpecArg, Value};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::format::plural;
 use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
@@ -58,6 +62,7 @@ pub fn net_ref(
                     None => {
                         let mut d =
                             Diagnostic::error(format!("network `{name}` has no parameter `{n}`"))
+                                .with_kind(ErrorKind::UnknownParameter)
                                 .with_label(arg.span, "unknown parameter")
                                 .with_label(decl.name.span, "network declared here");
                         if let Some(best) =
@@ -201,12 +206,7 @@ impl Builder<'_> {
         what: &str,
         kind: Kind,
     ) -> Result<f64, Diagnostic> {
-        let value = eval(expr, &self.scope())?;
-        check_kind(what, kind, &value, expr.span)?;
-        match value {
-            Value::Num(n) => Ok(n),
-            _ => unreachable!("check_kind accepted a non-number"),
-        }
+        check_number(what, kind, &eval(expr, &self.scope())?, expr.span)
     }
 
     fn layers_of(&mut self, body: &[Layer], repeat: Option<Span>) -> Result<(), Diagnostic> {
@@ -259,6 +259,7 @@ impl Builder<'_> {
                             "network `{}` has more than {MAX_LAYERS} layers",
                             self.net_name
                         ))
+                        .with_kind(ErrorKind::TooLarge)
                         .with_label(repeat.unwrap_or(layer.span), "this makes too many layers"));
                     }
                     self.layers.push(spec);
@@ -270,6 +271,7 @@ impl Builder<'_> {
                     if n as usize > MAX_LAYERS {
                         return Err(
                             Diagnostic::error(format!("repeat count above {MAX_LAYERS}"))
+                                .with_kind(ErrorKind::TooLarge)
                                 .with_label(count.span, "too many repetitions"),
                         );
                     }
@@ -302,7 +304,7 @@ impl Builder<'_> {
                     if width_out != width_in {
                         return Err(Diagnostic::error(format!(
                             "a residual block must end as wide as it starts: {width_in} in, {width_out} out"
-                        ))
+                        )).with_kind(ErrorKind::ShapeMismatch)
                         .with_label(layer.span, "its output is added to its input")
                         .with_help(format!("make its last layer `dense {width_in} …`")));
                     }
@@ -316,6 +318,7 @@ impl Builder<'_> {
     fn width(&self, n: f64, span: Span) -> Result<usize, Diagnostic> {
         if n as usize > MAX_WIDTH {
             return Err(Diagnostic::error(format!("width above {MAX_WIDTH}"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(span, "too wide to simulate"));
         }
         Ok(n as usize)
@@ -323,8 +326,9 @@ impl Builder<'_> {
 
     fn activation(&self, call: &crate::syntax::ast::Call) -> Result<Activation, Diagnostic> {
         let name = call.name.name.as_str();
-        let Some(signature) = sig::find(sig::ACTIVATIONS, name) else {
+        let Some(activation) = ActivationName::named(name) else {
             let mut d = Diagnostic::error(format!("unknown activation `{name}`"))
+                .with_kind(ErrorKind::UnknownBuiltin)
                 .with_label(call.name.span, "not an activation");
             if let Some(best) = did_you_mean(name, sig::names(sig::ACTIVATIONS)) {
                 d = d.with_help(format!("did you mean `{best}`?"));
@@ -349,21 +353,13 @@ impl Builder<'_> {
                 })
             })
             .collect::<Result<Vec<_>, Diagnostic>>()?;
-        let bound = bind(signature, "activation", &args, call.span)?;
-        Ok(match name {
-            "relu" => Activation::Relu,
-            "leaky_relu" => Activation::LeakyRelu {
-                slope: bound.num("slope"),
-            },
-            "elu" => Activation::Elu {
-                alpha: bound.num("alpha"),
-            },
-            "gelu" => Activation::Gelu,
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "softplus" => Activation::Softplus,
-            _ => Activation::Linear,
-        })
+        let bound = bind(
+            activation.signature(),
+            ActivationName::WHAT,
+            &args,
+            call.span,
+        )?;
+        build_activation(activation, &bound)
     }
 
     fn attributes(
@@ -373,34 +369,34 @@ impl Builder<'_> {
         spec: &mut LayerSpec,
         origin: &mut LayerOrigin,
     ) -> Result<(), Diagnostic> {
-        const ATTRS: &[&str] = &["weight", "bias", "init", "batchnorm", "layernorm"];
-        let mut seen: Vec<(&str, Span)> = Vec::new();
+        let mut seen: Vec<(LayerAttr, Span)> = Vec::new();
         for attr in attrs {
             let name = attr.name.name.as_str();
-            if !ATTRS.contains(&name) {
+            let Some(which) = LayerAttr::named(name) else {
                 let mut d = Diagnostic::error(format!("unknown layer attribute `{name}`"))
+                    .with_kind(ErrorKind::UnknownBuiltin)
                     .with_label(attr.name.span, "not a layer attribute");
-                if let Some(best) = did_you_mean(name, ATTRS.iter().copied()) {
+                if let Some(best) = did_you_mean(name, LAYER_ATTRS.iter().copied()) {
                     d = d.with_help(format!("did you mean `{best}`?"));
                 } else {
                     d = d.with_help("a layer takes weight=…, bias=…, init=… and batchnorm");
                 }
                 return Err(d);
-            }
-            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            };
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == which) {
                 return Err(Diagnostic::error(format!("`{name}` is given twice"))
                     .with_label(attr.span, "given again here")
                     .with_label(*first, "first given here"));
             }
-            seen.push((name, attr.span));
-            if name == "batchnorm" || name == "layernorm" {
+            seen.push((which, attr.span));
+            if let LayerAttr::Batchnorm | LayerAttr::Layernorm = which {
                 if let Some(value) = &attr.value {
                     return Err(Diagnostic::error(format!(
                         "`{name}` is a flag and takes no value"
                     ))
                     .with_label(value.span, "remove `=` and this value"));
                 }
-                if name == "batchnorm" {
+                if which == LayerAttr::Batchnorm {
                     spec.batchnorm = true;
                 } else {
                     spec.layernorm = true;
@@ -419,25 +415,27 @@ impl Builder<'_> {
             };
             let value = match eval(expr, &self.scope()) {
                 Ok(value) => value,
-                // `init=he_nromal` is a misspelt scheme, not a missing declaration.
-                Err(error) if name == "init" => {
-                    return Err(self.unknown_init(expr).unwrap_or(error));
+                Err(error) if which == LayerAttr::Init => {
+                    return Err(init::unknown(expr, |n| self.is_declared(n)).unwrap_or(error));
                 }
                 Err(error) => return Err(error),
             };
-            match name {
-                "weight" => {
+            match which {
+                LayerAttr::Weight => {
                     spec.weight = self.weight(value, expr.span, spec.width, fan_in, origin)?
                 }
-                "bias" => spec.bias = bias(value, expr.span, spec.width)?,
-                _ => {
-                    let scheme = init_scheme(value, expr.span)?;
-                    spec.weight = WeightSpec::Init(super::remedy::init_scheme(&scheme)?);
-                    origin.init = Some(scheme);
+                LayerAttr::Bias => spec.bias = bias(value, expr.span, spec.width)?,
+                LayerAttr::Init => {
+                    let (written, scheme) = init::scheme(value, expr.span)?;
+                    spec.weight = WeightSpec::Init(scheme);
+                    origin.init = Some(written);
                 }
+                // Handled above: flags take no value.
+                LayerAttr::Batchnorm | LayerAttr::Layernorm => {}
             }
         }
-        if seen.iter().any(|(n, _)| *n == "weight") && seen.iter().any(|(n, _)| *n == "init") {
+        let has = |which: LayerAttr| seen.iter().any(|(n, _)| *n == which);
+        if has(LayerAttr::Weight) && has(LayerAttr::Init) {
             return Err(
                 Diagnostic::error("`weight` and `init` both set the weights")
                     .with_label(attrs[0].span, "on this layer")
@@ -447,29 +445,8 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The report for an init scheme written as a name that is neither declared nor
-    /// a scheme, if `expr` is one.
-    fn unknown_init(&self, expr: &crate::syntax::ast::Expr) -> Option<Diagnostic> {
-        use crate::syntax::ast::ExprKind;
-        let (name, span) = match &expr.kind {
-            ExprKind::Var(name) => (name.as_str(), expr.span),
-            ExprKind::Call(call) => (call.name.name.as_str(), call.name.span),
-            _ => return None,
-        };
-        let declared = self.env.get(name).is_some() || self.locals.iter().any(|(n, _)| n == name);
-        if declared || sig::find(sig::INITS, name).is_some() {
-            return None;
-        }
-        let mut d = Diagnostic::error(format!("unknown init scheme `{name}`"))
-            .with_label(span, "not an init scheme");
-        d = match did_you_mean(name, sig::names(sig::INITS)) {
-            Some(best) => d.with_help(format!("did you mean `{best}`?")),
-            None => d.with_help(format!(
-                "the init schemes are {}",
-                sig::names(sig::INITS).collect::<Vec<_>>().join(", ")
-            )),
-        };
-        Some(d)
+    fn is_declared(&self, name: &str) -> bool {
+        self.env.get(name).is_some() || self.locals.iter().any(|(n, _)| n == name)
     }
 
     fn weight(
@@ -493,17 +470,16 @@ impl Builder<'_> {
                     return Err(Diagnostic::error(format!(
                         "weight matrix is {}×{cols}, but this layer needs {width}×{fan_in}",
                         rows.len()
-                    ))
+                    )).with_kind(ErrorKind::ShapeMismatch)
                     .with_label(span, format!("expected {width} row(s) of {fan_in} value(s)"))
                     .with_note("rows are the layer's outputs and columns its inputs, as in PyTorch's nn.Linear"));
                 }
                 Ok(WeightSpec::Matrix(rows))
             }
-            Value::Spec(spec) if sig::find(sig::INITS, &spec.name).is_some() => {
-                let scheme = init_scheme(value.clone(), span)?;
-                let engine_scheme = super::remedy::init_scheme(&scheme)?;
-                origin.init = Some(scheme);
-                Ok(WeightSpec::Init(engine_scheme))
+            Value::Spec(spec) if InitName::named(&spec.name).is_some() => {
+                let (written, scheme) = init::scheme(value.clone(), span)?;
+                origin.init = Some(written);
+                Ok(WeightSpec::Init(scheme))
             }
             other => Err(Diagnostic::error(format!(
                 "`weight` takes a number, a matrix or an init scheme, found a {}",
@@ -528,6 +504,7 @@ fn bias(value: Value, span: Span, width: usize) -> Result<BiasSpec, Diagnostic> 
                     "bias has {} values, but the layer is {width} wide",
                     v.len()
                 ))
+                .with_kind(ErrorKind::ShapeMismatch)
                 .with_label(span, format!("expected {width} value(s)")));
             }
             Ok(BiasSpec::Vector(v))
@@ -540,27 +517,20 @@ fn bias(value: Value, span: Span, width: usize) -> Result<BiasSpec, Diagnostic> 
     }
 }
 
-/// Checks an init scheme such as `he_normal` or `normal(0, 0.1)`.
-pub fn init_scheme(value: Value, span: Span) -> Result<Spec, Diagnostic> {
-    match value {
-        Value::Spec(spec) => match sig::find(sig::INITS, &spec.name) {
-            Some(signature) => {
-                bind(signature, "init scheme", &spec.args, spec.span)?;
-                Ok(spec)
-            }
-            None => {
-                let mut d = Diagnostic::error(format!("unknown init scheme `{}`", spec.name))
-                    .with_label(span, "not an init scheme");
-                if let Some(best) = did_you_mean(&spec.name, sig::names(sig::INITS)) {
-                    d = d.with_help(format!("did you mean `{best}`?"));
-                }
-                Err(d)
-            }
+/// The engine's activation for a checked name and its bound arguments.
+fn build_activation(name: ActivationName, b: &Bound) -> Result<Activation, Diagnostic> {
+    Ok(match name {
+        ActivationName::Relu => Activation::Relu,
+        ActivationName::LeakyRelu => Activation::LeakyRelu {
+            slope: b.num("slope")?,
         },
-        other => Err(Diagnostic::error(format!(
-            "expected an init scheme such as `he_normal`, found a {}",
-            other.type_name()
-        ))
-        .with_label(span, "here")),
-    }
+        ActivationName::Elu => Activation::Elu {
+            alpha: b.num("alpha")?,
+        },
+        ActivationName::Gelu => Activation::Gelu,
+        ActivationName::Sigmoid => Activation::Sigmoid,
+        ActivationName::Tanh => Activation::Tanh,
+        ActivationName::Softplus => Activation::Softplus,
+        ActivationName::Linear => Activation::Linear,
+    })
 }

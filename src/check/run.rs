@@ -1,123 +1,63 @@
-//! `train`, `compare`, `explain` and `sweep`: checking their settings and building
-//! the plan the engine runs.
+//! `train`, `compare`, `explain` and `sweep`: the plan the engine runs, built from the
+//! block's network, data and settings (`settings`), with its remedies applied.
 
+use crate::format::plural;
 use std::rc::Rc;
 
-use super::args::{Bound, bind, check_kind};
-use super::env::Env;
+use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
-use super::network::{Instance, instantiate};
+use super::network::instantiate;
 use super::remedy;
-use super::signature::{self as sig, Kind, Signature, did_you_mean};
-use super::value::{Data, NetRef, Spec, Value};
-use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
-use crate::format::plural;
-use crate::syntax::ast::{Expr, RunDecl, RunKind, Setting, SweepDecl};
+use super::settings::{DEFAULT_STEPS, Settings, one_value, spec_of};
+use super::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
+use super::value::{Data, NetRef, Value};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::engine::{LossKind, OptimizerSpec, Remedies, Stop, Thresholds};
+use crate::syntax::ast::{Expr, ExprKind, RunDecl, RunKind, Setting, SweepDecl};
 
-/// Steps run when a script names neither `steps` nor `epochs`.
-pub const DEFAULT_STEPS: usize = 100;
-/// The most optimizer steps one run may take.
-pub const MAX_STEPS: usize = 10_000_000;
+pub use super::plan::{RunPlan, Show, SweepAxis, SweepPlan, Variant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Show {
-    pub loss: bool,
-    pub gradients: bool,
-    pub weights: bool,
+/// What a run block trains: its kind and place, its network and its data.
+struct Target {
+    kind: RunKind,
+    span: Span,
+    keyword: Span,
+    net_ref: NetRef,
+    data: Rc<Data>,
+    data_span: Span,
 }
-
-/// A remedy combination tried by `compare`: the text the table labels it by, and the
-/// baseline's plan with the remedies applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Variant {
-    pub label: String,
-    pub plan: Box<RunPlan>,
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunPlan {
-    pub kind: RunKind,
-    pub span: Span,
-    pub keyword: Span,
-    pub net: Instance,
-    pub net_ref: NetRef,
-    pub data: Rc<Data>,
-    pub data_span: Span,
-    pub loss: LossKind,
-    pub optimizer: OptimizerSpec,
-    pub stop: Stop,
-    pub batch: Option<usize>,
-    /// The remedies as written, for reports.
-    pub remedy_specs: Vec<Spec>,
-    /// The training remedies for the engine; network remedies are already in `net`.
-    pub remedies: Remedies,
-    pub show: Show,
-    pub every: Option<usize>,
-    pub thresholds: Thresholds,
-    /// `diagnose none` turns the warnings off.
-    pub diagnose: bool,
-    pub continue_on_nan: bool,
-    pub seed: u64,
-    pub precision: Precision,
-    pub variants: Vec<Variant>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepAxis {
-    pub name: String,
-    pub values: Vec<f64>,
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepPlan {
-    pub span: Span,
-    pub axes: Vec<SweepAxis>,
-    /// One plan per grid point, the last axis varying fastest.
-    pub points: Vec<RunPlan>,
-    pub metric: String,
-}
-
-/// Training settings a sweep may vary besides the network's own parameters.
-const SWEEPABLE_SETTINGS: &[&str] = &["lr", "batch", "steps", "epochs"];
 
 pub fn check_run(decl: &RunDecl, span: Span, env: &Env) -> Result<RunPlan, Diagnostic> {
     let net_ref = network_of(&decl.network, env)?;
     let (data, data_span) = data_of(&decl.data, env)?;
-    build(
-        decl.kind,
+    let target = Target {
+        kind: decl.kind,
         span,
-        decl.keyword,
+        keyword: decl.keyword,
         net_ref,
         data,
         data_span,
-        &decl.settings,
-        &[],
-        env,
-    )
+    };
+    build(target, &decl.settings, &[], env)
 }
 
 pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan, Diagnostic> {
     let base = network_of(
         &Expr {
-            kind: crate::syntax::ast::ExprKind::Var(decl.network.name.clone()),
+            kind: ExprKind::Var(decl.network.name.clone()),
             span: decl.network.span,
         },
         env,
     )?;
     let params: Vec<String> = match env.get(&base.name).map(|b| &b.entry) {
-        Some(super::env::Entry::Network(n)) => {
-            n.params.iter().map(|p| p.name.name.clone()).collect()
-        }
+        Some(Entry::Network(n)) => n.params.iter().map(|p| p.name.name.clone()).collect(),
         _ => Vec::new(),
     };
     let (data, data_span) = data_of(&decl.data, env)?;
     let mut axes = Vec::new();
     for axis in &decl.axes {
         let name = axis.name.name.as_str();
-        if !params.iter().any(|p| p == name) && !SWEEPABLE_SETTINGS.contains(&name) {
+        if !params.iter().any(|p| p == name) && SweepSetting::named(name).is_none() {
             let candidates = params
                 .iter()
                 .map(String::as_str)
@@ -165,12 +105,9 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
         .settings
         .iter()
         .find(|s| s.key.name == "metric")
-        .map(|s| -> Result<String, Diagnostic> {
-            let spec = spec_of(one_value(s)?, s, sig::METRICS, "metric", env)?;
-            Ok(spec.name)
-        })
+        .map(|s| Ok(spec_of::<Metric>(one_value(s)?, env)?.0))
         .transpose()?
-        .unwrap_or_else(|| "verdict".to_string());
+        .unwrap_or(Metric::DEFAULT);
     let settings: Vec<Setting> = decl
         .settings
         .iter()
@@ -182,6 +119,7 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
     if total > 10_000 {
         return Err(
             Diagnostic::error(format!("a sweep of {total} runs is too large"))
+                .with_kind(ErrorKind::TooLarge)
                 .with_label(span, "at most 10000 grid points")
                 .with_help("use a larger step in the ranges"),
         );
@@ -190,15 +128,19 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
     for index in 0..total {
         let mut rest = index;
         let mut net_args = base.args.clone();
-        let mut overrides: Vec<(&str, f64, Span)> = Vec::new();
+        let mut overrides: Vec<(SweepSetting, f64, Span)> = Vec::new();
         for axis in axes.iter().rev() {
             let value = axis.values[rest % axis.values.len()];
             rest /= axis.values.len();
-            if params.contains(&axis.name) {
-                net_args.retain(|(n, _, _)| *n != axis.name);
-                net_args.push((axis.name.clone(), Value::Num(value), axis.span));
-            } else {
-                overrides.push((axis.name.as_str(), value, axis.span));
+            match SweepSetting::named(&axis.name) {
+                // A network parameter named like a setting is the parameter.
+                Some(setting) if !params.contains(&axis.name) => {
+                    overrides.push((setting, value, axis.span));
+                }
+                _ => {
+                    net_args.retain(|(n, _, _)| *n != axis.name);
+                    net_args.push((axis.name.clone(), Value::Num(value), axis.span));
+                }
             }
         }
         let net_ref = NetRef {
@@ -206,17 +148,15 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
             args: net_args,
             span: base.span,
         };
-        let plan = build(
-            RunKind::Train,
+        let target = Target {
+            kind: RunKind::Train,
             span,
-            decl.keyword,
+            keyword: decl.keyword,
             net_ref,
-            data.clone(),
+            data: data.clone(),
             data_span,
-            &settings,
-            &overrides,
-            env,
-        )?;
+        };
+        let plan = build(target, &settings, &overrides, env)?;
         points.push(plan);
     }
     Ok(SweepPlan {
@@ -253,144 +193,48 @@ fn data_of(expr: &Expr, env: &Env) -> Result<(Rc<Data>, Span), Diagnostic> {
     }
 }
 
-fn one_value(setting: &Setting) -> Result<&Expr, Diagnostic> {
-    match setting.values.as_slice() {
-        [one] => Ok(one),
-        [_, extra, ..] => Err(
-            Diagnostic::error(format!("`{}` takes one value", setting.key.name))
-                .with_label(extra.span, "extra value"),
-        ),
-        [] => Err(
-            Diagnostic::error(format!("`{}` needs a value", setting.key.name))
-                .with_label(setting.span, "here"),
-        ),
-    }
-}
-
-/// Evaluates a setting's value as a name from `table`, with its arguments bound.
-fn spec_of(
-    expr: &Expr,
-    setting: &Setting,
-    table: &'static [Signature],
-    what: &str,
-    env: &Env,
-) -> Result<Spec, Diagnostic> {
-    let value = eval(expr, &Scope::global(env));
-    let spec = match value {
-        Ok(Value::Spec(spec)) if sig::find(table, &spec.name).is_some() => spec,
-        Ok(Value::Spec(spec)) => {
-            return Err(unknown_in(table, what, &spec.name, expr.span, setting));
-        }
-        Err(e) => {
-            // An unknown bare name here is most likely a misspelt option.
-            if let crate::syntax::ast::ExprKind::Var(name)
-            | crate::syntax::ast::ExprKind::Call(crate::syntax::ast::Call {
-                name: crate::syntax::ast::Ident { name, .. },
-                ..
-            }) = &expr.kind
-                && sig::find(table, name).is_none()
-                && env.get(name).is_none()
-            {
-                return Err(unknown_in(table, what, name, expr.span, setting));
-            }
-            return Err(e);
-        }
-        Ok(other) => {
-            return Err(Diagnostic::error(format!(
-                "expected a {what}, found a {}",
-                other.type_name()
-            ))
-            .with_label(expr.span, format!("not a {what}")));
-        }
-    };
-    Ok(spec)
-}
-
-fn unknown_in(
-    table: &'static [Signature],
-    what: &str,
-    name: &str,
-    span: Span,
-    _setting: &Setting,
-) -> Diagnostic {
-    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    let mut d = Diagnostic::error(format!("unknown {what} `{name}`"))
-        .with_label(span, format!("not {article} {what}"));
-    let plural = match what.strip_suffix('y') {
-        Some(stem) => format!("{stem}ies"),
-        None if what.ends_with('s') => format!("{what}es"),
-        None => format!("{what}s"),
-    };
-    match did_you_mean(name, sig::names(table)) {
-        Some(best) => d = d.with_help(format!("did you mean `{best}`?")),
-        None => {
-            d = d.with_help(format!(
-                "the {plural} are {}",
-                sig::names(table).collect::<Vec<_>>().join(", ")
-            ))
-        }
-    }
-    d
-}
-
-fn bound_spec(spec: &Spec, table: &'static [Signature], what: &str) -> Result<Bound, Diagnostic> {
-    let signature = sig::find(table, &spec.name).expect("spec_of checked the name");
-    bind(signature, what, &spec.args, spec.span)
-}
-
-fn number(setting: &Setting, kind: Kind, env: &Env) -> Result<(f64, Span), Diagnostic> {
-    let expr = one_value(setting)?;
-    let value = eval(expr, &Scope::global(env))?;
-    check_kind(&setting.key.name, kind, &value, expr.span)?;
-    match value {
-        Value::Num(n) => Ok((n, expr.span)),
-        _ => unreachable!(),
-    }
-}
-
-/// Remedies from a setting's values: `remedy a, b + c`.
-fn remedies_of(setting: &Setting, env: &Env) -> Result<Vec<Spec>, Diagnostic> {
-    let mut out = Vec::new();
-    for expr in &setting.values {
-        let specs = match eval(expr, &Scope::global(env)) {
-            Ok(Value::Combo(specs)) => specs,
-            Ok(Value::Spec(spec)) if spec.name == "baseline" => Vec::new(),
-            _ => vec![spec_of(expr, setting, sig::REMEDIES, "remedy", env)?],
-        };
-        // Arguments are checked here, where they were written; what they mean for
-        // the network, when the remedies are applied (`remedy::apply`).
-        for spec in specs {
-            bound_spec(&spec, sig::REMEDIES, "remedy")?;
-            out.push(spec);
-        }
-    }
-    Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
+/// The plan of a run block, with a sweep's `overrides` of its settings.
 fn build(
-    kind: RunKind,
-    span: Span,
-    keyword: Span,
-    net_ref: NetRef,
-    data: Rc<Data>,
-    data_span: Span,
+    target: Target,
     settings: &[Setting],
-    overrides: &[(&str, f64, Span)],
+    overrides: &[(SweepSetting, f64, Span)],
     env: &Env,
 ) -> Result<RunPlan, Diagnostic> {
-    let mut plan = RunPlan {
-        kind,
-        span,
-        keyword,
-        net: instantiate(&net_ref, env)?,
-        net_ref: net_ref.clone(),
-        data,
-        data_span,
+    let (kind, keyword) = (target.kind, target.keyword);
+    let mut reader = Settings::new(default_plan(target, env)?, env);
+    for setting in settings {
+        reader.read(setting)?;
+    }
+    for &(which, value, at) in overrides {
+        reader.sweep(which, value, at)?;
+    }
+    let Settings {
+        plan,
+        batch_span,
+        variants,
+        ..
+    } = reader;
+    if let Some(at) = batch_span {
+        check_batch(&plan, at)?;
+    }
+    if kind == RunKind::Compare && variants.is_empty() {
+        return Err(Diagnostic::error("`compare` needs at least one `variant`")
+            .with_label(keyword, "nothing to compare the baseline with")
+            .with_help("add a line such as `variant clip_norm(1.0)`"));
+    }
+    with_remedies(plan, variants, env)
+}
+
+/// The plan of a block with no settings.
+fn default_plan(target: Target, env: &Env) -> Result<RunPlan, Diagnostic> {
+    Ok(RunPlan {
+        kind: target.kind,
+        span: target.span,
+        keyword: target.keyword,
+        net: instantiate(&target.net_ref, env)?,
+        net_ref: target.net_ref,
+        data: target.data,
+        data_span: target.data_span,
         loss: LossKind::Mse,
         optimizer: OptimizerSpec::Sgd {
             lr: 0.01,
@@ -413,239 +257,37 @@ fn build(
         seed: env.seed,
         precision: env.precision,
         variants: Vec::new(),
-    };
-    let mut seen: Vec<(&str, Span)> = Vec::new();
-    let mut batch_span = None;
-    let mut variant_specs: Vec<(Vec<Spec>, Span)> = Vec::new();
-    for setting in settings {
-        let key = setting.key.name.as_str();
-        let known = sig::RUN_SETTINGS.iter().any(|(k, _)| *k == key);
-        let allowed = match key {
-            "variant" => kind == RunKind::Compare,
-            "metric" => false,
-            _ => known,
-        };
-        if !allowed {
-            let mut d =
-                Diagnostic::error(format!("unknown setting `{key}` in `{}`", kind.keyword()))
-                    .with_label(setting.key.span, "not a setting here");
-            if known {
-                d = d.with_help(format!(
-                    "`{key}` belongs in a {}",
-                    if key == "variant" {
-                        "`compare` block"
-                    } else {
-                        "`sweep` block"
-                    }
-                ));
-            } else if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k))
-            {
-                d = d.with_help(format!("did you mean `{best}`?"));
-            }
-            return Err(d);
-        }
-        if key != "variant" {
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                return Err(Diagnostic::error(format!("`{key}` is set twice"))
-                    .with_label(setting.span, "set again here")
-                    .with_label(*first, "first set here"));
-            }
-            seen.push((key, setting.span));
-        }
-        match key {
-            "loss" => {
-                let spec = spec_of(one_value(setting)?, setting, sig::LOSSES, "loss", env)?;
-                bound_spec(&spec, sig::LOSSES, "loss")?;
-                plan.loss = match spec.name.as_str() {
-                    "mse" => LossKind::Mse,
-                    "mae" => LossKind::Mae,
-                    "bce" => LossKind::Bce,
-                    _ => LossKind::CrossEntropy,
-                };
-            }
-            "optimizer" => {
-                let spec = spec_of(
-                    one_value(setting)?,
-                    setting,
-                    sig::OPTIMIZERS,
-                    "optimizer",
-                    env,
-                )?;
-                let b = bound_spec(&spec, sig::OPTIMIZERS, "optimizer")?;
-                plan.optimizer = match spec.name.as_str() {
-                    "sgd" => OptimizerSpec::Sgd {
-                        lr: b.num("lr"),
-                        momentum: b.num("momentum"),
-                        nesterov: b.flag("nesterov"),
-                        weight_decay: b.num("weight_decay"),
-                    },
-                    "adam" => {
-                        let (beta1, beta2) = b.pair("betas");
-                        for (beta, which) in [(beta1, "first"), (beta2, "second")] {
-                            if !(0.0..1.0).contains(&beta) {
-                                return Err(Diagnostic::error(format!(
-                                    "Adam's {which} beta must be in [0, 1)"
-                                ))
-                                .with_label(
-                                    b.span("betas").unwrap_or(spec.span),
-                                    format!("{which} beta is {beta}"),
-                                ));
-                            }
-                        }
-                        OptimizerSpec::Adam {
-                            lr: b.num("lr"),
-                            beta1,
-                            beta2,
-                            eps: b.num("eps"),
-                            weight_decay: b.num("weight_decay"),
-                        }
-                    }
-                    _ => OptimizerSpec::RmsProp {
-                        lr: b.num("lr"),
-                        alpha: b.num("alpha"),
-                        eps: b.num("eps"),
-                        weight_decay: b.num("weight_decay"),
-                    },
-                };
-            }
-            "steps" | "epochs" => {
-                if let Some((_, first)) = seen
-                    .iter()
-                    .find(|(k, _)| *k == if key == "steps" { "epochs" } else { "steps" })
-                {
-                    return Err(
-                        Diagnostic::error("a run counts `steps` or `epochs`, not both")
-                            .with_label(setting.span, "this one")
-                            .with_label(*first, "and this one"),
-                    );
-                }
-                let (n, at) = number(setting, Kind::Count, env)?;
-                let n = n as usize;
-                if n > MAX_STEPS {
-                    return Err(Diagnostic::error(format!("more than {MAX_STEPS} {key}"))
-                        .with_label(at, "too many"));
-                }
-                plan.stop = if key == "steps" {
-                    Stop::Steps(n)
-                } else {
-                    Stop::Epochs(n)
-                };
-            }
-            "batch" => {
-                let (n, at) = number(setting, Kind::Count, env)?;
-                plan.batch = Some(n as usize);
-                batch_span = Some(at);
-            }
-            "remedy" => plan.remedy_specs = remedies_of(setting, env)?,
-            "variant" => variant_specs.push((remedies_of(setting, env)?, setting.span)),
-            "show" => {
-                plan.show = Show::default();
-                for expr in &setting.values {
-                    let what = match eval(expr, &Scope::global(env)) {
-                        Ok(Value::None) => "none".to_string(),
-                        _ => spec_of(expr, setting, sig::SHOW, "`show` option", env)?.name,
-                    };
-                    match what.as_str() {
-                        "loss" => plan.show.loss = true,
-                        "gradients" => plan.show.gradients = true,
-                        "weights" => plan.show.weights = true,
-                        _ => {}
-                    }
-                }
-                // The loss is always shown next to any table.
-                if plan.show.gradients || plan.show.weights {
-                    plan.show.loss = true;
-                }
-            }
-            "every" => plan.every = Some(number(setting, Kind::Count, env)?.0 as usize),
-            "diagnose" => {
-                for expr in &setting.values {
-                    if let Ok(Value::None) = eval(expr, &Scope::global(env)) {
-                        plan.diagnose = false;
-                        continue;
-                    }
-                    let spec = spec_of(expr, setting, sig::DIAGNOSTICS, "diagnostic", env)?;
-                    let b = bound_spec(&spec, sig::DIAGNOSTICS, "diagnostic")?;
-                    let t = &mut plan.thresholds;
-                    match spec.name.as_str() {
-                        "loss_jump" => t.loss_jump_factor = b.num("factor"),
-                        "plateau" => {
-                            t.plateau_steps = b.count("steps");
-                            t.plateau_fraction = b.num("fraction");
-                        }
-                        "exploding" => {
-                            t.explode_factor = b.num("factor");
-                            t.explode_norm = b.num("norm");
-                        }
-                        _ => t.vanish_ratio = b.num("ratio"),
-                    }
-                }
-            }
-            "on_nan" => {
-                let expr = one_value(setting)?;
-                let value = eval(expr, &Scope::global(env))?;
-                check_kind(
-                    "on_nan",
-                    Kind::Choice(&["stop", "continue"]),
-                    &value,
-                    expr.span,
-                )?;
-                plan.continue_on_nan = matches!(&value, Value::Spec(s) if s.name == "continue");
-            }
-            "seed" => plan.seed = number(setting, Kind::Natural, env)?.0 as u64,
-            "precision" => plan.precision = precision_of(one_value(setting)?, env)?,
-            _ => unreachable!("`{key}` passed the allowed check"),
-        }
-    }
-    for (name, value, at) in overrides {
-        let value = *value;
-        match *name {
-            "lr" => {
-                check_kind("lr", Kind::Positive, &Value::Num(value), *at)?;
-                match &mut plan.optimizer {
-                    OptimizerSpec::Sgd { lr, .. }
-                    | OptimizerSpec::Adam { lr, .. }
-                    | OptimizerSpec::RmsProp { lr, .. } => *lr = value,
-                }
-            }
-            "batch" => {
-                check_kind("batch", Kind::Count, &Value::Num(value), *at)?;
-                plan.batch = Some(value as usize);
-                batch_span = Some(*at);
-            }
-            _ => {
-                check_kind(name, Kind::Count, &Value::Num(value), *at)?;
-                plan.stop = if *name == "steps" {
-                    Stop::Steps(value as usize)
-                } else {
-                    Stop::Epochs(value as usize)
-                };
-            }
-        }
-    }
-    if let (Some(batch), Some(at)) = (plan.batch, batch_span)
-        && batch > plan.data.set.n
-    {
-        return Err(Diagnostic::error(format!(
+    })
+}
+
+/// A batch size set at `at` must not be larger than the data.
+fn check_batch(plan: &RunPlan, at: Span) -> Result<(), Diagnostic> {
+    match plan.batch {
+        Some(batch) if batch > plan.data.set.n => Err(Diagnostic::error(format!(
             "batch of {batch} is larger than the data ({} rows)",
             plan.data.set.n
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(at, "this batch size")
         .with_label(plan.data_span, format!("{} rows", plan.data.set.n))
-        .with_help(format!("use `batch {}` or less", plan.data.set.n)));
+        .with_help(format!("use `batch {}` or less", plan.data.set.n))),
+        _ => Ok(()),
     }
-    if kind == RunKind::Compare && variant_specs.is_empty() {
-        return Err(Diagnostic::error("`compare` needs at least one `variant`")
-            .with_label(keyword, "nothing to compare the baseline with")
-            .with_help("add a line such as `variant clip_norm(1.0)`"));
-    }
+}
+
+/// Applies the block's remedies to `plan`, and makes each compare variant from it.
+fn with_remedies(
+    mut plan: RunPlan,
+    variants: Vec<(Vec<super::value::Spec>, Span)>,
+    env: &Env,
+) -> Result<RunPlan, Diagnostic> {
     // Variants start from the plan as it is before any remedy, so each gets exactly the
     // block's remedies plus its own.
     let bare = plan.clone();
     let specs = remedy::ordered(&plan.remedy_specs);
     remedy::apply(&mut plan, &specs, env)?;
     check_fit(&plan)?;
-    for (specs, span) in variant_specs {
+    for (specs, span) in variants {
         let label = if specs.is_empty() {
             "baseline".to_string()
         } else {
@@ -669,24 +311,6 @@ fn build(
     Ok(plan)
 }
 
-pub fn precision_of(expr: &Expr, env: &Env) -> Result<Precision, Diagnostic> {
-    let value = eval(expr, &Scope::global(env));
-    match value {
-        Ok(Value::Spec(s)) if s.name == "f32" => Ok(Precision::F32),
-        Ok(Value::Spec(s)) if s.name == "f64" => Ok(Precision::F64),
-        _ => {
-            let mut d = Diagnostic::error("precision is `f32` or `f64`")
-                .with_label(expr.span, "not a precision");
-            if let crate::syntax::ast::ExprKind::Var(name) = &expr.kind
-                && let Some(best) = did_you_mean(name, ["f32", "f64"])
-            {
-                d = d.with_help(format!("did you mean `{best}`?"));
-            }
-            Err(d)
-        }
-    }
-}
-
 /// The data must fit the network: inputs to its input width, targets to its output.
 fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
     let set = &plan.data.set;
@@ -700,6 +324,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             net.name,
             net.spec.input
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(
             plan.data_span,
             format!("{} input column{}", set.x_dim, plural(set.x_dim)),
@@ -716,6 +341,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(
                 "`cross_entropy` needs one target column of class indices",
             )
+            .with_kind(ErrorKind::ShapeMismatch)
             .with_label(plan.data_span, format!("{} target columns", set.y_dim))
             .with_help("write each target as its class number: y = [[0], [2], [1]]"));
         }
@@ -723,6 +349,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(
                 "`cross_entropy` needs a last layer with one output per class",
             )
+            .with_kind(ErrorKind::ShapeMismatch)
             .with_label(last_span, format!("{out} output"))
             .with_help("make the last layer `dense CLASSES linear`"));
         }
@@ -734,6 +361,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             return Err(Diagnostic::error(format!(
                 "class {bad} is out of range for a network with {out} outputs"
             ))
+            .with_kind(ErrorKind::ShapeMismatch)
             .with_label(plan.data_span, "in these targets")
             .with_label(last_span, format!("{out} classes: 0 to {}", out - 1)));
         }
@@ -746,6 +374,7 @@ fn check_fit(plan: &RunPlan) -> Result<(), Diagnostic> {
             plural(set.y_dim),
             net.name
         ))
+        .with_kind(ErrorKind::ShapeMismatch)
         .with_label(
             plan.data_span,
             format!("{} target column{}", set.y_dim, plural(set.y_dim)),

@@ -1,6 +1,13 @@
 //! Signatures of everything a script can name but not define: activations, losses,
 //! optimizers, init schemes, remedies, built-in functions and settings. One table per
 //! family, so "did you mean" and the REPL's completion read the same lists.
+//!
+//! Each table is declared together with an enum of its names (`family!`): adding a
+//! built-in is one line here, and every `match` on the enum that gives the name its
+//! meaning stops compiling until it is handled there too.
+
+use std::fmt;
+use std::str::FromStr;
 
 /// What a parameter accepts. Checked when arguments are bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,349 +102,550 @@ const fn sig(name: &'static str, params: &'static [Param], summary: &'static str
 use Fallback as D;
 use Kind as K;
 
-pub const ACTIVATIONS: &[Signature] = &[
-    sig("relu", &[], "max(0, x)"),
-    sig(
-        "leaky_relu",
-        &[p("slope", K::Num, D::Num(0.01))],
-        "x, or slope·x below 0",
-    ),
-    sig(
-        "elu",
-        &[p("alpha", K::Num, D::Num(1.0))],
-        "x, or alpha·(eˣ − 1) below 0",
-    ),
-    sig("gelu", &[], "x·Φ(x), exact erf form"),
-    sig("sigmoid", &[], "1 / (1 + e⁻ˣ)"),
-    sig("tanh", &[], "hyperbolic tangent"),
-    sig("softplus", &[], "log(1 + eˣ)"),
-    sig("linear", &[], "identity"),
-];
+/// A family of built-in names: an enum whose variants index the family's table.
+pub trait Family: Copy + 'static {
+    /// The family's signatures, in the order of `ALL`.
+    const TABLE: &'static [Signature];
+    /// Every name of the family.
+    const ALL: &'static [Self];
+    /// What one of them is called in messages: "loss", "init scheme".
+    const WHAT: &'static str;
+    fn signature(self) -> &'static Signature;
 
-pub const LOSSES: &[Signature] = &[
-    sig("mse", &[], "mean squared error"),
-    sig("mae", &[], "mean absolute error"),
-    sig("bce", &[], "binary cross-entropy on logits"),
-    sig(
-        "cross_entropy",
-        &[],
-        "softmax cross-entropy; targets are class indices",
-    ),
-];
+    fn name(self) -> &'static str {
+        self.signature().name
+    }
 
-pub const OPTIMIZERS: &[Signature] = &[
-    sig(
-        "sgd",
-        &[
-            p("lr", K::Positive, D::Required),
-            p("momentum", K::NonNegative, D::Num(0.0)),
-            p("nesterov", K::Bool, D::Bool(false)),
-            p("weight_decay", K::NonNegative, D::Num(0.0)),
-        ],
-        "stochastic gradient descent, as torch.optim.SGD",
-    ),
-    sig(
-        "adam",
-        &[
-            p("lr", K::Positive, D::Num(0.001)),
-            p("betas", K::Pair, D::Pair(0.9, 0.999)),
-            p("eps", K::Positive, D::Num(1e-8)),
-            p("weight_decay", K::NonNegative, D::Num(0.0)),
-        ],
-        "Adam, as torch.optim.Adam",
-    ),
-    sig(
-        "rmsprop",
-        &[
-            p("lr", K::Positive, D::Num(0.01)),
-            p("alpha", K::Positive, D::Num(0.99)),
-            p("eps", K::Positive, D::Num(1e-8)),
-            p("weight_decay", K::NonNegative, D::Num(0.0)),
-        ],
-        "RMSprop, as torch.optim.RMSprop",
-    ),
-];
+    /// The family member called `name`, if there is one.
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
 
-const FAN_MODES: &[&str] = &["fan_in", "fan_out"];
-const NONLINEARITIES: &[&str] = &["relu", "leaky_relu", "tanh", "sigmoid", "linear", "selu"];
+/// A name that is not in a family (the error of the families' `FromStr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownBuiltin {
+    pub what: &'static str,
+    pub name: String,
+}
 
-pub const INITS: &[Signature] = &[
-    sig(
-        "const",
-        &[p("value", K::Num, D::Required)],
-        "every weight the same value",
-    ),
-    sig(
-        "uniform",
-        &[p("a", K::Num, D::Num(0.0)), p("b", K::Num, D::Num(1.0))],
-        "U(a, b)",
-    ),
-    sig(
-        "normal",
-        &[
-            p("mean", K::Num, D::Num(0.0)),
-            p("std", K::NonNegative, D::Num(1.0)),
-        ],
-        "N(mean, std²)",
-    ),
-    sig(
-        "xavier_uniform",
-        &[p("gain", K::Positive, D::Num(1.0))],
-        "Glorot: U(±gain·√(6/(fan_in+fan_out)))",
-    ),
-    sig(
-        "xavier_normal",
-        &[p("gain", K::Positive, D::Num(1.0))],
-        "Glorot: N(0, gain²·2/(fan_in+fan_out))",
-    ),
-    sig(
-        "he_uniform",
-        &[
-            p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
-            p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),
-        ],
-        "Kaiming: U(±gain·√(3/fan))",
-    ),
-    sig(
-        "he_normal",
-        &[
-            p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
-            p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),
-        ],
-        "Kaiming: N(0, gain²/fan)",
-    ),
-    sig(
-        "kaiming_uniform",
-        &[
-            p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
-            p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),
-        ],
-        "same as he_uniform",
-    ),
-    sig(
-        "kaiming_normal",
-        &[
-            p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
-            p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),
-        ],
-        "same as he_normal",
-    ),
-    sig("lecun_normal", &[], "N(0, 1/fan_in)"),
-    sig(
-        "orthogonal",
-        &[p("gain", K::Positive, D::Num(1.0))],
-        "a (semi-)orthogonal matrix times gain",
-    ),
-    sig("pytorch_default", &[], "nn.Linear's default: U(±1/√fan_in)"),
-];
+impl fmt::Display for UnknownBuiltin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} `{}`", self.what, self.name)
+    }
+}
 
-const CLIP_SCOPES: &[&str] = &["global", "per_layer"];
+impl std::error::Error for UnknownBuiltin {}
 
-pub const REMEDIES: &[Signature] = &[
-    sig(
-        "clip_norm",
-        &[
-            p("max", K::Positive, D::Required),
-            p("norm", K::PositiveOrInf, D::Num(2.0)),
-            p("scope", K::Choice(CLIP_SCOPES), D::Name("global")),
-        ],
-        "gradient clipping by norm, as clip_grad_norm_",
-    ),
-    sig(
-        "clip_value",
-        &[p("c", K::Positive, D::Required)],
-        "clamp every gradient to [-c, c], as clip_grad_value_",
-    ),
-    sig(
-        "batchnorm",
-        &[],
-        "batch normalisation in every hidden layer, before its activation",
-    ),
-    sig(
-        "layernorm",
-        &[],
-        "layer normalisation in every hidden layer, before its activation",
-    ),
-    sig(
-        "init",
-        &[p("scheme", K::Any, D::Required)],
-        "re-initialise every dense layer",
-    ),
-    sig(
-        "depth",
-        &[p("n", K::Count, D::Required)],
-        "fewer layers: set the network's depth",
-    ),
-    sig(
-        "weight_decay",
-        &[p("lambda", K::NonNegative, D::Required)],
-        "L2 weight decay, as torch.optim",
-    ),
-    sig(
-        "warmup",
-        &[p("steps", K::Count, D::Required)],
-        "linear learning-rate warm-up",
-    ),
-    sig(
-        "step_decay",
-        &[
-            p("every", K::Count, D::Required),
-            p("factor", K::Positive, D::Required),
-        ],
-        "multiply the learning rate by factor every N steps",
-    ),
-    sig(
-        "cosine",
-        &[p("steps", K::Count, D::Absent)],
-        "cosine learning-rate decay to 0 over steps (default: the whole run)",
-    ),
-];
-
-pub const SHOW: &[Signature] = &[
-    sig("loss", &[], "the loss at each shown step (default)"),
-    sig(
-        "gradients",
-        &[],
-        "a per-layer table of gradient norms and gains",
-    ),
-    sig("weights", &[], "per-layer weight statistics"),
-    sig("none", &[], "nothing per step; diagnostics only"),
-];
-
-pub const DIAGNOSTICS: &[Signature] = &[
-    sig(
-        "loss_jump",
-        &[p("factor", K::Positive, D::Num(10.0))],
-        "the loss changes by more than this factor in one step",
-    ),
-    sig(
-        "plateau",
-        &[
-            p("steps", K::Count, D::Num(50.0)),
-            p("fraction", K::NonNegative, D::Num(0.01)),
-        ],
-        "the loss improves by less than fraction over steps",
-    ),
-    sig(
-        "exploding",
-        &[
-            p("factor", K::Positive, D::Num(2.0)),
-            p("norm", K::Positive, D::Num(1e3)),
-        ],
-        "gradients grow by factor per layer, or the global norm passes norm",
-    ),
-    sig(
-        "vanishing",
-        &[p("ratio", K::Positive, D::Num(1e-4))],
-        "first-layer / last-layer gradient below ratio",
-    ),
-];
-
-pub const METRICS: &[Signature] = &[
-    sig(
-        "first_grad",
-        &[],
-        "the first layer's weight-gradient norm at the first step",
-    ),
-    sig("final_loss", &[], "the loss at the last step"),
-    sig("max_grad_norm", &[], "the largest global gradient norm"),
-    sig(
-        "grad_ratio",
-        &[],
-        "first-layer / last-layer gradient norm at the first step",
-    ),
-    sig(
-        "verdict",
-        &[],
-        "exploding, vanishing, dead, diverged or healthy",
-    ),
-];
-
-/// Built-in functions usable in expressions.
-pub const FUNCTIONS: &[Signature] = &[
-    sig(
-        "forward",
-        &[p("net", K::Any, D::Required), p("x", K::List, D::Required)],
-        "the network's output for input x, in evaluation mode",
-    ),
-    sig("xor", &[], "the four XOR points: 2 inputs, 1 target"),
-    sig(
-        "spiral",
-        &[
-            p("n", K::Count, D::Num(100.0)),
-            p("classes", K::Count, D::Num(3.0)),
-            p("noise", K::NonNegative, D::Num(0.2)),
-        ],
-        "n points per class on interleaved spirals; targets are class indices",
-    ),
-    sig(
-        "sine",
-        &[p("n", K::Count, D::Num(64.0))],
-        "n points of y = sin(x) on [-π, π]",
-    ),
-    sig(
-        "linear",
-        &[
-            p("n", K::Count, D::Num(64.0)),
-            p("noise", K::NonNegative, D::Num(0.1)),
-        ],
-        "n points of y = 2x + 1 plus Gaussian noise",
-    ),
-    sig(
-        "csv",
-        &[
-            p("path", K::Str, D::Required),
-            p("x", K::List, D::Required),
-            p("y", K::List, D::Required),
-        ],
-        "rows of a CSV file; x and y list column indices or header names",
-    ),
-    sig(
-        "sqrt",
-        &[p("x", K::NonNegative, D::Required)],
-        "square root",
-    ),
-    sig("exp", &[p("x", K::Num, D::Required)], "eˣ"),
-    sig(
-        "log",
-        &[p("x", K::Positive, D::Required)],
-        "natural logarithm",
-    ),
-    sig("abs", &[p("x", K::Num, D::Required)], "absolute value"),
-];
-
-/// The settings of `train`, `compare`, `explain` and `sweep` blocks.
-pub const RUN_SETTINGS: &[(&str, &str)] = &[
-    ("loss", "the loss function (default mse)"),
-    ("optimizer", "the optimizer (default sgd(lr=0.01))"),
-    ("steps", "how many optimizer steps"),
-    ("epochs", "how many passes over the data"),
-    ("batch", "the mini-batch size (default: the whole data set)"),
+/// Declares a family: its enum, its table (`pub const TABLE: &[Signature]`), and
+/// `Family`, `FromStr` and `Display` for the enum, from one list of
+/// `Variant => signature` lines.
+macro_rules! family {
     (
-        "remedy",
-        "one or more remedies, combined with + or listed with ,",
-    ),
+        $(#[$meta:meta])*
+        $Name:ident, $TABLE:ident, $what:literal {
+            $($Variant:ident => $sig:expr,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $Name {
+            $($Variant,)+
+        }
+
+        pub const $TABLE: &[Signature] = &[$($sig,)+];
+
+        impl Family for $Name {
+            const TABLE: &'static [Signature] = $TABLE;
+            const ALL: &'static [Self] = &[$($Name::$Variant,)+];
+            const WHAT: &'static str = $what;
+
+            fn signature(self) -> &'static Signature {
+                // The variants and the table are written in one list, so they agree.
+                &$TABLE[self as usize]
+            }
+        }
+
+        impl FromStr for $Name {
+            type Err = UnknownBuiltin;
+
+            fn from_str(name: &str) -> Result<Self, UnknownBuiltin> {
+                <$Name as Family>::named(name).ok_or_else(|| UnknownBuiltin {
+                    what: $what,
+                    name: name.to_string(),
+                })
+            }
+        }
+
+        impl fmt::Display for $Name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.name())
+            }
+        }
+    };
+}
+
+/// A parameter's set of names (`Kind::Choice`): an enum and the list `Kind::Choice`
+/// checks against, from one list of `Variant => "name"` lines.
+pub trait Choice: Copy + 'static {
+    const NAMES: &'static [&'static str];
+    const ALL: &'static [Self];
+
+    fn name(self) -> &'static str;
+
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+macro_rules! choice {
     (
-        "show",
-        "what to print per step: loss, gradients, weights, none",
-    ),
-    ("every", "print every Nth step"),
-    (
-        "diagnose",
-        "override diagnostic thresholds, or `diagnose none`",
-    ),
-    (
-        "on_nan",
-        "`stop` (default) or `continue` after a non-finite loss",
-    ),
-    ("seed", "the seed for this run"),
-    ("precision", "f32 or f64 for this run"),
-    (
-        "variant",
-        "a compare variant: remedies to try against the baseline",
-    ),
-    ("metric", "what a sweep reports"),
+        $(#[$meta:meta])*
+        $Name:ident, $NAMES:ident { $($Variant:ident => $name:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $Name {
+            $($Variant,)+
+        }
+
+        pub const $NAMES: &[&str] = &[$($name,)+];
+
+        impl Choice for $Name {
+            const NAMES: &'static [&'static str] = $NAMES;
+            const ALL: &'static [Self] = &[$($Name::$Variant,)+];
+
+            fn name(self) -> &'static str {
+                $NAMES[self as usize]
+            }
+        }
+    };
+}
+
+family! {
+    ActivationName, ACTIVATIONS, "activation" {
+        Relu => sig("relu", &[], "max(0, x)"),
+        LeakyRelu => sig(
+            "leaky_relu",
+            &[p("slope", K::Num, D::Num(0.01))],
+            "x, or slope·x below 0",
+        ),
+        Elu => sig(
+            "elu",
+            &[p("alpha", K::Num, D::Num(1.0))],
+            "x, or alpha·(eˣ − 1) below 0",
+        ),
+        Gelu => sig("gelu", &[], "x·Φ(x), exact erf form"),
+        Sigmoid => sig("sigmoid", &[], "1 / (1 + e⁻ˣ)"),
+        Tanh => sig("tanh", &[], "hyperbolic tangent"),
+        Softplus => sig("softplus", &[], "log(1 + eˣ)"),
+        Linear => sig("linear", &[], "identity"),
+    }
+}
+
+family! {
+    LossName, LOSSES, "loss" {
+        Mse => sig("mse", &[], "mean squared error"),
+        Mae => sig("mae", &[], "mean absolute error"),
+        Bce => sig("bce", &[], "binary cross-entropy on logits"),
+        CrossEntropy => sig(
+            "cross_entropy",
+            &[],
+            "softmax cross-entropy; targets are class indices",
+        ),
+    }
+}
+
+family! {
+    OptimizerName, OPTIMIZERS, "optimizer" {
+        Sgd => sig(
+            "sgd",
+            &[
+                p("lr", K::Positive, D::Required),
+                p("momentum", K::NonNegative, D::Num(0.0)),
+                p("nesterov", K::Bool, D::Bool(false)),
+                p("weight_decay", K::NonNegative, D::Num(0.0)),
+            ],
+            "stochastic gradient descent, as torch.optim.SGD",
+        ),
+        Adam => sig(
+            "adam",
+            &[
+                p("lr", K::Positive, D::Num(0.001)),
+                p("betas", K::Pair, D::Pair(0.9, 0.999)),
+                p("eps", K::Positive, D::Num(1e-8)),
+                p("weight_decay", K::NonNegative, D::Num(0.0)),
+            ],
+            "Adam, as torch.optim.Adam",
+        ),
+        RmsProp => sig(
+            "rmsprop",
+            &[
+                p("lr", K::Positive, D::Num(0.01)),
+                p("alpha", K::Positive, D::Num(0.99)),
+                p("eps", K::Positive, D::Num(1e-8)),
+                p("weight_decay", K::NonNegative, D::Num(0.0)),
+            ],
+            "RMSprop, as torch.optim.RMSprop",
+        ),
+    }
+}
+
+choice! {
+    /// Which fan a Kaiming scheme scales by.
+    FanModeName, FAN_MODES { FanIn => "fan_in", FanOut => "fan_out", }
+}
+
+choice! {
+    /// The nonlinearity a Kaiming scheme computes its gain for.
+    NonlinearityName, NONLINEARITIES {
+        Relu => "relu",
+        LeakyRelu => "leaky_relu",
+        Tanh => "tanh",
+        Sigmoid => "sigmoid",
+        Linear => "linear",
+        Selu => "selu",
+    }
+}
+
+choice! {
+    /// Whether `clip_norm` clips all gradients together or each layer's alone.
+    ClipScopeName, CLIP_SCOPES { Global => "global", PerLayer => "per_layer", }
+}
+
+choice! {
+    /// What a run does after a non-finite loss.
+    OnNan, ON_NAN { Stop => "stop", Continue => "continue", }
+}
+
+choice! {
+    /// The precision of a run: `precision f64`.
+    PrecisionName, PRECISIONS { F32 => "f32", F64 => "f64", }
+}
+
+choice! {
+    /// The attributes of a `dense` layer: `dense 4 relu init=he_normal batchnorm`.
+    LayerAttr, LAYER_ATTRS {
+        Weight => "weight",
+        Bias => "bias",
+        Init => "init",
+        Batchnorm => "batchnorm",
+        Layernorm => "layernorm",
+    }
+}
+
+choice! {
+    /// Training settings a sweep may vary besides the network's own parameters.
+    SweepSetting, SWEEPABLE_SETTINGS {
+        Lr => "lr",
+        Batch => "batch",
+        Steps => "steps",
+        Epochs => "epochs",
+    }
+}
+
+const KAIMING: &[Param] = &[
+    p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
+    p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),
 ];
+
+family! {
+    InitName, INITS, "init scheme" {
+        Const => sig(
+            "const",
+            &[p("value", K::Num, D::Required)],
+            "every weight the same value",
+        ),
+        Uniform => sig(
+            "uniform",
+            &[p("a", K::Num, D::Num(0.0)), p("b", K::Num, D::Num(1.0))],
+            "U(a, b)",
+        ),
+        Normal => sig(
+            "normal",
+            &[
+                p("mean", K::Num, D::Num(0.0)),
+                p("std", K::NonNegative, D::Num(1.0)),
+            ],
+            "N(mean, std²)",
+        ),
+        XavierUniform => sig(
+            "xavier_uniform",
+            &[p("gain", K::Positive, D::Num(1.0))],
+            "Glorot: U(±gain·√(6/(fan_in+fan_out)))",
+        ),
+        XavierNormal => sig(
+            "xavier_normal",
+            &[p("gain", K::Positive, D::Num(1.0))],
+            "Glorot: N(0, gain²·2/(fan_in+fan_out))",
+        ),
+        HeUniform => sig("he_uniform", KAIMING, "Kaiming: U(±gain·√(3/fan))"),
+        HeNormal => sig("he_normal", KAIMING, "Kaiming: N(0, gain²/fan)"),
+        KaimingUniform => sig("kaiming_uniform", KAIMING, "same as he_uniform"),
+        KaimingNormal => sig("kaiming_normal", KAIMING, "same as he_normal"),
+        LecunNormal => sig("lecun_normal", &[], "N(0, 1/fan_in)"),
+        Orthogonal => sig(
+            "orthogonal",
+            &[p("gain", K::Positive, D::Num(1.0))],
+            "a (semi-)orthogonal matrix times gain",
+        ),
+        PytorchDefault => sig("pytorch_default", &[], "nn.Linear's default: U(±1/√fan_in)"),
+    }
+}
+
+family! {
+    RemedyName, REMEDIES, "remedy" {
+        ClipNorm => sig(
+            "clip_norm",
+            &[
+                p("max", K::Positive, D::Required),
+                p("norm", K::PositiveOrInf, D::Num(2.0)),
+                p("scope", K::Choice(CLIP_SCOPES), D::Name("global")),
+            ],
+            "gradient clipping by norm, as clip_grad_norm_",
+        ),
+        ClipValue => sig(
+            "clip_value",
+            &[p("c", K::Positive, D::Required)],
+            "clamp every gradient to [-c, c], as clip_grad_value_",
+        ),
+        Batchnorm => sig(
+            "batchnorm",
+            &[],
+            "batch normalisation in every hidden layer, before its activation",
+        ),
+        Layernorm => sig(
+            "layernorm",
+            &[],
+            "layer normalisation in every hidden layer, before its activation",
+        ),
+        Init => sig(
+            "init",
+            &[p("scheme", K::Any, D::Required)],
+            "re-initialise every dense layer",
+        ),
+        Depth => sig(
+            "depth",
+            &[p("n", K::Count, D::Required)],
+            "fewer layers: set the network's depth",
+        ),
+        WeightDecay => sig(
+            "weight_decay",
+            &[p("lambda", K::NonNegative, D::Required)],
+            "L2 weight decay, as torch.optim",
+        ),
+        Warmup => sig(
+            "warmup",
+            &[p("steps", K::Count, D::Required)],
+            "linear learning-rate warm-up",
+        ),
+        StepDecay => sig(
+            "step_decay",
+            &[
+                p("every", K::Count, D::Required),
+                p("factor", K::Positive, D::Required),
+            ],
+            "multiply the learning rate by factor every N steps",
+        ),
+        Cosine => sig(
+            "cosine",
+            &[p("steps", K::Count, D::Absent)],
+            "cosine learning-rate decay to 0 over steps (default: the whole run)",
+        ),
+    }
+}
+
+family! {
+    ShowName, SHOW, "`show` option" {
+        Loss => sig("loss", &[], "the loss at each shown step (default)"),
+        Gradients => sig(
+            "gradients",
+            &[],
+            "a per-layer table of gradient norms and gains",
+        ),
+        Weights => sig("weights", &[], "per-layer weight statistics"),
+        None => sig("none", &[], "nothing per step; diagnostics only"),
+    }
+}
+
+family! {
+    /// The detectors whose thresholds `diagnose` overrides.
+    DetectorName, DIAGNOSTICS, "diagnostic" {
+        LossJump => sig(
+            "loss_jump",
+            &[p("factor", K::Positive, D::Num(10.0))],
+            "the loss changes by more than this factor in one step",
+        ),
+        Plateau => sig(
+            "plateau",
+            &[
+                p("steps", K::Count, D::Num(50.0)),
+                p("fraction", K::NonNegative, D::Num(0.01)),
+            ],
+            "the loss improves by less than fraction over steps",
+        ),
+        Exploding => sig(
+            "exploding",
+            &[
+                p("factor", K::Positive, D::Num(2.0)),
+                p("norm", K::Positive, D::Num(1e3)),
+            ],
+            "gradients grow by factor per layer, or the global norm passes norm",
+        ),
+        Vanishing => sig(
+            "vanishing",
+            &[p("ratio", K::Positive, D::Num(1e-4))],
+            "first-layer / last-layer gradient below ratio",
+        ),
+    }
+}
+
+family! {
+    /// What a sweep reports for each grid point.
+    Metric, METRICS, "metric" {
+        FirstGrad => sig(
+            "first_grad",
+            &[],
+            "the first layer's weight-gradient norm at the first step",
+        ),
+        FinalLoss => sig("final_loss", &[], "the loss at the last step"),
+        MaxGradNorm => sig("max_grad_norm", &[], "the largest global gradient norm"),
+        GradRatio => sig(
+            "grad_ratio",
+            &[],
+            "first-layer / last-layer gradient norm at the first step",
+        ),
+        Verdict => sig(
+            "verdict",
+            &[],
+            "exploding, vanishing, dead, diverged or healthy",
+        ),
+    }
+}
+
+impl Metric {
+    /// What a sweep's table shows unless its block names a metric.
+    pub const DEFAULT: Metric = Metric::Verdict;
+
+    /// The sweep header's definition of the metric, in the notation of the reports
+    /// (‖∂L/∂W‖), where `summary` is in words for `:help` and grammar.md.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Metric::FirstGrad => "first_grad = the first layer's ‖∂L/∂W‖ at step 1",
+            Metric::FinalLoss => "final_loss = the loss at the last step",
+            Metric::MaxGradNorm => "max_grad_norm = the largest global gradient norm",
+            Metric::GradRatio => "grad_ratio = first-layer / last-layer ‖∂L/∂W‖ at step 1",
+            Metric::Verdict => "verdict = exploding, vanishing, dead, diverged or healthy",
+        }
+    }
+}
+
+family! {
+    /// Built-in functions usable in expressions.
+    FunctionName, FUNCTIONS, "function" {
+        Forward => sig(
+            "forward",
+            &[p("net", K::Any, D::Required), p("x", K::List, D::Required)],
+            "the network's output for input x, in evaluation mode",
+        ),
+        Xor => sig("xor", &[], "the four XOR points: 2 inputs, 1 target"),
+        Spiral => sig(
+            "spiral",
+            &[
+                p("n", K::Count, D::Num(100.0)),
+                p("classes", K::Count, D::Num(3.0)),
+                p("noise", K::NonNegative, D::Num(0.2)),
+            ],
+            "n points per class on interleaved spirals; targets are class indices",
+        ),
+        Sine => sig(
+            "sine",
+            &[p("n", K::Count, D::Num(64.0))],
+            "n points of y = sin(x) on [-π, π]",
+        ),
+        Linear => sig(
+            "linear",
+            &[
+                p("n", K::Count, D::Num(64.0)),
+                p("noise", K::NonNegative, D::Num(0.1)),
+            ],
+            "n points of y = 2x + 1 plus Gaussian noise",
+        ),
+        Csv => sig(
+            "csv",
+            &[
+                p("path", K::Str, D::Required),
+                p("x", K::List, D::Required),
+                p("y", K::List, D::Required),
+            ],
+            "rows of a CSV file; x and y list column indices or header names",
+        ),
+        Sqrt => sig(
+            "sqrt",
+            &[p("x", K::NonNegative, D::Required)],
+            "square root",
+        ),
+        Exp => sig("exp", &[p("x", K::Num, D::Required)], "eˣ"),
+        Log => sig(
+            "log",
+            &[p("x", K::Positive, D::Required)],
+            "natural logarithm",
+        ),
+        Abs => sig("abs", &[p("x", K::Num, D::Required)], "absolute value"),
+    }
+}
+
+/// Declares the settings of run blocks: `SettingName` and `RUN_SETTINGS` (each
+/// setting's name and meaning), from one list.
+macro_rules! settings {
+    ($($Variant:ident => ($name:literal, $meaning:literal),)+) => {
+        /// The settings of `train`, `compare`, `explain` and `sweep` blocks.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum SettingName {
+            $($Variant,)+
+        }
+
+        /// Each setting's name and meaning, in the order of `SettingName::ALL`.
+        pub const RUN_SETTINGS: &[(&str, &str)] = &[$(($name, $meaning),)+];
+
+        impl SettingName {
+            pub const ALL: &'static [SettingName] = &[$(SettingName::$Variant,)+];
+        }
+    };
+}
+
+settings! {
+    Loss => ("loss", "the loss function (default mse)"),
+    Optimizer => ("optimizer", "the optimizer (default sgd(lr=0.01))"),
+    Steps => ("steps", "how many optimizer steps"),
+    Epochs => ("epochs", "how many passes over the data"),
+    Batch => ("batch", "the mini-batch size (default: the whole data set)"),
+    Remedy => ("remedy", "one or more remedies, combined with + or listed with ,"),
+    Show => ("show", "what to print per step: loss, gradients, weights, none"),
+    Every => ("every", "print every Nth step"),
+    Diagnose => ("diagnose", "override diagnostic thresholds, or `diagnose none`"),
+    OnNan => ("on_nan", "`stop` (default) or `continue` after a non-finite loss"),
+    Seed => ("seed", "the seed for this run"),
+    Precision => ("precision", "f32 or f64 for this run"),
+    Variant => ("variant", "a compare variant: remedies to try against the baseline"),
+    Metric => ("metric", "what a sweep reports"),
+}
+
+impl SettingName {
+    pub fn name(self) -> &'static str {
+        RUN_SETTINGS[self as usize].0
+    }
+
+    pub fn named(name: &str) -> Option<SettingName> {
+        Self::ALL.iter().copied().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for SettingName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
 
 /// Every family of built-in names a bare word can belong to (functions aside).
 pub const FAMILIES: &[&[Signature]] = &[

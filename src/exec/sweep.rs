@@ -50,7 +50,7 @@ pub fn sweep(
                 .iter()
                 .map(|a| (a.name.clone(), a.values.clone()))
                 .collect(),
-            metric: plan.metric.clone(),
+            metric: plan.metric,
             points,
             span: plan.span,
         },

@@ -1,6 +1,7 @@
 //! What the exec stage tells reports about a run, a sweep or a comparison: typed values
 //! (engine enums, numbers, spans), which the reporters format.
 
+use crate::check::signature::Metric;
 use std::fmt;
 
 use crate::diagnostics::Span;
@@ -126,7 +127,7 @@ pub struct SweepReport {
     /// The training settings (`lr`, `batch`, ...) that the axes vary from `settings`.
     pub swept: Vec<String>,
     pub axes: Vec<(String, Vec<f64>)>,
-    pub metric: String,
+    pub metric: Metric,
     pub points: Vec<SweepPoint>,
     pub span: Span,
 }

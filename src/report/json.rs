@@ -1,5 +1,6 @@
 //! JSON Lines: one object per event on stdout, numbers at full precision.
 
+use crate::check::signature::Metric;
 use std::io::Write;
 
 use serde_json::{Value, json};
@@ -46,6 +47,7 @@ pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Value {
     json!({
         "event": "diagnostic",
         "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "code": d.kind.code(),
         "message": d.message,
         "location": location(d.primary_span(), sources),
         "labels": d.labels.iter().map(|l| json!({
@@ -225,10 +227,10 @@ impl Reporter for JsonReporter<'_> {
                 }
                 json!({
                     "params": params,
-                    "value": if report.metric == "verdict" {
+                    "value": if report.metric == Metric::Verdict {
                         json!(outcome.verdict.name())
                     } else {
-                        metric(outcome, &report.metric).map_or(Value::Null, number_json)
+                        metric(outcome, report.metric).map_or(Value::Null, number_json)
                     },
                     "verdict": outcome.verdict.name(),
                     "final_loss": outcome.final_loss.map(number_json),
@@ -245,7 +247,7 @@ impl Reporter for JsonReporter<'_> {
             "data": report.data,
             "location": location(report.span, sources),
             "settings": report.settings_line(),
-            "metric": report.metric,
+            "metric": report.metric.to_string(),
             "axes": report.axes.iter().map(|(n, v)| json!({"name": n, "values": v})).collect::<Vec<_>>(),
             "points": points,
         }));

@@ -1,5 +1,6 @@
 //! How a whole run went, in a few numbers: the rows of `compare` and the cells of `sweep`.
 
+use crate::check::signature::Metric;
 use crate::engine::{DiagnosticEvent, Event, StepRecord, TrainSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,13 +109,13 @@ impl OutcomeCollector {
     }
 }
 
-/// A sweep's metric read off an outcome.
-pub fn metric(outcome: &Outcome, name: &str) -> Option<f64> {
-    match name {
-        "first_grad" => outcome.first_grad,
-        "final_loss" => outcome.final_loss,
-        "max_grad_norm" => Some(outcome.max_grad_norm),
-        "grad_ratio" => outcome.grad_ratio,
-        _ => None,
+/// A sweep's metric read off an outcome; `None` for the verdict, which is no number.
+pub fn metric(outcome: &Outcome, metric: Metric) -> Option<f64> {
+    match metric {
+        Metric::FirstGrad => outcome.first_grad,
+        Metric::FinalLoss => outcome.final_loss,
+        Metric::MaxGradNorm => Some(outcome.max_grad_norm),
+        Metric::GradRatio => outcome.grad_ratio,
+        Metric::Verdict => None,
     }
 }

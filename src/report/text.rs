@@ -1,5 +1,6 @@
 //! The human-readable report: values and tables on stdout, diagnostics on stderr.
 
+use crate::check::signature::Metric;
 use std::io::Write;
 
 use super::info::{CompareReport, RunInfo, SweepReport};
@@ -295,10 +296,10 @@ impl<'a> TextReporter<'a> {
 
 /// A sweep's metric for one point, as its table shows it.
 fn sweep_cell(report: &SweepReport, outcome: &Outcome) -> String {
-    if report.metric == "verdict" {
+    if report.metric == Metric::Verdict {
         outcome.verdict.name().to_string()
     } else {
-        metric(outcome, &report.metric).map_or_else(|| "—".to_string(), sig)
+        metric(outcome, report.metric).map_or_else(|| "—".to_string(), sig)
     }
 }
 
@@ -442,7 +443,7 @@ impl Reporter for TextReporter<'_> {
             report.network,
             names.join(", "),
             report.data,
-            metric_label(&report.metric),
+            report.metric.heading(),
             report.settings_line()
         );
         match report.axes.as_slice() {
@@ -526,15 +527,4 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// What a sweep's metric measures, for its header line.
-fn metric_label(metric: &str) -> &'static str {
-    match metric {
-        "first_grad" => "first_grad = the first layer's ‖∂L/∂W‖ at step 1",
-        "final_loss" => "final_loss = the loss at the last step",
-        "max_grad_norm" => "max_grad_norm = the largest global gradient norm",
-        "grad_ratio" => "grad_ratio = first-layer / last-layer ‖∂L/∂W‖ at step 1",
-        _ => "verdict = exploding, vanishing, dead, diverged or healthy",
-    }
 }

@@ -1,0 +1,162 @@
+//! The built-in functions that make values: the seeded data generators, CSV files
+//! and the math functions. None of them evaluates expressions: their arguments are
+//! bound before they are called.
+
+use super::args::Bound;
+use super::env::Env;
+use super::value::Value;
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::engine::{self, Dataset};
+
+/// Data sets larger than this many values are refused: gradlab simulates, it does not
+/// train production models.
+pub const MAX_VALUES: usize = 50_000_000;
+
+/// A data set from rows of inputs and rows of targets, each of one width.
+pub fn dataset(x: &[Vec<f64>], y: &[Vec<f64>]) -> Dataset {
+    Dataset {
+        n: x.len(),
+        x_dim: x.first().map_or(0, Vec::len),
+        y_dim: y.first().map_or(0, Vec::len),
+        x: x.concat(),
+        y: y.concat(),
+    }
+}
+
+fn too_big(values: usize, call_span: Span) -> Result<(), Diagnostic> {
+    if values > MAX_VALUES {
+        return Err(
+            Diagnostic::error(format!("data set above {MAX_VALUES} values"))
+                .with_kind(ErrorKind::TooLarge)
+                .with_label(call_span, "too large to simulate"),
+        );
+    }
+    Ok(())
+}
+
+/// `xor()`: the four XOR points.
+pub fn xor() -> Dataset {
+    engine::data::xor()
+}
+
+/// `spiral(n, classes, noise)`.
+pub fn spiral(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnostic> {
+    let (n, classes) = (bound.count("n")?, bound.count("classes")?);
+    too_big(n.saturating_mul(classes).saturating_mul(3), call_span)?;
+    Ok(engine::data::spiral(
+        n,
+        classes,
+        bound.num("noise")?,
+        env.seed,
+    ))
+}
+
+/// `sine(n)`.
+pub fn sine(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnostic> {
+    let n = bound.count("n")?;
+    too_big(n.saturating_mul(2), call_span)?;
+    Ok(engine::data::sine(n, env.seed))
+}
+
+/// `linear(n, noise)`.
+pub fn linear(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnostic> {
+    let n = bound.count("n")?;
+    too_big(n.saturating_mul(2), call_span)?;
+    Ok(engine::data::linear(n, bound.num("noise")?, env.seed))
+}
+
+/// `exp(x)`, refused where it overflows.
+pub fn exp(bound: &Bound, call_span: Span) -> Result<Value, Diagnostic> {
+    let v = bound.num("x")?.exp();
+    if v.is_finite() {
+        Ok(Value::Num(v))
+    } else {
+        Err(Diagnostic::error("exp overflows")
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(call_span, "this is larger than 1.8e308"))
+    }
+}
+
+/// `csv(path, x=[…], y=[…])`: the chosen columns of a CSV file, read relative to the
+/// script's folder; a first row that is not all numbers is a header.
+pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnostic> {
+    let path_span = bound.span("path");
+    let path = bound.text("path")?;
+    let full = env.base_dir.join(path);
+    let text = std::fs::read_to_string(&full).map_err(|e| {
+        Diagnostic::error(format!("cannot read `{path}`"))
+            .with_kind(ErrorKind::Io)
+            .with_label(path_span, e.to_string())
+            .with_note("relative paths are resolved from the script's folder")
+    })?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
+    let first: Vec<&str> = lines
+        .peek()
+        .map(|l| l.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    let header: Option<Vec<String>> = if first.iter().any(|c| c.parse::<f64>().is_err()) {
+        lines.next();
+        Some(first.iter().map(|c| c.to_string()).collect())
+    } else {
+        None
+    };
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let row: Result<Vec<f64>, _> = line.split(',').map(|c| c.trim().parse::<f64>()).collect();
+        let row = row.map_err(|_| {
+            let number = i + 1 + usize::from(header.is_some());
+            Diagnostic::error(format!("`{path}` line {number} is not all numbers")).with_label(
+                path_span,
+                format!(
+                    "line {number}: {}",
+                    line.chars().take(60).collect::<String>()
+                ),
+            )
+        })?;
+        rows.push(row);
+    }
+    let width = rows.first().map_or(0, Vec::len);
+    if rows.is_empty() || rows.iter().any(|r| r.len() != width) {
+        return Err(Diagnostic::error(format!(
+            "`{path}` has no rows, or rows of different widths"
+        ))
+        .with_label(path_span, "this file"));
+    }
+    let columns = |key: &str| -> Result<Vec<usize>, Diagnostic> {
+        let span = bound.span(key);
+        bound
+            .list(key)?
+            .iter()
+            .map(|item| match item {
+                Value::Num(n) if n.fract() == 0.0 && *n >= 0.0 && (*n as usize) < width => {
+                    Ok(*n as usize)
+                }
+                Value::Str(name) => header
+                    .as_ref()
+                    .and_then(|h| h.iter().position(|c| c == name))
+                    .ok_or_else(|| {
+                        Diagnostic::error(format!("`{path}` has no column named `{name}`"))
+                            .with_label(span, "in this list")
+                    }),
+                other => Err(Diagnostic::error(format!(
+                    "column `{other}` is not in `{path}`, which has columns 0 to {}",
+                    width - 1
+                ))
+                .with_label(span, "in this list")),
+            })
+            .collect()
+    };
+    let (xs, ys) = (columns("x")?, columns("y")?);
+    if xs.is_empty() || ys.is_empty() {
+        return Err(
+            Diagnostic::error("`x` and `y` each need at least one column")
+                .with_label(call_span, "here"),
+        );
+    }
+    let pick = |cols: &[usize]| -> Vec<Vec<f64>> {
+        rows.iter()
+            .map(|r| cols.iter().map(|&c| r[c]).collect())
+            .collect()
+    };
+    Ok(dataset(&pick(&xs), &pick(&ys)))
+}

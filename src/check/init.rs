@@ -1,0 +1,119 @@
+//! Init schemes: checking a written scheme such as `he_normal(mode=fan_out)` and
+//! building the engine's scheme from it, in one step, for layers (`init=…`,
+//! `weight=…`) and for the `init(…)` remedy alike.
+
+use super::args::{Bound, bind};
+use super::signature::{
+    self as sig, Family, FanModeName, InitName, NonlinearityName, did_you_mean,
+};
+use super::value::{Spec, Value};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::engine::{FanMode, InitScheme, Nonlinearity};
+use crate::syntax::ast::{Expr, ExprKind};
+
+/// Checks an init scheme written as `value` at `span`: the scheme as written (for
+/// reports), and as the engine runs it.
+pub fn scheme(value: Value, span: Span) -> Result<(Spec, InitScheme), Diagnostic> {
+    let spec = match value {
+        Value::Spec(spec) => spec,
+        other => {
+            return Err(Diagnostic::error(format!(
+                "expected an init scheme such as `he_normal`, found a {}",
+                other.type_name()
+            ))
+            .with_label(span, "here"));
+        }
+    };
+    let Some(name) = InitName::named(&spec.name) else {
+        let mut d = Diagnostic::error(format!("unknown init scheme `{}`", spec.name))
+            .with_kind(ErrorKind::UnknownBuiltin)
+            .with_label(span, "not an init scheme");
+        if let Some(best) = did_you_mean(&spec.name, sig::names(sig::INITS)) {
+            d = d.with_help(format!("did you mean `{best}`?"));
+        }
+        return Err(d);
+    };
+    let bound = bind(name.signature(), InitName::WHAT, &spec.args, spec.span)?;
+    let scheme = build(name, &bound, spec.span)?;
+    Ok((spec, scheme))
+}
+
+/// The report for an init scheme written as a bare name (or call) that is neither
+/// declared nor a scheme, if `expr` is one: `init=he_nromal` is a misspelt scheme,
+/// not a missing declaration.
+pub fn unknown(expr: &Expr, declared: impl Fn(&str) -> bool) -> Option<Diagnostic> {
+    let (name, span) = match &expr.kind {
+        ExprKind::Var(name) => (name.as_str(), expr.span),
+        ExprKind::Call(call) => (call.name.name.as_str(), call.name.span),
+        _ => return None,
+    };
+    if declared(name) || InitName::named(name).is_some() {
+        return None;
+    }
+    let d = Diagnostic::error(format!("unknown init scheme `{name}`"))
+        .with_kind(ErrorKind::UnknownBuiltin)
+        .with_label(span, "not an init scheme");
+    Some(match did_you_mean(name, sig::names(sig::INITS)) {
+        Some(best) => d.with_help(format!("did you mean `{best}`?")),
+        None => d.with_help(format!(
+            "the init schemes are {}",
+            sig::names(sig::INITS).collect::<Vec<_>>().join(", ")
+        )),
+    })
+}
+
+fn build(name: InitName, b: &Bound, span: Span) -> Result<InitScheme, Diagnostic> {
+    Ok(match name {
+        InitName::Const => InitScheme::Const(b.num("value")?),
+        InitName::Uniform => {
+            let (a, high) = (b.num("a")?, b.num("b")?);
+            if high <= a {
+                return Err(Diagnostic::error("`uniform(a, b)` needs a < b")
+                    .with_kind(ErrorKind::InvalidValue)
+                    .with_label(span, format!("{a} is not below {high}")));
+            }
+            InitScheme::Uniform { a, b: high }
+        }
+        InitName::Normal => InitScheme::Normal {
+            mean: b.num("mean")?,
+            std: b.num("std")?,
+        },
+        InitName::XavierUniform => InitScheme::XavierUniform {
+            gain: b.num("gain")?,
+        },
+        InitName::XavierNormal => InitScheme::XavierNormal {
+            gain: b.num("gain")?,
+        },
+        InitName::HeUniform | InitName::KaimingUniform => {
+            let (mode, nonlinearity) = kaiming(b)?;
+            InitScheme::KaimingUniform { mode, nonlinearity }
+        }
+        InitName::HeNormal | InitName::KaimingNormal => {
+            let (mode, nonlinearity) = kaiming(b)?;
+            InitScheme::KaimingNormal { mode, nonlinearity }
+        }
+        InitName::LecunNormal => InitScheme::LecunNormal,
+        InitName::Orthogonal => InitScheme::Orthogonal {
+            gain: b.num("gain")?,
+        },
+        InitName::PytorchDefault => InitScheme::PytorchDefault,
+    })
+}
+
+/// The fan mode and nonlinearity of the He/Kaiming schemes.
+fn kaiming(b: &Bound) -> Result<(FanMode, Nonlinearity), Diagnostic> {
+    let mode = match b.choice::<FanModeName>("mode")? {
+        FanModeName::FanIn => FanMode::FanIn,
+        FanModeName::FanOut => FanMode::FanOut,
+    };
+    let nonlinearity = match b.choice::<NonlinearityName>("nonlinearity")? {
+        NonlinearityName::Relu => Nonlinearity::Relu,
+        // PyTorch's default slope: `kaiming_*` takes no slope here.
+        NonlinearityName::LeakyRelu => Nonlinearity::LeakyRelu { slope: 0.01 },
+        NonlinearityName::Tanh => Nonlinearity::Tanh,
+        NonlinearityName::Sigmoid => Nonlinearity::Sigmoid,
+        NonlinearityName::Linear => Nonlinearity::Linear,
+        NonlinearityName::Selu => Nonlinearity::Selu,
+    };
+    Ok((mode, nonlinearity))
+}
