@@ -1,4 +1,4 @@
-//! The per-step loop allocates nothing of its own (no diagnostics fire, record_values off).
+//! The per-step loop allocates nothing of its own (no diagnostics fire, no matrices recorded).
 //! The only per-step allocations are `matrixmultiply`'s internal packing buffer, one per
 //! gemm call (3 per layer per step); the crate offers no way to pass a reusable one.
 //!

@@ -40,7 +40,7 @@ fn forward_is_exactly_24227962_in_f32() {
 #[test]
 fn loss_and_first_gradient_with_target_zero() {
     let mut s = spec(20, 0.0, 1);
-    s.record_values = true;
+    s.detail = StepDetail::Values;
     let (events, summary) = run(&s);
     let st = steps(&events);
     assert_eq!(st.len(), 1);

@@ -3,7 +3,7 @@
 //! Each fixture (written by `tests/reference/make_fixtures.py`, schema in
 //! `tests/reference/README.md`) is turned into a `TrainSpec` with explicit weights
 //! (`WeightSpec::Matrix`, `BiasSpec::Vector` / `BiasSpec::None`), full batch and
-//! `record_values: true`, trained for `steps + 1` optimizer steps, and compared with what
+//! `StepDetail::Values`, trained for `steps + 1` optimizer steps, and compared with what
 //! torch computed:
 //!
 //! * `forward` on the untrained net                       vs `expected.output_before`

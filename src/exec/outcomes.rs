@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::spec::RunParts;
 use crate::check::run::RunPlan;
-use crate::engine::{self, Control};
+use crate::engine::{self, Control, StepDetail};
 use crate::report::outcome::{Outcome, OutcomeCollector};
 
 /// Trains `plans` in parallel (they are independent), each summed up as an outcome or
@@ -18,7 +18,7 @@ pub fn outcomes_of(plans: &[&RunPlan], interrupt: &AtomicBool) -> Vec<Result<Out
     let runs: Vec<RunParts> = plans.iter().map(|p| RunParts::of(p)).collect();
     runs.par_iter()
         .map(|run| {
-            let spec = run.spec(false);
+            let spec = run.spec(StepDetail::Detectors);
             let mut collector = OutcomeCollector::default();
             let summary = engine::train(&spec, &mut |event| {
                 collector.observe(event);

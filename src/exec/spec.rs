@@ -2,7 +2,8 @@
 
 use crate::check::run::RunPlan;
 use crate::engine::{
-    Dataset, LossKind, NetSpec, OptimizerSpec, Precision, Remedies, Stop, Thresholds, TrainSpec,
+    Dataset, LossKind, NetSpec, OptimizerSpec, Precision, Remedies, StepDetail, Stop, Thresholds,
+    TrainSpec,
 };
 
 /// What the engine needs from a plan, borrowed. A plan holds `Rc`s and stays on its
@@ -42,7 +43,7 @@ impl<'a> RunParts<'a> {
     }
 
     /// The spec to train, with its own copy of the network and data.
-    pub fn spec(&self, record_values: bool) -> TrainSpec {
+    pub fn spec(&self, detail: StepDetail) -> TrainSpec {
         TrainSpec {
             net: self.net.clone(),
             data: self.data.clone(),
@@ -54,7 +55,7 @@ impl<'a> RunParts<'a> {
             precision: self.precision,
             thresholds: self.thresholds,
             continue_on_nonfinite: self.continue_on_nonfinite,
-            record_values,
+            detail,
             remedies: self.remedies.clone(),
         }
     }

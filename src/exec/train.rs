@@ -16,7 +16,7 @@ pub fn train(
     reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
     let info = run_info(plan, sources);
-    let spec = RunParts::of(plan).spec(reporter.wants_values(&info));
+    let spec = RunParts::of(plan).spec(reporter.step_detail(&info));
     reporter.run_start(&info, sources);
     // Findings arrive right after the step they are about.
     let mut last: Option<engine::StepRecord> = None;

@@ -10,7 +10,9 @@ use super::outcome::metric;
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
-use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
+use crate::engine::{
+    DiagnosticEvent, Explanation, StepDetail, StepRecord, StopReason, TrainSummary,
+};
 use crate::format;
 
 /// A number as JSON; non-finite numbers, which JSON lacks, as strings.
@@ -211,8 +213,12 @@ impl Reporter for JsonReporter<'_> {
         }));
     }
 
-    fn wants_values(&self, info: &RunInfo) -> bool {
-        info.show.gradients || info.show.weights
+    fn step_detail(&self, info: &RunInfo) -> StepDetail {
+        if info.show.gradients || info.show.weights {
+            StepDetail::Values
+        } else {
+            StepDetail::Display
+        }
     }
 
     fn sweep(&mut self, report: &SweepReport, sources: &SourceMap) {

@@ -8,7 +8,7 @@ pub mod text;
 pub mod warnings;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
-use crate::engine::{DiagnosticEvent, Explanation, StepRecord, TrainSummary};
+use crate::engine::{DiagnosticEvent, Explanation, StepDetail, StepRecord, TrainSummary};
 use info::{CompareReport, RunInfo, SweepReport};
 
 /// A value ready to print, in both forms a reporter may want.
@@ -40,8 +40,13 @@ pub trait Reporter {
     fn sweep(&mut self, report: &SweepReport, sources: &SourceMap);
     fn compare(&mut self, report: &CompareReport, sources: &SourceMap);
 
-    /// Whether step records should carry full weight and gradient matrices.
-    fn wants_values(&self, _info: &RunInfo) -> bool {
-        false
+    /// What step records must measure for this reporter: the default shows the
+    /// statistics of a per-layer table only when the run shows one.
+    fn step_detail(&self, info: &RunInfo) -> StepDetail {
+        if info.show.gradients || info.show.weights {
+            StepDetail::Display
+        } else {
+            StepDetail::Detectors
+        }
     }
 }

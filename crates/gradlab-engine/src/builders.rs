@@ -4,7 +4,7 @@
 use super::remedies::Remedies;
 use super::types::{
     Activation, BiasSpec, Dataset, LayerSpec, LossKind, NetSpec, OptimizerSpec, Precision,
-    Residual, Stop, Thresholds, TrainSpec, WeightSpec,
+    Residual, StepDetail, Stop, Thresholds, TrainSpec, WeightSpec,
 };
 
 impl LayerSpec {
@@ -120,7 +120,7 @@ impl TrainSpec {
             precision: Precision::F32,
             thresholds: Thresholds::default(),
             continue_on_nonfinite: false,
-            record_values: false,
+            detail: StepDetail::Display,
             remedies: Remedies::default(),
         }
     }
@@ -178,9 +178,11 @@ impl TrainSpec {
 
     /// The same run, with the weight and gradient matrices in every `StepRecord`.
     pub fn recording_values(self) -> Self {
-        TrainSpec {
-            record_values: true,
-            ..self
-        }
+        self.with_detail(StepDetail::Values)
+    }
+
+    /// The same run, measuring `detail` at every step.
+    pub fn with_detail(self, detail: StepDetail) -> Self {
+        TrainSpec { detail, ..self }
     }
 }

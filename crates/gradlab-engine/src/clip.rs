@@ -8,7 +8,7 @@
 //! reported to the caller (the `ClipNonFinite` event), and the numbers are torch's.
 
 use super::params::Tensor;
-use super::real::{Real, max_abs, sum_sq};
+use super::real::{Real, SumSq, max_abs, sum_sq};
 use super::types::{ClipNorm, ClipScope};
 
 /// What one clipping pass did.
@@ -18,11 +18,15 @@ pub(crate) struct ClipOutcome {
     pub clipped: bool,
     /// First non-finite norm met and the layer of its tensor.
     pub nonfinite: Option<(f64, usize)>,
+    /// With the global scope: the coefficient every gradient was multiplied by (1 when
+    /// none was clipped), so the clipped norm is this times the norm before.
+    pub global_coef: Option<f64>,
 }
 
-fn tensor_norm<R: Real>(g: &[R], p: f64) -> R {
+/// `sums`: the tensor's Σg², when already taken.
+fn tensor_norm<R: Real>(g: &[R], sums: Option<SumSq<R>>, p: f64) -> R {
     if p == 2.0 {
-        sum_sq(g).sqrt()
+        sums.map_or_else(|| sum_sq(g), |s| s.sum).sqrt()
     } else if p == f64::INFINITY {
         max_abs(g)
     } else {
@@ -73,8 +77,14 @@ fn scale<R: Real>(g: &mut [R], coef: R) -> bool {
     true
 }
 
-/// Clip `grads` by norm.
-pub(crate) fn clip_norm<R: Real>(grads: &mut [R], tensors: &[Tensor], c: &ClipNorm) -> ClipOutcome {
+/// Clip `grads` by norm. `sums` holds each tensor's Σg² (as `Workspace::sum_grads`
+/// takes them), or is empty to have them taken here.
+pub(crate) fn clip_norm<R: Real>(
+    grads: &mut [R],
+    tensors: &[Tensor],
+    sums: &[SumSq<R>],
+    c: &ClipNorm,
+) -> ClipOutcome {
     let p = c.norm_type;
     let mut out = ClipOutcome::default();
     let note = |n: R, layer: usize, out: &mut ClipOutcome| {
@@ -86,8 +96,8 @@ pub(crate) fn clip_norm<R: Real>(grads: &mut [R], tensors: &[Tensor], c: &ClipNo
         ClipScope::Global => {
             let mut acc = R::ZERO;
             let mut first_bad = None;
-            for t in tensors {
-                let n = tensor_norm(&grads[t.off..t.off + t.len], p);
+            for (i, t) in tensors.iter().enumerate() {
+                let n = tensor_norm(&grads[t.off..t.off + t.len], sums.get(i).copied(), p);
                 if !n.is_finite() && first_bad.is_none() {
                     first_bad = Some(t.layer);
                 }
@@ -97,12 +107,14 @@ pub(crate) fn clip_norm<R: Real>(grads: &mut [R], tensors: &[Tensor], c: &ClipNo
             if !total.is_finite() {
                 out.nonfinite = Some((total.to_f64(), first_bad.unwrap_or(0)));
             }
-            out.clipped = scale(grads, coefficient(c.max, total));
+            let coef = coefficient(c.max, total);
+            out.clipped = scale(grads, coef);
+            out.global_coef = Some(coef.to_f64());
         }
         ClipScope::PerLayer => {
-            for t in tensors {
+            for (i, t) in tensors.iter().enumerate() {
                 let g = &mut grads[t.off..t.off + t.len];
-                let n = tensor_norm(g, p);
+                let n = tensor_norm(g, sums.get(i).copied(), p);
                 note(n, t.layer, &mut out);
                 out.clipped |= scale(g, coefficient(c.max, n));
             }
@@ -149,7 +161,7 @@ mod tests {
     #[test]
     fn global_two_norm_and_inf() {
         let mut g = [3.0f64, 0.0, 4.0];
-        let o = clip_norm(&mut g, &tensors(), &ClipNorm::global(1.0));
+        let o = clip_norm(&mut g, &tensors(), &[], &ClipNorm::global(1.0));
         assert!(o.clipped && o.nonfinite.is_none());
         let k = 1.0 / (5.0 + 1e-6);
         assert_eq!(g, [3.0 * k, 0.0, 4.0 * k]);
@@ -159,12 +171,12 @@ mod tests {
             norm_type: f64::INFINITY,
             scope: ClipScope::Global,
         };
-        clip_norm(&mut g, &tensors(), &c);
+        clip_norm(&mut g, &tensors(), &[], &c);
         let k = 3.0 / (6.0 + 1e-6);
         assert_eq!(g, [3.0 * k, -6.0 * k, 4.0 * k]);
         // below the bound: unchanged
         let mut g = [0.1f64, 0.1, 0.1];
-        assert!(!clip_norm(&mut g, &tensors(), &ClipNorm::global(1.0)).clipped);
+        assert!(!clip_norm(&mut g, &tensors(), &[], &ClipNorm::global(1.0)).clipped);
         assert_eq!(g, [0.1; 3]);
     }
 
@@ -176,16 +188,16 @@ mod tests {
             norm_type: 2.0,
             scope: ClipScope::PerLayer,
         };
-        clip_norm(&mut g, &tensors(), &c);
+        clip_norm(&mut g, &tensors(), &[], &c);
         let k = 1.0 / (5.0 + 1e-6);
         assert_eq!(g, [3.0 * k, 4.0 * k, 0.5]);
         // torch: an infinite total gives coefficient 0 (finite gradients become 0)
         let mut g = [f32::MAX, f32::MAX, 1.0];
-        let o = clip_norm(&mut g, &tensors(), &ClipNorm::global(1.0));
+        let o = clip_norm(&mut g, &tensors(), &[], &ClipNorm::global(1.0));
         assert_eq!(o.nonfinite, Some((f64::INFINITY, 0)));
         assert_eq!(g, [0.0, 0.0, 0.0]);
         let mut g = [1.0f32, f32::NAN, 1.0];
-        let o = clip_norm(&mut g, &tensors(), &ClipNorm::global(1.0));
+        let o = clip_norm(&mut g, &tensors(), &[], &ClipNorm::global(1.0));
         assert!(o.nonfinite.unwrap().0.is_nan());
         assert!(g.iter().all(|v| v.is_nan()));
     }

@@ -74,9 +74,9 @@ pub struct LayerStats {
     pub gain: f64,
     /// ReLU-family layer whose output is 0 for the whole batch.
     pub dead: bool,
-    /// `[out][in]`, only with `record_values`.
+    /// `[out][in]`, only with `StepDetail::Values`.
     pub weights: Option<Vec<Vec<f64>>>,
-    /// `[out][in]`, only with `record_values`.
+    /// `[out][in]`, only with `StepDetail::Values`.
     pub grad_weights: Option<Vec<Vec<f64>>>,
 }
 

@@ -59,7 +59,7 @@ pub use train::{train, validate_data};
 pub use types::{
     Activation, BiasSpec, ClipNorm, ClipScope, Dataset, EngineError, FanMode, InitScheme,
     LayerSpec, LossKind, NetSpec, Nonlinearity, OptimizerSpec, Precision, Remedies, Residual,
-    Schedule, Stop, Thresholds, TrainSpec, WeightSpec,
+    Schedule, StepDetail, Stop, Thresholds, TrainSpec, WeightSpec,
 };
 
 /// Evaluation-mode forward pass with the parameters `init_params(net, seed)`: one output

@@ -16,8 +16,8 @@ use super::activation::Act;
 use super::events::{LayerStats, NonFiniteSite};
 use super::norm::NormBuf;
 use super::params::{Layout, Params};
-use super::real::{Real, all_finite, norm};
-use super::types::{EngineError, NetSpec};
+use super::real::{Real, SumSq, all_finite, norm};
+use super::types::{EngineError, NetSpec, StepDetail};
 
 /// Running mean and variance of a batchnorm layer.
 pub(crate) struct Running<R: Real> {
@@ -144,6 +144,12 @@ pub(crate) struct Workspace<R: Real> {
     pub gx: Vec<R>,
     /// Parameter gradients, same layout as `Network::params`.
     pub grads: Vec<R>,
+    /// Σg² and max|g| of each parameter tensor's gradient (`Layout::tensors` order), and
+    /// of all of them, from `sum_grads`.
+    pub grad_sums: Vec<SumSq<R>>,
+    pub grad_total: SumSq<R>,
+    /// Per layer, the index in `grad_sums` of its weight, bias and γ (β follows γ).
+    tensor_of: Vec<LayerTensors>,
     /// Normalisation buffers of the layers that have one.
     pub norm: Vec<Option<NormBuf<R>>>,
     /// Activation output of a layer that ends a residual block (before the skip is
@@ -167,6 +173,9 @@ impl<R: Real> Workspace<R> {
             gz: widths.iter().map(|&w| per(w)).collect(),
             gx: per(net.input()),
             grads: vec![R::ZERO; net.layout.total],
+            grad_sums: vec![SumSq::ZERO; net.layout.tensors.len()],
+            grad_total: SumSq::ZERO,
+            tensor_of: LayerTensors::of(net),
             norm: net
                 .layout
                 .layers
@@ -398,48 +407,46 @@ impl<R: Real> Workspace<R> {
         }
     }
 
-    /// Global gradient norm over all parameters, in `R`.
+    /// Sum up every parameter tensor's gradient (one pass over the gradients), for the
+    /// global norm, the finiteness check, the per-layer norms and clipping.
+    pub fn sum_grads(&mut self, net: &Network<R>) {
+        let mut total = SumSq::ZERO;
+        for (t, sums) in net.layout.tensors.iter().zip(&mut self.grad_sums) {
+            *sums = SumSq::of(&self.grads[t.off..t.off + t.len]);
+            total = total.join(*sums);
+        }
+        self.grad_total = total;
+    }
+
+    /// Global gradient norm over all parameters, in `R` (after `sum_grads`).
     pub fn grad_norm(&self) -> R {
-        norm(&self.grads)
+        self.grad_total.norm(&self.grads)
     }
 
-    /// True if every parameter gradient is finite.
+    /// True if every parameter gradient is finite (after `sum_grads`).
     pub fn grads_finite(&self) -> bool {
-        all_finite(&self.grads)
+        self.grad_total.all_finite(&self.grads)
     }
 
-    /// Fill per-layer statistics of the current step into `out` (one entry per layer).
-    pub fn fill_stats(&self, net: &Network<R>, out: &mut [LayerStats], record_values: bool) {
+    /// The 2-norm of tensor `t`'s gradient (after `sum_grads`).
+    fn tensor_grad_norm(&self, net: &Network<R>, t: usize) -> R {
+        let tensor = net.layout.tensors[t];
+        self.grad_sums[t].norm(&self.grads[tensor.off..tensor.off + tensor.len])
+    }
+
+    /// Fill per-layer statistics of the current step into `out` (one entry per layer),
+    /// as far as `detail` asks; `sum_grads` must have run.
+    pub fn fill_stats(&self, net: &Network<R>, out: &mut [LayerStats], detail: StepDetail) {
         let rows = self.rows;
+        // The input of layer l is the output of layer l - 1: each ‖∂L/∂a‖ is taken once.
+        let mut g_in = norm(&self.gx[..rows * net.input()]);
         for (l, st) in out.iter_mut().enumerate() {
             let ll = net.layout.layers[l];
-            let w = net.weight(l);
-            let n = R::from_usize(w.len());
-            let mut s = R::ZERO;
-            for &v in w {
-                s += v;
-            }
-            let mean = s / n;
-            let mut var = R::ZERO;
-            for &v in w {
-                let d = v - mean;
-                var += d * d;
-            }
-            let gw = &self.grads[ll.w_off..ll.w_off + ll.w_len()];
+            let tensors = self.tensor_of[l];
             let g_out = self.grad_output_norm(net, l);
-            let g_in = self.grad_input_norm(net, l);
             st.index = l;
             st.origin = net.origins[l];
-            st.weight_mean = mean.to_f64();
-            st.weight_std = (var / n).sqrt().to_f64();
-            st.weight_norm = norm(w).to_f64();
-            st.grad_weight_norm = norm(gw).to_f64();
-            st.grad_bias_norm = ll
-                .b_off
-                .map(|o| norm(&self.grads[o..o + ll.fan_out]).to_f64());
-            st.grad_affine_norm = ll
-                .norm
-                .map(|nl| norm(&self.grads[nl.g_off..nl.beta_off + ll.fan_out]).to_f64());
+            st.grad_weight_norm = self.tensor_grad_norm(net, tensors.weight).to_f64();
             st.grad_output_norm = g_out.to_f64();
             st.gain = if g_out > R::ZERO {
                 (g_in / g_out).to_f64()
@@ -448,12 +455,22 @@ impl<R: Real> Workspace<R> {
             } else {
                 0.0
             };
+            g_in = g_out;
             st.dead = net.acts[l].kind.can_die()
                 && rows > 0
                 && self.act_out(l)[..rows * ll.fan_out]
                     .iter()
                     .all(|&v| v == R::ZERO);
-            if record_values {
+            if detail >= StepDetail::Display {
+                self.fill_display_stats(net, l, st);
+            } else {
+                st.weight_mean = f64::NAN;
+                st.weight_std = f64::NAN;
+                st.weight_norm = f64::NAN;
+                st.grad_bias_norm = tensors.bias.map(|_| f64::NAN);
+                st.grad_affine_norm = tensors.gamma.map(|_| f64::NAN);
+            }
+            if detail >= StepDetail::Values {
                 st.weights = Some(net.layout.weight_matrix(&net.params, l));
                 st.grad_weights = Some(net.layout.weight_matrix(&self.grads, l));
             } else {
@@ -461,6 +478,34 @@ impl<R: Real> Workspace<R> {
                 st.grad_weights = None;
             }
         }
+    }
+
+    /// The statistics only a table or JSON shows: the weights' mean, standard deviation
+    /// and norm, and the bias and affine gradient norms.
+    fn fill_display_stats(&self, net: &Network<R>, l: usize, st: &mut LayerStats) {
+        let ll = net.layout.layers[l];
+        let tensors = self.tensor_of[l];
+        let w = net.weight(l);
+        let n = R::from_usize(w.len());
+        let mut s = R::ZERO;
+        for &v in w {
+            s += v;
+        }
+        let mean = s / n;
+        let mut var = R::ZERO;
+        for &v in w {
+            let d = v - mean;
+            var += d * d;
+        }
+        st.weight_mean = mean.to_f64();
+        st.weight_std = (var / n).sqrt().to_f64();
+        st.weight_norm = norm(w).to_f64();
+        st.grad_bias_norm = tensors.bias.map(|t| self.tensor_grad_norm(net, t).to_f64());
+        st.grad_affine_norm = ll.norm.zip(tensors.gamma).map(|(nl, t)| {
+            let sums = self.grad_sums[t].join(self.grad_sums[t + 1]);
+            sums.norm(&self.grads[nl.g_off..nl.beta_off + ll.fan_out])
+                .to_f64()
+        });
     }
 
     /// Where the first non-finite value of the forward pass appeared:
@@ -551,4 +596,33 @@ pub(crate) fn forward_rows<R: Real>(
         .chunks(o)
         .map(|r| r.iter().map(|v| v.to_f64()).collect())
         .collect())
+}
+
+/// Where a layer's gradient tensors are in `Workspace::grad_sums`.
+#[derive(Debug, Clone, Copy)]
+struct LayerTensors {
+    weight: usize,
+    bias: Option<usize>,
+    /// γ; β is the next tensor.
+    gamma: Option<usize>,
+}
+
+impl LayerTensors {
+    /// In the order `Layout::new` lays the tensors out: weight, bias, γ, β.
+    fn of<R: Real>(net: &Network<R>) -> Vec<LayerTensors> {
+        let mut next = 0;
+        let mut take = |count: usize| {
+            next += count;
+            next - count
+        };
+        net.layout
+            .layers
+            .iter()
+            .map(|ll| LayerTensors {
+                weight: take(1),
+                bias: ll.b_off.map(|_| take(1)),
+                gamma: ll.norm.map(|_| take(2)),
+            })
+            .collect()
+    }
 }

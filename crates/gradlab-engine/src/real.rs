@@ -151,41 +151,123 @@ macro_rules! impl_real {
 impl_real!(f32, matrixmultiply::sgemm, libm::erff);
 impl_real!(f64, matrixmultiply::dgemm, libm::erf);
 
-/// Sum of squares of a slice, accumulated in `R`.
-#[inline]
-pub fn sum_sq<R: Real>(v: &[R]) -> R {
-    let mut s = R::ZERO;
-    for &x in v {
-        s += x * x;
-    }
-    s
+/// Independent partial sums per pass: enough to fill an AVX-512 register with f32. A
+/// fixed count, written out in the source, keeps the order of the additions, and so the
+/// result, the same on every machine whatever its vector width.
+const LANES: usize = 16;
+
+/// Σx² and max|x| of a slice, accumulated in `R`, in one pass.
+///
+/// The full chunks of `LANES` values are summed in `LANES` independent partial sums
+/// (which the compiler vectorises), added up in lane order; the remainder follows in
+/// sequence. A slice shorter than `LANES` is summed exactly as a plain loop would.
+/// `max` ignores NaN: a NaN shows in the sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SumSq<R> {
+    /// Σx².
+    pub sum: R,
+    /// max|x| over the non-NaN elements.
+    pub max: R,
 }
 
-/// 2-norm of a slice, computed in `R`. The plain sum of squares is used unless it
-/// overflows while every element is finite; then the norm is recomputed scaled by the
-/// largest element, so it is +Inf only if the norm itself is not representable.
+impl<R: Real> SumSq<R> {
+    /// The sums of an empty slice.
+    pub const ZERO: Self = SumSq {
+        sum: R::ZERO,
+        max: R::ZERO,
+    };
+
+    /// The sums of `v`.
+    #[inline]
+    pub fn of(v: &[R]) -> Self {
+        let mut sums = [R::ZERO; LANES];
+        let mut maxes = [R::ZERO; LANES];
+        let chunks = v.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for i in 0..LANES {
+                let x = chunk[i];
+                sums[i] += x * x;
+                let a = x.abs();
+                maxes[i] = if a > maxes[i] { a } else { maxes[i] };
+            }
+        }
+        let mut out = Self::ZERO;
+        for i in 0..LANES {
+            out.sum += sums[i];
+            out.max = if maxes[i] > out.max {
+                maxes[i]
+            } else {
+                out.max
+            };
+        }
+        for &x in rest {
+            out.sum += x * x;
+            let a = x.abs();
+            out.max = if a > out.max { a } else { out.max };
+        }
+        out
+    }
+
+    /// The sums of two slices taken as one (this one first).
+    #[inline]
+    pub fn join(self, other: Self) -> Self {
+        SumSq {
+            sum: self.sum + other.sum,
+            max: if other.max > self.max {
+                other.max
+            } else {
+                self.max
+            },
+        }
+    }
+
+    /// True if every element is finite: a sum of squares is finite only then (a NaN or an
+    /// infinity, or a square that overflows, makes it NaN or infinite), and otherwise
+    /// the elements themselves are looked at.
+    #[inline]
+    pub fn all_finite(self, v: &[R]) -> bool {
+        self.sum.is_finite() || all_finite(v)
+    }
+
+    /// The 2-norm of `v`, whose sums these are. The plain `√Σx²` is used unless it
+    /// overflowed while every element is finite, or underflowed (tiny gradients of a
+    /// vanishing chain square to below f32's range): the norm is at least max|x|, and a
+    /// sum outside that bound is recomputed scaled by the largest element, as torch's
+    /// norm does. So it is +Inf only if the norm itself is not representable.
+    #[inline]
+    pub fn norm(self, v: &[R]) -> R {
+        let n = self.sum.sqrt();
+        if n.is_finite() {
+            if n >= self.max {
+                return n;
+            }
+        } else if !all_finite(v) {
+            return n;
+        }
+        let m = self.max;
+        if m == R::ZERO {
+            return m;
+        }
+        let mut s = R::ZERO;
+        for &x in v {
+            let r = x / m;
+            s += r * r;
+        }
+        m * s.sqrt()
+    }
+}
+
+/// Sum of squares of a slice, accumulated in `R` (see [`SumSq::of`] for the order).
+#[inline]
+pub fn sum_sq<R: Real>(v: &[R]) -> R {
+    SumSq::of(v).sum
+}
+
+/// 2-norm of a slice, computed in `R` (see [`SumSq::norm`]).
 #[inline]
 pub fn norm<R: Real>(v: &[R]) -> R {
-    let n = sum_sq(v).sqrt();
-    if !all_finite(v) {
-        return n;
-    }
-    // The 2-norm is at least the largest |x|: a plain sum of squares that overflowed, or
-    // underflowed (tiny gradients of a vanishing chain square to below f32's range),
-    // falls outside that bound and is recomputed with scaling, as torch's norm does.
-    let m = max_abs(v);
-    if n.is_finite() && n >= m {
-        return n;
-    }
-    if m == R::ZERO {
-        return m;
-    }
-    let mut s = R::ZERO;
-    for &x in v {
-        let r = x / m;
-        s += r * r;
-    }
-    m * s.sqrt()
+    SumSq::of(v).norm(v)
 }
 
 /// True if every element is finite.

@@ -27,7 +27,7 @@
 //! # Allocation
 //! All buffers (workspace, optimizer state, the reused `StepRecord`, detector windows) are
 //! allocated before the first step; the step loop allocates only when an event fires or
-//! `record_values` is on.
+//! `StepDetail::Values` asks for the matrices.
 
 use super::batch::Batcher;
 use super::clip::{ClipOutcome, clip_norm, clip_value};
@@ -356,9 +356,10 @@ impl<'s, R: Real> Training<'s, R> {
     /// Fill the step record with what was measured before clipping and the update.
     fn record(&mut self, step: usize, lv: LossValue<R>, lr: f64) {
         let steps_per_epoch = self.batches.steps_per_epoch();
+        self.ws.sum_grads(&self.net);
         let grad_norm = self.ws.grad_norm().to_f64();
         let loss_change = self.prev_loss.map(|p| (lv.loss - p).to_f64());
-        let record_values = self.spec.record_values;
+        let detail = self.spec.detail;
         let (ws, net) = (&self.ws, &self.net);
         let rec = step_record(&mut self.event);
         rec.step = step + 1;
@@ -368,7 +369,7 @@ impl<'s, R: Real> Training<'s, R> {
         rec.grad_norm = grad_norm;
         rec.accuracy = lv.accuracy;
         rec.lr = lr;
-        ws.fill_stats(net, &mut rec.layers, record_values);
+        ws.fill_stats(net, &mut rec.layers, detail);
         self.prev_loss = Some(lv.loss);
         self.first_loss.get_or_insert(lv.loss.to_f64());
     }
@@ -394,16 +395,24 @@ impl<'s, R: Real> Training<'s, R> {
     /// Apply the clipping remedies to the gradients, and note them in the record.
     fn clip(&mut self) -> ClipOutcome {
         let remedies = &self.spec.remedies;
-        let grads = &mut self.ws.grads;
+        let grad_norm = step_record(&mut self.event).grad_norm;
+        let ws = &mut self.ws;
         let mut clip = ClipOutcome::default();
         if let Some(c) = &remedies.clip_norm {
-            clip = clip_norm(grads, &self.net.layout.tensors, c);
+            clip = clip_norm(&mut ws.grads, &self.net.layout.tensors, &ws.grad_sums, c);
         }
         if let Some(c) = remedies.clip_value {
-            clip.clipped |= clip_value(grads, c);
+            clip.clipped |= clip_value(&mut ws.grads, c);
         }
-        let clipping = remedies.clip_norm.is_some() || remedies.clip_value.is_some();
-        let clipped_norm = clipping.then(|| norm(grads).to_f64());
+        // Scaling every gradient by one coefficient scales the norm by it; a clamp or a
+        // coefficient per tensor needs the norm taken again.
+        let clipped_norm = match (clip.global_coef, remedies.clip_value) {
+            (Some(coef), None) => Some((R::from_f64(coef) * R::from_f64(grad_norm)).to_f64()),
+            _ if remedies.clip_norm.is_some() || remedies.clip_value.is_some() => {
+                Some(norm(&ws.grads).to_f64())
+            }
+            _ => None,
+        };
         self.clipped_steps += usize::from(clip.clipped);
         let rec = step_record(&mut self.event);
         rec.clipped = clip.clipped;

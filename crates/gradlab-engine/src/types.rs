@@ -243,6 +243,21 @@ impl Default for Thresholds {
     }
 }
 
+/// How much of each step a run measures. The detectors read only the first level, so a
+/// run that shows no per-layer table skips the rest, which is most of a step's statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub enum StepDetail {
+    /// What the detectors read: per layer ‖∂L/∂W‖, ‖∂L/∂a‖, the gain and whether it is
+    /// dead, and the global gradient norm. The display-only statistics (the weights'
+    /// mean, standard deviation and norm, the bias and affine gradient norms) are NaN.
+    Detectors,
+    /// Every statistic of `LayerStats`, without the matrices.
+    #[default]
+    Display,
+    /// Every statistic, and the full weight and weight-gradient matrices.
+    Values,
+}
+
 /// Everything `train` needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSpec {
@@ -266,8 +281,8 @@ pub struct TrainSpec {
     pub thresholds: Thresholds,
     /// Keep training after a NaN or infinite loss or gradient instead of stopping.
     pub continue_on_nonfinite: bool,
-    /// Include full weight and gradient matrices in each `StepRecord`.
-    pub record_values: bool,
+    /// What each `StepRecord` measures beyond what the detectors read.
+    pub detail: StepDetail,
     /// Gradient clipping, extra weight decay and learning-rate schedules (default: none).
     #[serde(default)]
     pub remedies: Remedies,
