@@ -5,8 +5,9 @@
 //! layer is `width × width`), MSE against `width` target columns, one full batch of `batch`
 //! rows, SGD lr 0.01, `clip_grad_norm_(1.0)` (global, L2), f32, default thresholds,
 //! `record_values` off. A is the seed chain (weight 2.34, no bias); B–D use `nn.Linear`'s
-//! default initialisation. `vs_torch.py` builds the same networks from `describe()` and
-//! the same data from `data_value` (keep the two formulas in step).
+//! default initialisation. The products of one step are 6·batch·width²·layers FLOPs, the
+//! figure issue 13's GFLOP/s come from. `vs_torch.py` builds the same networks from
+//! `step_time describe` and the same data as `data_value` (keep the two formulas in step).
 
 use std::time::{Duration, Instant};
 
