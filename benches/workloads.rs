@@ -3,7 +3,8 @@
 //! `cargo bench --bench workloads` (or `-- C` for one). Each sample is one training run
 //! timed from its first step record on (see `workload::Workload::time_steps`), so the time
 //! per iteration is the time per training step, parameter initialisation left out.
-//! `vs_torch.py` puts these numbers next to PyTorch's.
+//! Criterion's throughput ("elem/s") counts the products' FLOPs. `vs_torch.py` puts the
+//! same workloads next to PyTorch's.
 
 mod workload;
 
