@@ -4,7 +4,8 @@
 //! Every step: `layers` dense ReLU layers of `width` units (input width = `width`, so every
 //! layer is `width × width`), MSE against `width` target columns, one full batch of `batch`
 //! rows, SGD lr 0.01, `clip_grad_norm_(1.0)` (global, L2), f32, default thresholds,
-//! `record_values` off. A is the seed chain (weight 2.34, no bias); B–D use `nn.Linear`'s
+//! only the statistics the detectors read (`StepDetail::Detectors`, as `gradlab run`
+//! measures when no per-layer table is shown). A is the seed chain (weight 2.34, no bias); B–D use `nn.Linear`'s
 //! default initialisation. The products of one step are 6·batch·width²·layers FLOPs, the
 //! figure issue 13's GFLOP/s come from. `vs_torch.py` builds the same networks from
 //! `step_time describe` and the same data as `data_value` (keep the two formulas in step).
@@ -12,8 +13,8 @@
 use std::time::{Duration, Instant};
 
 use gradlab::engine::{
-    Activation, BiasSpec, ClipNorm, Control, Dataset, Event, LayerSpec, LossKind, NetSpec,
-    OptimizerSpec, Precision, Remedies, Stop, Thresholds, TrainSpec, WeightSpec, train,
+    Activation, BiasSpec, ClipNorm, Control, Dataset, Event, LayerSpec, NetSpec, OptimizerSpec,
+    Remedies, StepDetail, Stop, TrainSpec, WeightSpec, train,
 };
 
 /// One workload of the issue's table.
@@ -83,52 +84,31 @@ impl Workload {
             Some(w) => (WeightSpec::Const(w), BiasSpec::None),
             None => (WeightSpec::Default, BiasSpec::Default),
         };
-        let layer = LayerSpec {
-            width: self.width,
-            activation: Activation::Relu,
-            weight,
-            bias,
-            origin: 0,
-            batchnorm: false,
-            layernorm: false,
-        };
+        let layer = LayerSpec::dense(self.width, Activation::Relu)
+            .with_weight(weight)
+            .with_bias(bias);
         let values = |target| {
             (0..self.batch * self.width)
                 .map(|i| data_value(self.constant_weight, i, target))
                 .collect()
         };
-        TrainSpec {
-            net: NetSpec {
-                input: self.width,
-                layers: vec![layer; self.layers],
-                residuals: Vec::new(),
-            },
-            data: Dataset {
-                x: values(false),
-                y: values(true),
-                n: self.batch,
-                x_dim: self.width,
-                y_dim: self.width,
-            },
-            loss: LossKind::Mse,
-            optimizer: OptimizerSpec::Sgd {
-                lr: 0.01,
-                momentum: 0.0,
-                nesterov: false,
-                weight_decay: 0.0,
-            },
-            stop: Stop::Steps(steps),
-            batch_size: None,
-            seed: 1,
-            precision: Precision::F32,
-            thresholds: Thresholds::default(),
-            continue_on_nonfinite: false,
-            record_values: false,
-            remedies: Remedies {
+        let data = Dataset {
+            x: values(false),
+            y: values(true),
+            n: self.batch,
+            x_dim: self.width,
+            y_dim: self.width,
+        };
+        // What `gradlab run` measures when the run shows no per-layer table.
+        TrainSpec::new(NetSpec::new(self.width, vec![layer; self.layers]), data)
+            .with_optimizer(OptimizerSpec::sgd(0.01))
+            .with_stop(Stop::Steps(steps))
+            .with_seed(1)
+            .with_detail(StepDetail::Detectors)
+            .with_remedies(Remedies {
                 clip_norm: Some(ClipNorm::global(1.0)),
                 ..Remedies::default()
-            },
-        }
+            })
     }
 
     /// Wall time of `steps` training steps after `warmup` steps, measured between step
