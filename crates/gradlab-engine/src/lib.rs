@@ -39,6 +39,7 @@ mod findings;
 mod gradcheck;
 mod init;
 mod loss;
+mod matmul;
 mod network;
 mod norm;
 mod optim;

@@ -1,7 +1,7 @@
 //! Forward and backward passes over a batch, with buffers allocated once and reused.
 //!
 //! Layout as `nn.Linear`: weight `[out][in]`, `z = x Wᵀ + b`, `a = f(z)`. All products go
-//! through `matrixmultiply` with strides, so no transposed copies are made:
+//! through `matmul::product` with strides, so no transposed copies are made:
 //! * forward `z = a_prev · Wᵀ`         (m = rows, k = in,   n = out)
 //! * `∂L/∂W = (∂L/∂z)ᵀ · a_prev`       (m = out,  k = rows, n = in)
 //! * `∂L/∂a_prev = ∂L/∂z · W`          (m = rows, k = out,  n = in)
@@ -14,6 +14,7 @@
 
 use super::activation::Act;
 use super::events::{LayerStats, NonFiniteSite};
+use super::matmul::{View, product};
 use super::norm::NormBuf;
 use super::params::{Layout, Params};
 use super::real::{Real, SumSq, all_finite, norm};
@@ -228,37 +229,24 @@ impl<R: Real> Workspace<R> {
                 Some(nb) => &mut nb.h[..n],
                 None => &mut self.z[l][..n],
             };
-            let beta = match ll.b_off {
+            let with_bias = match ll.b_off {
                 Some(off) => {
                     let b = &net.params[off..off + fo];
                     for row in lin.chunks_mut(fo) {
                         row.copy_from_slice(b);
                     }
-                    R::ONE
+                    true
                 }
-                None => R::ZERO,
+                None => false,
             };
-            debug_assert!(inp.len() >= rows * fi && w.len() == fo * fi);
-            // SAFETY: inp holds rows×fi, w holds fo×fi (read as its transpose), lin holds
-            // rows×fo; all distinct buffers.
-            unsafe {
-                R::gemm(
-                    rows,
-                    fi,
-                    fo,
-                    R::ONE,
-                    inp.as_ptr(),
-                    fi as isize,
-                    1,
-                    w.as_ptr(),
-                    1,
-                    fi as isize,
-                    beta,
-                    lin.as_mut_ptr(),
-                    fo as isize,
-                    1,
-                );
-            }
+            // z = x · Wᵀ (+ b, already in place)
+            product(
+                (rows, fi, fo),
+                View::rows(inp, fi),
+                View::transposed(w, fi),
+                lin,
+                with_bias,
+            );
             if let (Some(nb), Some(nl)) = (self.norm[l].as_mut(), ll.norm) {
                 let gamma = &net.params[nl.g_off..nl.g_off + fo];
                 let shift = &net.params[nl.beta_off..nl.beta_off + fo];
@@ -329,25 +317,14 @@ impl<R: Real> Workspace<R> {
             };
             let inp: &[R] = if l == 0 { &self.x } else { &self.a[l - 1] };
             let gw = &mut self.grads[ll.w_off..ll.w_off + ll.w_len()];
-            // SAFETY: gz is rows×fo (read transposed), inp rows×fi, gw fo×fi.
-            unsafe {
-                R::gemm(
-                    fo,
-                    rows,
-                    fi,
-                    R::ONE,
-                    gz.as_ptr(),
-                    1,
-                    fo as isize,
-                    inp.as_ptr(),
-                    fi as isize,
-                    1,
-                    R::ZERO,
-                    gw.as_mut_ptr(),
-                    fi as isize,
-                    1,
-                );
-            }
+            // ∂L/∂W = (∂L/∂z)ᵀ · x
+            product(
+                (fo, rows, fi),
+                View::transposed(gz, fo),
+                View::rows(inp, fi),
+                gw,
+                false,
+            );
             if let Some(off) = ll.b_off {
                 let gb = &mut self.grads[off..off + fo];
                 gb.fill(R::ZERO);
@@ -364,25 +341,14 @@ impl<R: Real> Workspace<R> {
             } else {
                 &mut ga_lo[l - 1][..rows * fi]
             };
-            // SAFETY: gz rows×fo, w fo×fi, gprev rows×fi; distinct buffers.
-            unsafe {
-                R::gemm(
-                    rows,
-                    fo,
-                    fi,
-                    R::ONE,
-                    gz.as_ptr(),
-                    fo as isize,
-                    1,
-                    w.as_ptr(),
-                    fi as isize,
-                    1,
-                    R::ZERO,
-                    gprev.as_mut_ptr(),
-                    fi as isize,
-                    1,
-                );
-            }
+            // ∂L/∂x = ∂L/∂z · W
+            product(
+                (rows, fo, fi),
+                View::rows(gz, fo),
+                View::rows(w, fi),
+                gprev,
+                false,
+            );
             for &last in &net.skip_out[l] {
                 // the block's output width equals its input width fi (validated)
                 for (d, &v) in gprev.iter_mut().zip(&ga_hi[last - l][..rows * fi]) {

@@ -41,8 +41,11 @@ pub trait Real:
     fn abs(self) -> Self;
     fn is_finite(self) -> bool;
     fn is_nan(self) -> bool;
+    /// `self * a + b` with one rounding (an FMA instruction where the caller enables it).
+    fn mul_add(self, a: Self, b: Self) -> Self;
 
-    /// `C = alpha * A B + beta * C` with arbitrary strides (`matrixmultiply`).
+    /// `C = alpha * A B + beta * C` with arbitrary strides (`matrixmultiply`); called
+    /// through `matmul::product`.
     ///
     /// # Safety
     /// The pointers and strides must describe valid `m×k`, `k×n`, `m×n` matrices, and `c`
@@ -123,6 +126,10 @@ macro_rules! impl_real {
             #[inline]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
             }
             #[inline]
             unsafe fn gemm(
