@@ -49,7 +49,7 @@ use common::{
 };
 use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{Mode, Outcome, Session};
+use gradlab::session::{EvalStatus, Mode, Session};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------------------
@@ -287,10 +287,10 @@ fn script_of(f: &Fixture) -> Result<String, String> {
 // ------------------------------------------------------------------------------------------
 // running a script
 
-/// Evaluates `text` in a fresh session; returns the outcome and the JSON Lines it printed.
-fn eval(name: &str, text: &str, mode: Mode) -> (Outcome, Vec<Value>, String) {
+/// Evaluates `text` in a fresh session; returns its status and the JSON Lines it printed.
+fn eval(name: &str, text: &str, mode: Mode) -> (EvalStatus, Vec<Value>, String) {
     let mut buffer: Vec<u8> = Vec::new();
-    let outcome = {
+    let status = {
         let mut reporter = JsonReporter { out: &mut buffer };
         let mut session = Session::new(Redeclare::Error);
         session.eval(name, text, mode, &mut reporter)
@@ -302,7 +302,7 @@ fn eval(name: &str, text: &str, mode: Mode) -> (Outcome, Vec<Value>, String) {
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"))
         })
         .collect();
-    (outcome, events, out)
+    (status, events, out)
 }
 
 /// A JSON number, or one of the strings "inf", "-inf", "nan" the report writes for
@@ -395,18 +395,18 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
     let file = format!("{}.grad", f.name);
 
     // `gradlab check` accepts it, silently.
-    let (outcome, _, out) = eval(&file, &text, Mode::Check);
-    if outcome != Outcome::Ok || !out.is_empty() {
+    let (status, _, out) = eval(&file, &text, Mode::Check);
+    if status != EvalStatus::Ok || !out.is_empty() {
         c.problem(format!(
-            "Mode::Check: {outcome:?}, output:\n{out}\nscript:\n{text}"
+            "Mode::Check: {status:?}, output:\n{out}\nscript:\n{text}"
         ));
         return c.finish();
     }
 
     // `gradlab run --json`
-    let (outcome, events, out) = eval(&file, &text, Mode::Run);
-    if outcome != Outcome::Ok {
-        c.problem(format!("Mode::Run: {outcome:?}, output:\n{out}"));
+    let (status, events, out) = eval(&file, &text, Mode::Run);
+    if status != EvalStatus::Ok {
+        c.problem(format!("Mode::Run: {status:?}, output:\n{out}"));
         return c.finish();
     }
     let kinds: Vec<&str> = events

@@ -26,7 +26,7 @@ use crate::check::Redeclare;
 use crate::diagnostics::ColorChoice;
 use crate::format::plural;
 use crate::report::text::TextReporter;
-use crate::session::{Mode, Outcome, Session};
+use crate::session::{EvalStatus, Mode, Session};
 use command::Command;
 use helper::{ReplHelper, needs_more};
 
@@ -80,25 +80,25 @@ impl Repl {
         }
         self.inputs += 1;
         let name = format!("input {}", self.inputs);
-        let outcome = self.eval(&name, text.trim_end());
-        if outcome == Outcome::Failed {
+        let status = self.eval(&name, text.trim_end());
+        if status == EvalStatus::Failed {
             self.failed = true;
         }
         Flow::Continue
     }
 
-    fn eval(&mut self, name: &str, text: &str) -> Outcome {
+    fn eval(&mut self, name: &str, text: &str) -> EvalStatus {
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
         let mut out = stdout.lock();
         let mut err = stderr.lock();
-        let outcome = {
+        let status = {
             let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err);
             self.session.eval(name, text, Mode::Run, &mut reporter)
         };
         let _ = out.flush();
         self.refresh_names();
-        outcome
+        status
     }
 
     fn refresh_names(&mut self) {
@@ -166,9 +166,9 @@ impl Repl {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             self.session.set_base_dir(dir.to_path_buf());
         }
-        let outcome = self.eval(&shown, &text);
+        let status = self.eval(&shown, &text);
         self.session.set_base_dir(base);
-        if outcome == Outcome::Failed {
+        if status == EvalStatus::Failed {
             self.failed = true;
         }
     }
@@ -193,9 +193,9 @@ impl Repl {
     }
 }
 
-/// Runs the session: interactive when stdin is a terminal, otherwise reading stdin.
+/// Starts the REPL: interactive when stdin is a terminal, otherwise reading stdin.
 /// Returns the process exit status.
-pub fn run(color: ColorChoice) -> u8 {
+pub fn start(color: ColorChoice) -> u8 {
     let repl = Repl::new(color);
     if std::io::stdin().is_terminal() {
         interactive(repl, color)

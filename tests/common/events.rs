@@ -5,7 +5,7 @@ use gradlab::engine::{
 };
 
 /// Trains `spec`, keeping every event.
-pub fn run(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
+pub fn train_events(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
     let mut events = Vec::new();
     let summary = train(spec, &mut |e| {
         events.push(e.clone());
