@@ -1,7 +1,10 @@
 //! Remedies through the public API: batch-norm refusals and degenerate layers, clipping
 //! events and counts, schedules in the step records, init schemes, residual validation.
 
+mod support;
+
 use gradlab::engine::*;
+use support::events::train_steps;
 
 /// The runs of this file: SGD 0.05, seed 3, without the plateau detector.
 fn spec(layers: Vec<LayerSpec>, data: Dataset, steps: usize) -> TrainSpec {
@@ -13,18 +16,6 @@ fn spec(layers: Vec<LayerSpec>, data: Dataset, steps: usize) -> TrainSpec {
             plateau_steps: 0,
             ..Thresholds::default()
         })
-}
-
-fn train_steps(spec: &TrainSpec) -> (Vec<StepRecord>, TrainSummary) {
-    let mut recs = Vec::new();
-    let summary = train(spec, &mut |e| {
-        if let Event::Step(r) = e {
-            recs.push(r.clone());
-        }
-        Control::Continue
-    })
-    .unwrap();
-    (recs, summary)
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! The seed chain: 20 layers of `dense 1 relu weight=2.34 bias=none`, input 1.
 
-mod common;
+mod support;
 
-use common::events::{diags, steps, train_events};
 use gradlab::engine::*;
+use support::events::{diags, steps, train_events};
 
 fn chain(depth: usize) -> NetSpec {
     let layers = (0..depth).map(|i| {

@@ -1,10 +1,10 @@
 //! Training loop behaviour: determinism, batching, errors, non-finite handling, detectors.
 
-mod common;
+mod support;
 
-use common::events::{diags, steps, train_events};
 use gradlab::engine::data;
 use gradlab::engine::*;
+use support::events::{diags, steps, train_events};
 
 fn spiral_spec() -> TrainSpec {
     let net = NetSpec::new(

@@ -15,6 +15,13 @@ pub fn train_events(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
     (events, summary)
 }
 
+/// Trains `spec`, keeping the step records only.
+pub fn train_steps(spec: &TrainSpec) -> (Vec<StepRecord>, TrainSummary) {
+    let (events, summary) = train_events(spec);
+    let records = steps(&events).into_iter().cloned().collect();
+    (records, summary)
+}
+
 pub fn steps(events: &[Event]) -> Vec<&StepRecord> {
     events
         .iter()
