@@ -46,6 +46,35 @@ enum Flow {
     Quit,
 }
 
+/// The lines of an input typed so far; terminal and pipe gather them alike.
+#[derive(Default)]
+struct Pending {
+    text: String,
+}
+
+impl Pending {
+    /// Adds a line; returns the whole input once it is complete.
+    fn add(&mut self, line: &str) -> Option<String> {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(line);
+        if needs_more(&self.text) {
+            None
+        } else {
+            Some(self.take())
+        }
+    }
+
+    fn take(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
 /// The session and what the loop needs around it.
 pub struct Repl {
     session: Session,
@@ -207,7 +236,7 @@ pub fn start(color: ColorChoice) -> u8 {
 /// Piped input: no banner, no prompts; the same assembly of multi-line inputs.
 fn piped(mut repl: Repl) -> u8 {
     let stdin = std::io::stdin();
-    let mut buffer = String::new();
+    let mut pending = Pending::default();
     for line in stdin.lock().lines() {
         let line = match line {
             Ok(line) => line,
@@ -216,21 +245,15 @@ fn piped(mut repl: Repl) -> u8 {
                 break;
             }
         };
-        if !buffer.is_empty() {
-            buffer.push('\n');
-        }
-        buffer.push_str(&line);
-        if needs_more(&buffer) {
+        let Some(text) = pending.add(&line) else {
             continue;
-        }
-        let text = std::mem::take(&mut buffer);
+        };
         if let Flow::Quit = repl.submit(&text) {
             return u8::from(repl.failed);
         }
     }
-    if !buffer.trim().is_empty() {
-        repl.submit(&buffer);
-    }
+    // An input left unfinished at the end is submitted as it is (blank is nothing).
+    repl.submit(&pending.take());
     u8::from(repl.failed)
 }
 
@@ -291,19 +314,14 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
         };
         (raw.to_string(), styled)
     };
-    let mut buffer = String::new();
+    let mut pending = Pending::default();
     loop {
-        let prompt = prompts(!buffer.is_empty());
+        let prompt = prompts(!pending.is_empty());
         match editor.readline(&prompt) {
             Ok(line) => {
-                if !buffer.is_empty() {
-                    buffer.push('\n');
-                }
-                buffer.push_str(&line);
-                if needs_more(&buffer) {
+                let Some(text) = pending.add(&line) else {
                     continue;
-                }
-                let text = std::mem::take(&mut buffer);
+                };
                 let entry = text.trim_end();
                 if !entry.trim().is_empty() {
                     let _ = editor.add_history_entry(entry);
@@ -317,14 +335,14 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
             }
             Err(ReadlineError::Interrupted) => {
                 // Ctrl-C at the prompt: forget the line (and any unfinished input).
-                buffer.clear();
+                pending.take();
             }
             Err(ReadlineError::Eof) => {
-                if buffer.is_empty() {
+                if pending.is_empty() {
                     break;
                 }
                 // Ctrl-D in the middle of an input submits what there is.
-                let text = std::mem::take(&mut buffer);
+                let text = pending.take();
                 if let Flow::Quit = repl.submit(&text) {
                     break;
                 }
