@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{Mode, Outcome, Session};
+use gradlab::session::{EvalStatus, Mode, Session};
 
 const SWEEP: &str = r#"
 seed 1
@@ -28,8 +28,8 @@ fn run_sweep() {
     let mut session = Session::new(Redeclare::Error);
     let mut sink = Vec::new();
     let mut reporter = JsonReporter { out: &mut sink };
-    let outcome = session.eval("sweep.grad", SWEEP, Mode::Run, &mut reporter);
-    assert_eq!(outcome, Outcome::Ok);
+    let status = session.eval("sweep.grad", SWEEP, Mode::Run, &mut reporter);
+    assert_eq!(status, EvalStatus::Ok);
 }
 
 fn sweep_threads(c: &mut Criterion) {

@@ -102,11 +102,16 @@ pub fn count(n: usize, noun: &str) -> String {
 
 /// `4 rows, 2 inputs, 1 target`.
 pub fn dataset(set: &Dataset) -> String {
+    dataset_size(set.n, set.x_dim, set.y_dim)
+}
+
+/// [`dataset`] from the three sizes, for a data set described rather than held.
+pub fn dataset_size(rows: usize, inputs: usize, targets: usize) -> String {
     format!(
         "{}, {}, {}",
-        count(set.n, "row"),
-        count(set.x_dim, "input"),
-        count(set.y_dim, "target")
+        count(rows, "row"),
+        count(inputs, "input"),
+        count(targets, "target")
     )
 }
 

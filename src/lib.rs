@@ -10,7 +10,7 @@
 //! ```
 //! use gradlab::check::Redeclare;
 //! use gradlab::report::json::JsonReporter;
-//! use gradlab::session::{Mode, Outcome, Session};
+//! use gradlab::session::{Mode, EvalStatus, Session};
 //!
 //! let script = "
 //!     network chain(depth = 20, w = 2.34) {
@@ -21,8 +21,8 @@
 //! ";
 //! let mut out = Vec::new();
 //! let mut session = Session::new(Redeclare::Error);
-//! let outcome = session.eval("chain.grad", script, Mode::Run, &mut JsonReporter { out: &mut out });
-//! assert_eq!(outcome, Outcome::Ok);
+//! let status = session.eval("chain.grad", script, Mode::Run, &mut JsonReporter { out: &mut out });
+//! assert_eq!(status, EvalStatus::Ok);
 //! let event: serde_json::Value = serde_json::from_slice(&out).unwrap();
 //! assert_eq!(event["text"], "24227962"); // 2.34^20 in f32
 //! ```

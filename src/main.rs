@@ -10,7 +10,7 @@ use gradlab::check::Redeclare;
 use gradlab::diagnostics::ColorChoice;
 use gradlab::report::json::JsonReporter;
 use gradlab::report::text::TextReporter;
-use gradlab::session::{Mode, Outcome, Session};
+use gradlab::session::{EvalStatus, Mode, Session};
 
 /// See, understand and tame exploding and vanishing gradients.
 #[derive(ClapParser, Debug)]
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
         .stack_size(STACK_SIZE)
-        .spawn(move || run(cli));
+        .spawn(move || dispatch(cli));
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,
         _ => {
@@ -71,7 +71,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> ExitCode {
+/// Runs the subcommand the command line names; with none, the REPL.
+fn dispatch(cli: Cli) -> ExitCode {
     let color = match cli.color {
         Color::Auto => ColorChoice::Auto,
         Color::Always => ColorChoice::Always,
@@ -80,7 +81,7 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format),
         Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
-        Some(Command::Repl) | None => ExitCode::from(gradlab::repl::run(color)),
+        Some(Command::Repl) | None => ExitCode::from(gradlab::repl::start(color)),
     }
 }
 
@@ -101,7 +102,7 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    let outcome = match format {
+    let status = match format {
         Format::Text => {
             let color = color.enabled(std::io::stderr().is_terminal());
             let mut reporter = TextReporter::new(&mut out, &mut err, color);
@@ -113,9 +114,9 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
         }
     };
     let _ = out.flush();
-    match outcome {
-        Outcome::Ok => ExitCode::SUCCESS,
-        Outcome::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
+    match status {
+        EvalStatus::Ok => ExitCode::SUCCESS,
+        EvalStatus::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
     }
 }
 

@@ -29,9 +29,10 @@ pub enum Mode {
     Run,
 }
 
-/// How one source went.
+/// Whether one source (a script or a REPL input) went through without errors. A
+/// run's summed-up result is a different thing: [`crate::report::outcome::Outcome`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum EvalStatus {
     Ok,
     /// The source had errors (syntax, check or runtime); they were reported.
     Failed,
@@ -120,38 +121,38 @@ impl Session {
         text: &str,
         mode: Mode,
         reporter: &mut dyn Reporter,
-    ) -> Outcome {
+    ) -> EvalStatus {
         self.interrupt.store(false, Ordering::SeqCst);
         let base = self.sources.add(name, text);
         let parsed = syntax::parse(text, base);
         let syntax_failed = parsed.diagnostics.iter().any(Diagnostic::is_error);
         if syntax_failed {
             reporter.diagnostics(&parsed.diagnostics, &self.sources);
-            return Outcome::Failed;
+            return EvalStatus::Failed;
         }
         let Some(program) = parsed.program else {
-            return Outcome::Failed;
+            return EvalStatus::Failed;
         };
         // Checking declares names; a failed source must leave the session as it was.
         let mut env = self.env.clone();
         let checked = check::check(&program, &mut env, self.redeclare);
         if !checked.diagnostics.is_empty() {
             reporter.diagnostics(&checked.diagnostics, &self.sources);
-            return Outcome::Failed;
+            return EvalStatus::Failed;
         }
         self.env = env;
         if mode == Mode::Check {
-            return Outcome::Ok;
+            return EvalStatus::Ok;
         }
         self.execute(&checked.plans, reporter)
     }
 
-    fn execute(&mut self, plans: &[Plan], reporter: &mut dyn Reporter) -> Outcome {
+    fn execute(&mut self, plans: &[Plan], reporter: &mut dyn Reporter) -> EvalStatus {
         for plan in plans {
             let result = exec::execute(plan, &self.interrupt, &self.sources, reporter);
             if let Err(diagnostic) = result {
                 reporter.diagnostics(&[diagnostic], &self.sources);
-                return Outcome::Failed;
+                return EvalStatus::Failed;
             }
             // Ctrl-C stops the run it interrupted and everything after it in this input;
             // what was declared stays.
@@ -159,6 +160,6 @@ impl Session {
                 break;
             }
         }
-        Outcome::Ok
+        EvalStatus::Ok
     }
 }

@@ -1,7 +1,10 @@
 //! Remedies through the public API: batch-norm refusals and degenerate layers, clipping
 //! events and counts, schedules in the step records, init schemes, residual validation.
 
+mod support;
+
 use gradlab::engine::*;
+use support::events::train_steps;
 
 /// The runs of this file: SGD 0.05, seed 3, without the plateau detector.
 fn spec(layers: Vec<LayerSpec>, data: Dataset, steps: usize) -> TrainSpec {
@@ -13,18 +16,6 @@ fn spec(layers: Vec<LayerSpec>, data: Dataset, steps: usize) -> TrainSpec {
             plateau_steps: 0,
             ..Thresholds::default()
         })
-}
-
-fn run(spec: &TrainSpec) -> (Vec<StepRecord>, TrainSummary) {
-    let mut recs = Vec::new();
-    let summary = train(spec, &mut |e| {
-        if let Event::Step(r) = e {
-            recs.push(r.clone());
-        }
-        Control::Continue
-    })
-    .unwrap();
-    (recs, summary)
 }
 
 #[test]
@@ -71,7 +62,7 @@ fn degenerate_norms_are_explained_once() {
         data::sine(8, 2),
         5,
     );
-    let (_, summary) = run(&s);
+    let (_, summary) = train_steps(&s);
     let d: Vec<_> = summary
         .diagnostics
         .iter()
@@ -96,7 +87,7 @@ fn degenerate_norms_are_explained_once() {
         same,
         3,
     );
-    let (_, summary) = run(&s);
+    let (_, summary) = train_steps(&s);
     assert!(summary.diagnostics.iter().any(|d| matches!(
         d,
         DiagnosticEvent::DegenerateNorm {
@@ -117,7 +108,7 @@ fn batchnorm_running_statistics_reach_the_summary_and_eval_forward() {
         data::sine(16, 4),
         7,
     );
-    let (_, summary) = run(&s);
+    let (_, summary) = train_steps(&s);
     let np = summary.params.layers[0].norm.as_ref().unwrap();
     let rm = np.running_mean.as_ref().unwrap();
     let rv = np.running_var.as_ref().unwrap();
@@ -147,12 +138,12 @@ fn clipping_is_counted_and_recorded() {
         data::sine(20, 1),
         10,
     );
-    let (recs, summary) = run(&s);
+    let (recs, summary) = train_steps(&s);
     assert!(recs.iter().all(|r| r.clipped_norm.is_none() && !r.clipped));
     assert_eq!(summary.clipped_steps, 0);
     let bound = recs[0].grad_norm / 2.0;
     s.remedies.clip_norm = Some(ClipNorm::global(bound));
-    let (recs, summary) = run(&s);
+    let (recs, summary) = train_steps(&s);
     let first = &recs[0];
     assert!(first.clipped);
     assert!((first.clipped_norm.unwrap() - bound).abs() < 1e-5 * bound);
@@ -166,7 +157,7 @@ fn clipping_is_counted_and_recorded() {
     // clip_value
     s.remedies.clip_norm = None;
     s.remedies.clip_value = Some(1e-3);
-    let (recs, _) = run(&s);
+    let (recs, _) = train_steps(&s);
     assert!(recs[0].clipped);
 }
 
@@ -187,7 +178,7 @@ fn clipping_a_non_finite_norm_is_reported() {
     );
     s.remedies.clip_norm = Some(ClipNorm::global(1.0));
     s.continue_on_nonfinite = true;
-    let (recs, summary) = run(&s);
+    let (recs, summary) = train_steps(&s);
     assert!(recs[0].grad_norm.is_infinite() || recs[0].grad_norm.is_nan());
     let kinds: Vec<&str> = summary
         .diagnostics
@@ -218,7 +209,7 @@ fn schedules_and_weight_decay_reach_the_records() {
             factor: 0.1,
         },
     ];
-    let (recs, _) = run(&s);
+    let (recs, _) = train_steps(&s);
     let lrs: Vec<f64> = recs.iter().map(|r| r.lr).collect();
     let want = [0.025, 0.0375, 0.05, 0.05, 0.005, 0.005];
     for (a, b) in lrs.iter().zip(want) {
@@ -244,8 +235,8 @@ fn schedules_and_weight_decay_reach_the_records() {
     a.optimizer = sgd(0.03);
     b.optimizer = sgd(0.01);
     b.remedies.weight_decay = Some(0.02);
-    let pa = run(&a).1.params;
-    let pb = run(&b).1.params;
+    let pa = train_steps(&a).1.params;
+    let pb = train_steps(&b).1.params;
     for (la, lb) in pa.layers.iter().zip(&pb.layers) {
         for (x, y) in la.weight.iter().flatten().zip(lb.weight.iter().flatten()) {
             assert!((x - y).abs() < 1e-15);

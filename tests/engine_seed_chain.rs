@@ -1,9 +1,9 @@
 //! The seed chain: 20 layers of `dense 1 relu weight=2.34 bias=none`, input 1.
 
-mod common;
+mod support;
 
-use common::events::{diags, run, steps};
 use gradlab::engine::*;
+use support::events::{diags, steps, train_events};
 
 fn chain(depth: usize) -> NetSpec {
     let layers = (0..depth).map(|i| {
@@ -41,7 +41,7 @@ fn forward_is_exactly_24227962_in_f32() {
 fn loss_and_first_gradient_with_target_zero() {
     let mut s = spec(20, 0.0, 1);
     s.detail = StepDetail::Values;
-    let (events, summary) = run(&s);
+    let (events, summary) = train_events(&s);
     let st = steps(&events);
     assert_eq!(st.len(), 1);
     let loss = st[0].loss;
@@ -60,7 +60,7 @@ fn loss_and_first_gradient_with_target_zero() {
 
 #[test]
 fn one_sgd_step_kills_the_chain() {
-    let (events, _) = run(&spec(20, 1.0, 2));
+    let (events, _) = train_events(&spec(20, 1.0, 2));
     let st = steps(&events);
     assert_eq!(st.len(), 2);
     assert!(st[1].layers.iter().all(|l| l.dead));
@@ -107,7 +107,7 @@ fn explain_predicts_overflow_depths() {
 #[test]
 fn loss_overflow_is_located_and_stops() {
     // depth 53: the output is finite in f32 but the squared error overflows.
-    let (events, summary) = run(&spec(53, 1.0, 5));
+    let (events, summary) = train_events(&spec(53, 1.0, 5));
     assert_eq!(summary.stop_reason, StopReason::NonFinite);
     assert_eq!(summary.updates, 0);
     let d = diags(&events);
@@ -124,14 +124,14 @@ fn loss_overflow_is_located_and_stops() {
         }
     ));
     // depth 52 is still finite
-    let (_, summary) = run(&spec(52, 1.0, 1));
+    let (_, summary) = train_events(&spec(52, 1.0, 1));
     assert_eq!(summary.stop_reason, StopReason::Completed);
     assert!(summary.final_loss.unwrap().is_finite());
 }
 
 #[test]
 fn output_overflow_names_the_creating_layer() {
-    let (events, _) = run(&spec(110, 1.0, 1));
+    let (events, _) = train_events(&spec(110, 1.0, 1));
     let d = diags(&events);
     assert!(
         matches!(
@@ -151,6 +151,6 @@ fn output_overflow_names_the_creating_layer() {
     // in f64 the same chain is fine
     let mut s = spec(110, 1.0, 1);
     s.precision = Precision::F64;
-    let (_, summary) = run(&s);
+    let (_, summary) = train_events(&s);
     assert!(summary.final_loss.unwrap().is_finite());
 }

@@ -1,10 +1,10 @@
 //! Training loop behaviour: determinism, batching, errors, non-finite handling, detectors.
 
-mod common;
+mod support;
 
-use common::events::{diags, run, steps};
 use gradlab::engine::data;
 use gradlab::engine::*;
+use support::events::{diags, steps, train_events};
 
 fn spiral_spec() -> TrainSpec {
     let net = NetSpec::new(
@@ -26,20 +26,20 @@ fn spiral_spec() -> TrainSpec {
 #[test]
 fn same_seed_same_records() {
     let spec = spiral_spec();
-    let (a, sa) = run(&spec);
-    let (b, sb) = run(&spec);
+    let (a, sa) = train_events(&spec);
+    let (b, sb) = train_events(&spec);
     assert_eq!(a, b);
     assert_eq!(sa, sb);
     let mut other = spec.clone();
     other.seed = 43;
-    let (c, _) = run(&other);
+    let (c, _) = train_events(&other);
     assert_ne!(a, c);
 }
 
 #[test]
 fn epochs_and_steps_count_as_documented() {
     let spec = spiral_spec(); // 60 rows, batch 16 → 4 steps per epoch
-    let (events, summary) = run(&spec);
+    let (events, summary) = train_events(&spec);
     let st = steps(&events);
     assert_eq!(st.len(), 16);
     assert_eq!(summary.steps, 16);
@@ -53,12 +53,12 @@ fn epochs_and_steps_count_as_documented() {
 
     let mut by_steps = spec.clone();
     by_steps.stop = Stop::Steps(10);
-    let (events, summary) = run(&by_steps);
+    let (events, summary) = train_events(&by_steps);
     assert_eq!(steps(&events).len(), 10);
     assert_eq!(steps(&events)[9].epoch, 3);
     assert_eq!(summary.epochs, 2);
     // the first 10 steps are the same as in the epoch-based run
-    let (all, _) = run(&spec);
+    let (all, _) = train_events(&spec);
     assert_eq!(steps(&events), steps(&all)[..10].to_vec());
 }
 
@@ -77,7 +77,7 @@ fn training_learns_xor_in_f64() {
         .with_stop(Stop::Steps(300))
         .with_seed(1)
         .with_precision(Precision::F64);
-    let (events, summary) = run(&spec);
+    let (events, summary) = train_events(&spec);
     assert_eq!(summary.final_accuracy, Some(1.0));
     assert!(summary.final_loss.unwrap() < 0.1);
     let out = forward_with(
@@ -99,12 +99,12 @@ fn training_learns_xor_in_f64() {
 fn f32_runs_compute_in_f32() {
     let mut spec = spiral_spec();
     spec.stop = Stop::Steps(1);
-    let (events, _) = run(&spec);
+    let (events, _) = train_events(&spec);
     let s = steps(&events)[0];
     assert_eq!(s.loss, s.loss as f32 as f64);
     assert_eq!(s.grad_norm, s.grad_norm as f32 as f64);
     spec.precision = Precision::F64;
-    let (events64, _) = run(&spec);
+    let (events64, _) = train_events(&spec);
     let s64 = steps(&events64)[0];
     assert!((s.loss - s64.loss).abs() < 1e-5);
     assert_ne!(s.loss, s64.loss);
@@ -115,7 +115,7 @@ fn nan_input_is_reported_not_panicking() {
     let mut spec = spiral_spec();
     spec.data.x[0] = f64::NAN;
     spec.batch_size = None;
-    let (events, summary) = run(&spec);
+    let (events, summary) = train_events(&spec);
     assert_eq!(summary.stop_reason, StopReason::NonFinite);
     assert!(matches!(
         diags(&events)[0],
@@ -133,7 +133,7 @@ fn nan_input_is_reported_not_panicking() {
     // continue_on_nonfinite keeps going and reports once
     spec.continue_on_nonfinite = true;
     spec.stop = Stop::Steps(5);
-    let (events, summary) = run(&spec);
+    let (events, summary) = train_events(&spec);
     assert_eq!(summary.steps, 5);
     assert_eq!(summary.stop_reason, StopReason::Completed);
     let nf = diags(&events)
@@ -158,7 +158,7 @@ fn huge_learning_rate_explodes_then_goes_non_finite() {
         ],
     );
     spec.stop = Stop::Steps(50);
-    let (events, summary) = run(&spec);
+    let (events, summary) = train_events(&spec);
     assert_eq!(summary.stop_reason, StopReason::NonFinite);
     let d = diags(&events);
     let kinds: Vec<&str> = d
@@ -193,7 +193,7 @@ fn deep_sigmoid_vanishes() {
         .with_optimizer(momentum)
         .with_stop(Stop::Steps(3))
         .with_seed(3);
-    let (events, _) = run(&spec);
+    let (events, _) = train_events(&spec);
     let v = diags(&events)
         .into_iter()
         .find(|d| matches!(d, DiagnosticEvent::Vanishing { .. }))
@@ -306,7 +306,7 @@ fn record_values_and_plateau() {
         .with_seed(9)
         .with_precision(Precision::F64)
         .recording_values();
-    let (events, _) = run(&spec);
+    let (events, _) = train_events(&spec);
     let st = steps(&events);
     assert_eq!(st[0].layers[0].weights.as_ref().unwrap().len(), 1);
     let d = diags(&events);

@@ -36,7 +36,7 @@ use support::golden::{Absent, bless_command, blessing, check_golden, diff};
 use support::process::{Output, gradlab};
 
 /// Runs `gradlab run --color never PATH` from the package root.
-fn run(relative: &Path) -> Output {
+fn run_script(relative: &Path) -> Output {
     gradlab(&["run", "--color", "never"]).arg(relative).run()
 }
 
@@ -123,7 +123,7 @@ fn golden_errors() {
     assert!(!cases.is_empty(), "no tests/errors/*.grad found");
     let mut failed = Vec::new();
     for script in &cases {
-        let output = run(script);
+        let output = run_script(script);
         let mut problems = Vec::new();
         if output.code != Some(1) {
             problems.push(format!("exit code {:?}, expected 1", output.code));
@@ -159,8 +159,8 @@ fn golden_examples() {
     for script in &cases {
         let source = fs::read_to_string(Path::new(ROOT).join(script)).expect("readable example");
         let expected_code = declared_exit(&source);
-        let first = run(script);
-        let second = run(script);
+        let first = run_script(script);
+        let second = run_script(script);
         let mut problems = Vec::new();
         if first.stdout != second.stdout
             || first.stderr != second.stderr

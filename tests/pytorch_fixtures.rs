@@ -18,7 +18,7 @@
 //!   `weights_after` / `biases_after`), and `forward_with` on the parameters after the last
 //!   step vs `expected.final.output`.
 //!
-//! Tolerance (`tests/common`, shared with `tests/pytorch_scripts.rs`):
+//! Tolerance (`tests/support/fixtures.rs`, shared with `tests/pytorch_scripts.rs`):
 //! `|a - b| <= rtol * max(|a|, |b|) + floor * scale`, where `scale` is the largest finite
 //! |expected value| of the group being compared (a layer's weight and bias together, an
 //! output matrix, or the value itself); f32 rtol 1e-5, floor 1e-5; f64 rtol 1e-10, floor
@@ -33,19 +33,20 @@
 //! end with a report per failing fixture. `GRADLAB_FIXTURE=name` restricts the run to the
 //! fixtures whose name contains `name`.
 //!
-//! The fixture schema, the tolerance rule and every comparison live in `tests/common`; this
-//! file only turns a fixture into a `TrainSpec` and collects what the engine reports.
+//! The fixture schema, the tolerance rule and every comparison live in
+//! `tests/support/fixtures.rs`; this file only turns a fixture into a `TrainSpec` and
+//! collects what the engine reports.
 
-mod common;
+mod support;
 
-use common::{
-    Checker, Fixture, FixtureActivation, GotLayer, GotStep, NormKind, check_all_fixtures,
-    check_norm_grads, check_output, check_params_after, check_steps,
-};
 use gradlab::engine::{
     Activation, BiasSpec, ClipNorm, ClipScope, Control, Dataset, Event, LayerSpec, LossKind,
     NetSpec, OptimizerSpec, Params, Precision, Remedies, Schedule, Stop, TrainSpec, WeightSpec,
     forward, forward_with, train,
+};
+use support::fixtures::{
+    Checker, Fixture, FixtureActivation, GotLayer, GotStep, NormKind, check_all_fixtures,
+    check_norm_grads, check_output, check_params_after, check_steps,
 };
 
 // ------------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@
 //! plain `cosine` decays over the whole run, which is `steps + 1` here, one more than
 //! torch's `T_max`.
 //!
-//! Compared, with the tolerance rule and the comparisons of `tests/common` (the same as
-//! `tests/pytorch_fixtures.rs`):
+//! Compared, with the tolerance rule and the comparisons of `tests/support/fixtures.rs`
+//! (the same as `tests/pytorch_fixtures.rs`):
 //!
 //! * the `print` event's `value`                           vs `expected.output_before`
 //! * step event k (1..=steps): `loss`, `grad_norm`, per layer `weights` (before the update),
@@ -40,17 +40,17 @@
 //! `GRADLAB_FIXTURE=name` restricts the run to the fixtures whose name contains `name`;
 //! `GRADLAB_SHOW_SCRIPT=1` also prints each generated script.
 
-mod common;
+mod support;
 
 use std::fmt::Write as _;
 
-use common::{
-    Checker, Fixture, FixtureActivation, GotLayer, GotStep, NormKind, check_all_fixtures,
-};
 use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{Mode, Outcome, Session};
+use gradlab::session::{EvalStatus, Mode, Session};
 use serde_json::Value;
+use support::fixtures::{
+    Checker, Fixture, FixtureActivation, GotLayer, GotStep, NormKind, check_all_fixtures,
+};
 
 // ------------------------------------------------------------------------------------------
 // fixture -> script text
@@ -287,10 +287,10 @@ fn script_of(f: &Fixture) -> Result<String, String> {
 // ------------------------------------------------------------------------------------------
 // running a script
 
-/// Evaluates `text` in a fresh session; returns the outcome and the JSON Lines it printed.
-fn eval(name: &str, text: &str, mode: Mode) -> (Outcome, Vec<Value>, String) {
+/// Evaluates `text` in a fresh session; returns its status and the JSON Lines it printed.
+fn eval(name: &str, text: &str, mode: Mode) -> (EvalStatus, Vec<Value>, String) {
     let mut buffer: Vec<u8> = Vec::new();
-    let outcome = {
+    let status = {
         let mut reporter = JsonReporter { out: &mut buffer };
         let mut session = Session::new(Redeclare::Error);
         session.eval(name, text, mode, &mut reporter)
@@ -302,7 +302,7 @@ fn eval(name: &str, text: &str, mode: Mode) -> (Outcome, Vec<Value>, String) {
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"))
         })
         .collect();
-    (outcome, events, out)
+    (status, events, out)
 }
 
 /// A JSON number, or one of the strings "inf", "-inf", "nan" the report writes for
@@ -395,18 +395,18 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
     let file = format!("{}.grad", f.name);
 
     // `gradlab check` accepts it, silently.
-    let (outcome, _, out) = eval(&file, &text, Mode::Check);
-    if outcome != Outcome::Ok || !out.is_empty() {
+    let (status, _, out) = eval(&file, &text, Mode::Check);
+    if status != EvalStatus::Ok || !out.is_empty() {
         c.problem(format!(
-            "Mode::Check: {outcome:?}, output:\n{out}\nscript:\n{text}"
+            "Mode::Check: {status:?}, output:\n{out}\nscript:\n{text}"
         ));
         return c.finish();
     }
 
     // `gradlab run --json`
-    let (outcome, events, out) = eval(&file, &text, Mode::Run);
-    if outcome != Outcome::Ok {
-        c.problem(format!("Mode::Run: {outcome:?}, output:\n{out}"));
+    let (status, events, out) = eval(&file, &text, Mode::Run);
+    if status != EvalStatus::Ok {
+        c.problem(format!("Mode::Run: {status:?}, output:\n{out}"));
         return c.finish();
     }
     let kinds: Vec<&str> = events
@@ -425,7 +425,7 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
     // the forward output before training
     match events.iter().find(|e| e["event"] == "print") {
         Some(e) => match matrix(&e["value"], "print value") {
-            Ok(out) => common::check_output(
+            Ok(out) => support::fixtures::check_output(
                 &mut c,
                 "output before training",
                 &out,
@@ -444,7 +444,7 @@ fn check_fixture(f: &Fixture) -> (Vec<String>, usize, f64) {
             Err(e) => c.problem(e),
         }
     }
-    common::check_steps(&mut c, f, &got);
+    support::fixtures::check_steps(&mut c, f, &got);
 
     if let Some(end) = events.iter().find(|e| e["event"] == "run_end") {
         let steps = end["steps"].as_u64();
@@ -464,7 +464,7 @@ fn pytorch_reference_fixtures_as_scripts() {
 }
 
 fn fixture(name: &str) -> Fixture {
-    let path = common::fixture_dir().join(format!("{name}.json"));
+    let path = support::fixtures::fixture_dir().join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
 }

@@ -3,30 +3,32 @@
 
 #![cfg(unix)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use expectrl::process::unix::{PtyStream, UnixProcess};
 use expectrl::{ControlCode, Expect, Session};
+use support::ROOT;
+use support::process::{BIN, DEFAULT_TIMEOUT};
 
 type Pty = Session<UnixProcess, PtyStream>;
 
 fn start(name: &str) -> Pty {
-    let scratch = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("repl-pty");
+    let scratch = Path::new(ROOT).join("target").join("repl-pty");
     std::fs::create_dir_all(&scratch).unwrap();
     let history = scratch.join(format!("{name}.history"));
     let _ = std::fs::remove_file(&history);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gradlab"));
+    let mut command = Command::new(BIN);
     command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(ROOT)
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
         .env("GRADLAB_HISTORY", &history);
     let mut pty = Session::spawn(command).expect("spawn gradlab in a pty");
-    pty.set_expect_timeout(Some(Duration::from_secs(60)));
+    pty.set_expect_timeout(Some(DEFAULT_TIMEOUT));
     pty.expect("Type :help").unwrap();
     prompt(&mut pty);
     pty

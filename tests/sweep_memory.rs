@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{Mode, Outcome, Session};
+use gradlab::session::{EvalStatus, Mode, Session};
 
 struct Measuring;
 
@@ -54,14 +54,14 @@ fn peak_while(session: &mut Session, script: &str) -> usize {
     let mut out = Vec::with_capacity(1 << 20);
     let before = LIVE.load(Ordering::SeqCst);
     PEAK.store(before, Ordering::SeqCst);
-    let outcome = session.eval(
+    let status = session.eval(
         "sweep.grad",
         script,
         Mode::Run,
         &mut JsonReporter { out: &mut out },
     );
     let peak = PEAK.load(Ordering::SeqCst);
-    assert_eq!(outcome, Outcome::Ok, "{}", String::from_utf8_lossy(&out));
+    assert_eq!(status, EvalStatus::Ok, "{}", String::from_utf8_lossy(&out));
     peak - before
 }
 

@@ -225,7 +225,7 @@ fn example_value(kind: Kind) -> &'static str {
         Kind::List => "[…]",
         Kind::Any => "…",
         Kind::Choice(options) => options.first().copied().unwrap_or("…"),
-        _ => "0.1",
+        Kind::Num | Kind::Positive | Kind::NonNegative | Kind::PositiveOrInf => "0.1",
     }
 }
 

@@ -56,6 +56,7 @@ pub struct RunPlan {
     pub variants: Vec<Variant>,
 }
 
+/// One axis of a sweep grid with its values listed, checked from an `ast::SweepAxisDecl`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepAxis {
     pub name: String,

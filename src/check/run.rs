@@ -8,7 +8,7 @@ use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
 use super::network::instantiate;
 use super::remedy;
-use super::settings::{DEFAULT_STEPS, Settings, one_value, spec_of};
+use super::settings::{DEFAULT_STEPS, SettingsReader, one_value, spec_of};
 use super::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use super::value::{Data, NetRef, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
@@ -201,14 +201,14 @@ fn build(
     env: &Env,
 ) -> Result<RunPlan, Diagnostic> {
     let (kind, keyword) = (target.kind, target.keyword);
-    let mut reader = Settings::new(default_plan(target, env)?, env);
+    let mut reader = SettingsReader::new(default_plan(target, env)?, env);
     for setting in settings {
         reader.read(setting)?;
     }
     for &(which, value, at) in overrides {
         reader.sweep(which, value, at)?;
     }
-    let Settings {
+    let SettingsReader {
         plan,
         batch_span,
         variants,

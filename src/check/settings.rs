@@ -20,7 +20,7 @@ pub const DEFAULT_STEPS: usize = 100;
 pub const MAX_STEPS: usize = 10_000_000;
 
 /// A run's plan while its block's settings are read into it.
-pub struct Settings<'a> {
+pub struct SettingsReader<'a> {
     env: &'a Env,
     pub plan: RunPlan,
     seen: Vec<(SettingName, Span)>,
@@ -30,9 +30,9 @@ pub struct Settings<'a> {
     pub variants: Vec<(Vec<Spec>, Span)>,
 }
 
-impl<'a> Settings<'a> {
+impl<'a> SettingsReader<'a> {
     pub fn new(plan: RunPlan, env: &'a Env) -> Self {
-        Settings {
+        SettingsReader {
             env,
             plan,
             seen: Vec::new(),

@@ -68,15 +68,16 @@ pub enum Fallback {
     Absent,
 }
 
+/// One parameter of a built-in's signature: its name, what it accepts, its default.
 #[derive(Debug, Clone, Copy)]
-pub struct Param {
+pub struct ParamSig {
     pub name: &'static str,
     pub kind: Kind,
     pub default: Fallback,
 }
 
-const fn p(name: &'static str, kind: Kind, default: Fallback) -> Param {
-    Param {
+const fn p(name: &'static str, kind: Kind, default: Fallback) -> ParamSig {
+    ParamSig {
         name,
         kind,
         default,
@@ -86,12 +87,12 @@ const fn p(name: &'static str, kind: Kind, default: Fallback) -> Param {
 #[derive(Debug, Clone, Copy)]
 pub struct Signature {
     pub name: &'static str,
-    pub params: &'static [Param],
+    pub params: &'static [ParamSig],
     /// One line for `:help` and for reports.
     pub summary: &'static str,
 }
 
-const fn sig(name: &'static str, params: &'static [Param], summary: &'static str) -> Signature {
+const fn sig(name: &'static str, params: &'static [ParamSig], summary: &'static str) -> Signature {
     Signature {
         name,
         params,
@@ -344,7 +345,7 @@ choice! {
     }
 }
 
-const KAIMING: &[Param] = &[
+const KAIMING: &[ParamSig] = &[
     p("mode", K::Choice(FAN_MODES), D::Name("fan_in")),
     p("nonlinearity", K::Choice(NONLINEARITIES), D::Name("relu")),
 ];

@@ -101,13 +101,7 @@ impl Value {
         let Value::List(rows) = self else { return None };
         rows.iter()
             .map(|row| match row {
-                Value::List(cells) => cells
-                    .iter()
-                    .map(|c| match c {
-                        Value::Num(n) => Some(*n),
-                        _ => None,
-                    })
-                    .collect(),
+                Value::List(_) => row.as_vector(),
                 Value::Num(n) => Some(vec![*n]),
                 _ => None,
             })

@@ -26,7 +26,7 @@ use crate::check::Redeclare;
 use crate::diagnostics::ColorChoice;
 use crate::format::plural;
 use crate::report::text::TextReporter;
-use crate::session::{Mode, Outcome, Session};
+use crate::session::{EvalStatus, Mode, Session};
 use command::Command;
 use helper::{ReplHelper, needs_more};
 
@@ -44,6 +44,35 @@ pub fn history_path() -> Option<PathBuf> {
 enum Flow {
     Continue,
     Quit,
+}
+
+/// The lines of an input typed so far; terminal and pipe gather them alike.
+#[derive(Default)]
+struct Pending {
+    text: String,
+}
+
+impl Pending {
+    /// Adds a line; returns the whole input once it is complete.
+    fn add(&mut self, line: &str) -> Option<String> {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(line);
+        if needs_more(&self.text) {
+            None
+        } else {
+            Some(self.take())
+        }
+    }
+
+    fn take(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
 }
 
 /// The session and what the loop needs around it.
@@ -80,25 +109,25 @@ impl Repl {
         }
         self.inputs += 1;
         let name = format!("input {}", self.inputs);
-        let outcome = self.eval(&name, text.trim_end());
-        if outcome == Outcome::Failed {
+        let status = self.eval(&name, text.trim_end());
+        if status == EvalStatus::Failed {
             self.failed = true;
         }
         Flow::Continue
     }
 
-    fn eval(&mut self, name: &str, text: &str) -> Outcome {
+    fn eval(&mut self, name: &str, text: &str) -> EvalStatus {
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
         let mut out = stdout.lock();
         let mut err = stderr.lock();
-        let outcome = {
+        let status = {
             let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err);
             self.session.eval(name, text, Mode::Run, &mut reporter)
         };
         let _ = out.flush();
         self.refresh_names();
-        outcome
+        status
     }
 
     fn refresh_names(&mut self) {
@@ -166,9 +195,9 @@ impl Repl {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             self.session.set_base_dir(dir.to_path_buf());
         }
-        let outcome = self.eval(&shown, &text);
+        let status = self.eval(&shown, &text);
         self.session.set_base_dir(base);
-        if outcome == Outcome::Failed {
+        if status == EvalStatus::Failed {
             self.failed = true;
         }
     }
@@ -193,9 +222,9 @@ impl Repl {
     }
 }
 
-/// Runs the session: interactive when stdin is a terminal, otherwise reading stdin.
+/// Starts the REPL: interactive when stdin is a terminal, otherwise reading stdin.
 /// Returns the process exit status.
-pub fn run(color: ColorChoice) -> u8 {
+pub fn start(color: ColorChoice) -> u8 {
     let repl = Repl::new(color);
     if std::io::stdin().is_terminal() {
         interactive(repl, color)
@@ -207,7 +236,7 @@ pub fn run(color: ColorChoice) -> u8 {
 /// Piped input: no banner, no prompts; the same assembly of multi-line inputs.
 fn piped(mut repl: Repl) -> u8 {
     let stdin = std::io::stdin();
-    let mut buffer = String::new();
+    let mut pending = Pending::default();
     for line in stdin.lock().lines() {
         let line = match line {
             Ok(line) => line,
@@ -216,21 +245,15 @@ fn piped(mut repl: Repl) -> u8 {
                 break;
             }
         };
-        if !buffer.is_empty() {
-            buffer.push('\n');
-        }
-        buffer.push_str(&line);
-        if needs_more(&buffer) {
+        let Some(text) = pending.add(&line) else {
             continue;
-        }
-        let text = std::mem::take(&mut buffer);
+        };
         if let Flow::Quit = repl.submit(&text) {
             return u8::from(repl.failed);
         }
     }
-    if !buffer.trim().is_empty() {
-        repl.submit(&buffer);
-    }
+    // An input left unfinished at the end is submitted as it is (blank is nothing).
+    repl.submit(&pending.take());
     u8::from(repl.failed)
 }
 
@@ -291,19 +314,14 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
         };
         (raw.to_string(), styled)
     };
-    let mut buffer = String::new();
+    let mut pending = Pending::default();
     loop {
-        let prompt = prompts(!buffer.is_empty());
+        let prompt = prompts(!pending.is_empty());
         match editor.readline(&prompt) {
             Ok(line) => {
-                if !buffer.is_empty() {
-                    buffer.push('\n');
-                }
-                buffer.push_str(&line);
-                if needs_more(&buffer) {
+                let Some(text) = pending.add(&line) else {
                     continue;
-                }
-                let text = std::mem::take(&mut buffer);
+                };
                 let entry = text.trim_end();
                 if !entry.trim().is_empty() {
                     let _ = editor.add_history_entry(entry);
@@ -317,14 +335,14 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
             }
             Err(ReadlineError::Interrupted) => {
                 // Ctrl-C at the prompt: forget the line (and any unfinished input).
-                buffer.clear();
+                pending.take();
             }
             Err(ReadlineError::Eof) => {
-                if buffer.is_empty() {
+                if pending.is_empty() {
                     break;
                 }
                 // Ctrl-D in the middle of an input submits what there is.
-                let text = std::mem::take(&mut buffer);
+                let text = pending.take();
                 if let Flow::Quit = repl.submit(&text) {
                     break;
                 }

@@ -61,12 +61,7 @@ fn not_declared(name: &str, session: &Session) -> String {
 
 /// `12 rows, 2 inputs, 1 target`.
 fn data_size(data: &DataDescription) -> String {
-    format!(
-        "{}, {}, {}",
-        count(data.rows, "row"),
-        count(data.inputs, "input"),
-        count(data.targets, "target")
-    )
+    format::dataset_size(data.rows, data.inputs, data.targets)
 }
 
 /// The size line, then the first rows in two columns, x and y.

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use super::{Mode, Outcome, Session};
+use super::{EvalStatus, Mode, Session};
 use crate::check::Redeclare;
 use crate::check::env::{DEFAULT_SEED, Entry, Env};
 use crate::check::value::Value;
@@ -26,7 +26,7 @@ pub fn script(env: &Env, sources: &SourceMap) -> (String, Option<String>) {
     let mut literal: HashSet<String> = HashSet::new();
     loop {
         let text = render(env, sources, &literal);
-        let (fresh, outcome, errors) = check(&text, env);
+        let (fresh, status, errors) = check(&text, env);
         let mismatched: Vec<String> = env
             .names
             .iter()
@@ -43,7 +43,7 @@ pub fn script(env: &Env, sources: &SourceMap) -> (String, Option<String>) {
             )
             .collect();
         if mismatched.is_empty() {
-            let warning = (outcome == Outcome::Failed).then(|| {
+            let warning = (status == EvalStatus::Failed).then(|| {
                 format!(
                     "the saved script does not check cleanly:\n{}",
                     errors.trim_end()
@@ -55,16 +55,16 @@ pub fn script(env: &Env, sources: &SourceMap) -> (String, Option<String>) {
     }
 }
 
-fn check(text: &str, env: &Env) -> (Session, Outcome, String) {
+fn check(text: &str, env: &Env) -> (Session, EvalStatus, String) {
     let mut fresh = Session::new(Redeclare::Error);
     fresh.set_base_dir(env.base_dir.clone());
     let mut out = std::io::sink();
     let mut err = Vec::new();
-    let outcome = {
+    let status = {
         let mut reporter = TextReporter::new(&mut out, &mut err, false);
         fresh.eval("saved script", text, Mode::Check, &mut reporter)
     };
-    (fresh, outcome, String::from_utf8_lossy(&err).into_owned())
+    (fresh, status, String::from_utf8_lossy(&err).into_owned())
 }
 
 fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> String {
@@ -229,8 +229,8 @@ mod tests {
             let mut out = Vec::new();
             let mut err = Vec::new();
             let mut reporter = TextReporter::new(&mut out, &mut err, false);
-            let outcome = session.eval(&format!("<{i}>"), text, Mode::Run, &mut reporter);
-            assert_eq!(outcome, Outcome::Ok, "{}", String::from_utf8_lossy(&err));
+            let status = session.eval(&format!("<{i}>"), text, Mode::Run, &mut reporter);
+            assert_eq!(status, EvalStatus::Ok, "{}", String::from_utf8_lossy(&err));
         }
         session
     }

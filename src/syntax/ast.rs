@@ -41,12 +41,13 @@ pub enum ItemKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkDecl {
     pub name: Ident,
-    pub params: Vec<Param>,
+    pub params: Vec<NetworkParam>,
     pub body: Vec<Layer>,
 }
 
+/// A network's parameter and its default: `depth = 10` in `network deep(depth = 10)`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Param {
+pub struct NetworkParam {
     pub name: Ident,
     pub default: Expr,
 }
@@ -149,14 +150,15 @@ pub struct Setting {
 pub struct SweepDecl {
     pub keyword: Span,
     pub network: Ident,
-    pub axes: Vec<SweepAxis>,
+    pub axes: Vec<SweepAxisDecl>,
     pub data: Expr,
     pub settings: Vec<Setting>,
 }
 
-/// `depth in 1..30`, `w in [0.5, 1, 2]`.
+/// A sweep axis as written: `depth in 1..30`, `w in [0.5, 1, 2]`. The checker turns
+/// it into a `check::plan::SweepAxis` with the values listed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SweepAxis {
+pub struct SweepAxisDecl {
     pub name: Ident,
     pub values: Expr,
     pub span: Span,

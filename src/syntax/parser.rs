@@ -403,7 +403,7 @@ where
     let param = ident()
         .then_ignore(just(Token::Eq))
         .then(expr.clone())
-        .map(|(name, default)| Param { name, default })
+        .map(|(name, default)| NetworkParam { name, default })
         .labelled("parameter");
     let params = param
         .separated_by(just(Token::Comma))
@@ -463,7 +463,7 @@ where
     let axis = ident()
         .then_ignore(just(Token::In))
         .then(expr.clone())
-        .map_with(|(name, values), e| SweepAxis {
+        .map_with(|(name, values), e| SweepAxisDecl {
             name,
             values,
             span: span(e.span()),

@@ -332,7 +332,7 @@ def cases():
         X6x3, mat(206, 6, 2, 1.0), "mse", sgd(0.05, momentum=0.9, weight_decay=0.1), 10,
         precision="f64"))
 
-    # --- the seed chain (engine_api.md) ---
+    # --- the seed chain (tests/engine_seed_chain.rs) ---
     chain20 = [layer(1, RELU, [[2.34]], None) for _ in range(20)]
     cs.append(case(
         "seed_chain_target1",

@@ -1,11 +1,16 @@
 //! What the integration tests share: one way to run the built binary
-//! ([`process::gradlab`], always with a time limit) and one way to compare output
-//! with a checked-in file ([`golden::assert_golden`], with one switch to rewrite it).
+//! ([`process::gradlab`], always with a time limit), one way to compare output with a
+//! checked-in file ([`golden::assert_golden`], with one switch to rewrite it), the
+//! comparison with the PyTorch reference fixtures ([`fixtures`]), and the sorting of
+//! the engine's events ([`events`]). The engine's builders live in the engine itself
+//! (`TrainSpec::new`, `LayerSpec::dense`, …).
 //!
 //! Each test crate uses a part of it, so `dead_code` is allowed here.
 
 #![allow(dead_code)]
 
+pub mod events;
+pub mod fixtures;
 pub mod golden;
 pub mod process;
 

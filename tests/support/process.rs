@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use super::ROOT;
 
-const BIN: &str = env!("CARGO_BIN_EXE_gradlab");
+/// The built binary. `repl_pty.rs` starts it in a pseudo-terminal, which this runner
+/// cannot give, with the same time limit.
+pub const BIN: &str = env!("CARGO_BIN_EXE_gradlab");
 
 /// How long a run may take unless the test says otherwise: generous, for debug
 /// builds on a busy machine.

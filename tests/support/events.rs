@@ -5,7 +5,7 @@ use gradlab::engine::{
 };
 
 /// Trains `spec`, keeping every event.
-pub fn run(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
+pub fn train_events(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
     let mut events = Vec::new();
     let summary = train(spec, &mut |e| {
         events.push(e.clone());
@@ -13,6 +13,13 @@ pub fn run(spec: &TrainSpec) -> (Vec<Event>, TrainSummary) {
     })
     .unwrap();
     (events, summary)
+}
+
+/// Trains `spec`, keeping the step records only.
+pub fn train_steps(spec: &TrainSpec) -> (Vec<StepRecord>, TrainSummary) {
+    let (events, summary) = train_events(spec);
+    let records = steps(&events).into_iter().cloned().collect();
+    (records, summary)
 }
 
 pub fn steps(events: &[Event]) -> Vec<&StepRecord> {

@@ -13,11 +13,6 @@
 //! that cancelled, not to the result): f32 rtol 1e-5, floor 1e-5; f64 rtol 1e-10, floor
 //! 1e-12. Non-finite values must match exactly: nan with nan, inf with inf of the same sign.
 
-// Each test crate uses a different subset of this module.
-#![allow(dead_code)]
-
-pub mod events;
-
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -687,7 +682,7 @@ pub fn check_params_after(c: &mut Checker, f: &Fixture, s: usize, params: &Param
 const MAX_REPORTED: usize = 25;
 
 pub fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/fixtures")
+    Path::new(super::ROOT).join("tests/reference/fixtures")
 }
 
 /// Runs `check` (mismatches, values compared, worst difference in units of the tolerance)
