@@ -36,4 +36,5 @@ pub mod format;
 pub mod repl;
 pub mod report;
 pub mod session;
+pub mod signature;
 pub mod syntax;

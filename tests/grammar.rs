@@ -6,7 +6,7 @@
 //! * README.md's ```grad blocks, read in order as one session (later blocks use the
 //!   names the tour declares), check with no diagnostics too;
 //! * the tables of built-in names between `<!-- tables:begin -->` and
-//!   `<!-- tables:end -->` are exactly what `src/check/signature.rs` says. When the
+//!   `<!-- tables:end -->` are exactly what `src/signature.rs` says. When the
 //!   signatures change, `BLESS=1 cargo test --test grammar` rewrites that section.
 
 mod support;
@@ -14,9 +14,9 @@ mod support;
 use std::fmt::Write;
 use std::path::Path;
 
-use gradlab::check::signature::{self as sig, Fallback, Signature};
 use gradlab::check::{self, Redeclare, env::Env};
 use gradlab::format::number as format_number;
+use gradlab::signature::{self as sig, Fallback, Signature};
 use gradlab::syntax;
 use support::golden::assert_golden;
 

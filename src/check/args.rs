@@ -1,9 +1,9 @@
 //! Binding call arguments to a signature: positional and named arguments, defaults,
 //! and the checks that make wrong names, types and counts clear errors.
 
-use super::signature::{Choice, Fallback, Kind, Signature, did_you_mean};
 use super::value::{SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::signature::{Choice, Fallback, Kind, Signature, did_you_mean};
 
 /// Arguments bound to a signature, defaults filled in.
 ///

@@ -4,9 +4,9 @@
 use super::builtins::dataset;
 use super::env::Env;
 use super::eval::{Scope, eval};
-use super::signature::did_you_mean;
 use super::value::{Data, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::signature::did_you_mean;
 use crate::syntax::ast::Setting;
 
 /// `data d { x = [...] y = [...] }`

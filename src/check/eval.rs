@@ -9,9 +9,9 @@ use super::args::{Bound, bind};
 use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
-use super::signature::{self as sig, Family, FunctionName, did_you_mean};
 use super::value::{Data, Forward, NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::signature::{self as sig, Family, FunctionName, did_you_mean};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
 
 /// Ranges longer than this are refused: they are typos, not sweeps.

@@ -3,12 +3,12 @@
 //! `weight=…`) and for the `init(…)` remedy alike.
 
 use super::args::{Bound, bind};
-use super::signature::{
-    self as sig, Family, FanModeName, InitName, NonlinearityName, did_you_mean,
-};
 use super::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{FanMode, InitScheme, Nonlinearity};
+use crate::signature::{
+    self as sig, Family, FanModeName, InitName, NonlinearityName, did_you_mean,
+};
 use crate::syntax::ast::{Expr, ExprKind};
 
 /// Checks an init scheme written as `value` at `span`: the scheme as written (for

@@ -5,7 +5,7 @@
 //! fail in numerics. It reports every mistake it finds, not just the first.
 //!
 //! Its modules import each other in one direction only, from the leaves up:
-//! `value`, `signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
+//! `value`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
 //! (expressions name networks, and layers hold expressions) → `data`, `plan` →
 //! `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
 //! keeps it so.
@@ -21,9 +21,9 @@ pub mod plan;
 pub mod remedy;
 pub mod run;
 pub mod settings;
-pub mod signature;
 pub mod value;
 
+use crate::signature;
 use std::collections::HashSet;
 use std::rc::Rc;
 

@@ -6,14 +6,14 @@ use super::args::{Bound, bind, check_number};
 use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
 use super::init;
-use super::signature::{
-    self as sig, ActivationName, Choice, Family, InitName, Kind, LAYER_ATTRS, LayerAttr,
-    did_you_mean,
-};
 use super::value::{NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::format::plural;
+use crate::signature::{
+    self as sig, ActivationName, Choice, Family, InitName, Kind, LAYER_ATTRS, LayerAttr,
+    did_you_mean,
+};
 use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
 
 /// No network may have more dense layers than this after `repeat`s are expanded.

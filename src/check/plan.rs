@@ -5,10 +5,10 @@
 use std::rc::Rc;
 
 use super::network::Instance;
-use super::signature::Metric;
 use super::value::{Data, NetRef, Spec};
 use crate::diagnostics::Span;
 use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
+use crate::signature::Metric;
 use crate::syntax::ast::RunKind;
 
 /// What a run prints at each shown step.

@@ -7,10 +7,10 @@ use super::env::{Entry, Env};
 use super::init;
 use super::network::instantiate;
 use super::plan::RunPlan;
-use super::signature::{ClipScopeName, Family, RemedyName};
 use super::value::{NetRef, Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind};
 use crate::engine::{ClipNorm, ClipScope, Schedule, WeightSpec};
+use crate::signature::{ClipScopeName, Family, RemedyName};
 
 /// Applies `specs` to `plan`: network remedies change its layers, training remedies its
 /// options. Each remedy may appear once.

@@ -9,10 +9,10 @@ use super::eval::{Scope, eval};
 use super::network::instantiate;
 use super::remedy;
 use super::settings::{DEFAULT_STEPS, SettingsReader, one_value, spec_of};
-use super::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use super::value::{Data, NetRef, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, OptimizerSpec, Remedies, Stop, Thresholds};
+use crate::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use crate::syntax::ast::{Expr, ExprKind, RunDecl, RunKind, Setting, SweepDecl};
 
 pub use super::plan::{RunPlan, Show, SweepAxis, SweepPlan, Variant};

@@ -5,13 +5,13 @@ use super::args::{Bound, bind, check_kind, check_number};
 use super::env::Env;
 use super::eval::{Scope, eval};
 use super::plan::{RunPlan, Show};
-use super::signature::{
-    self as sig, Choice, DetectorName, Family, Kind, LossName, ON_NAN, OnNan, OptimizerName,
-    PRECISIONS, PrecisionName, RemedyName, SettingName, ShowName, SweepSetting, did_you_mean,
-};
 use super::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, OptimizerSpec, Precision, Stop, Thresholds};
+use crate::signature::{
+    self as sig, Choice, DetectorName, Family, Kind, LossName, ON_NAN, OnNan, OptimizerName,
+    PRECISIONS, PrecisionName, RemedyName, SettingName, ShowName, SweepSetting, did_you_mean,
+};
 use crate::syntax::ast::{Call, Expr, ExprKind, Ident, RunKind, Setting};
 
 /// Steps run when a script names neither `steps` nor `epochs`.

@@ -10,11 +10,11 @@ use std::sync::OnceLock;
 
 use super::env::Env;
 use super::plan::RunPlan;
-use super::signature::{
+use super::{Plan, Redeclare, check};
+use crate::signature::{
     self as sig, ACTIVATIONS, Choice, DIAGNOSTICS, FUNCTIONS, Fallback, INITS, Kind, LOSSES,
     METRICS, OPTIMIZERS, REMEDIES, SHOW, Signature,
 };
-use super::{Plan, Redeclare, check};
 
 /// Names that build the same thing on purpose.
 const ALIASES: &[(&str, &str)] = &[

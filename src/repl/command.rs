@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::check::signature::did_you_mean;
+use crate::signature::did_you_mean;
 
 /// Which command, without its argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

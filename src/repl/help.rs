@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::command::CommandName;
-use crate::check::signature::{self as sig, Fallback, Signature};
 use crate::format;
+use crate::signature::{self as sig, Fallback, Signature};
 
 /// Help on each construct: a line of explanation and an example.
 const CONSTRUCTS: &[(&str, &str, &str)] = &[

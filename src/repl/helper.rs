@@ -13,7 +13,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
 use super::command::CommandName;
-use crate::check::signature as sig;
+use crate::signature as sig;
 use crate::syntax::token::{KEYWORDS, Token};
 use crate::syntax::{self, InputStatus};
 

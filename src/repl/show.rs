@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::check::signature as sig;
 use crate::format::{self, count};
 use crate::session::{DataDescription, Description, LayerDescription, NetworkDescription, Session};
+use crate::signature as sig;
 
 /// `:list`: one line per declared name.
 pub fn list(session: &Session) -> String {

@@ -1,7 +1,7 @@
 //! What the exec stage tells reports about a run, a sweep or a comparison: typed values
 //! (engine enums, numbers, spans), which the reporters format.
 
-use crate::check::signature::Metric;
+use crate::signature::Metric;
 use std::fmt;
 
 use crate::diagnostics::Span;

@@ -1,6 +1,6 @@
 //! JSON Lines: one object per event on stdout, numbers at full precision.
 
-use crate::check::signature::Metric;
+use crate::signature::Metric;
 use std::io::Write;
 
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! How a whole run went, in a few numbers: the rows of `compare` and the cells of `sweep`.
 
-use crate::check::signature::Metric;
 use crate::engine::{DiagnosticEvent, Event, StepRecord, TrainSummary};
+use crate::signature::Metric;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

@@ -1,6 +1,6 @@
 //! The human-readable report: values and tables on stdout, diagnostics on stderr.
 
-use crate::check::signature::Metric;
+use crate::signature::Metric;
 use std::io::Write;
 
 use super::info::{CompareReport, RunInfo, SweepReport};
