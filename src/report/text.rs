@@ -30,8 +30,10 @@ pub struct TextReporter<'a> {
 /// What the reporter remembers during one run, to summarise it.
 #[derive(Default)]
 struct RunState {
-    /// The latest step, printed once it is known whether a finding needs it.
+    /// The latest step, printed once it is known whether a finding needs it (when
+    /// `has_pending`); the record stays, so the next step is copied into its storage.
     pending: Option<StepRecord>,
+    has_pending: bool,
     last_printed: usize,
     every: usize,
     max_grad_norm: f64,
@@ -60,21 +62,23 @@ impl<'a> TextReporter<'a> {
 
     /// Prints the pending step if `force` or the summary rule wants it.
     fn flush_pending(&mut self, info: &RunInfo, force: bool) {
+        if !std::mem::take(&mut self.run.has_pending) {
+            return;
+        }
         let Some(record) = self.run.pending.take() else {
             return;
         };
         let show = &info.show;
-        if !(show.loss || show.gradients || show.weights) {
-            return;
+        let printed = (show.loss || show.gradients || show.weights)
+            && (force || self.should_show(record.step, info));
+        if printed {
+            if self.run.last_printed + 1 < record.step {
+                let _ = writeln!(self.out, "  ⋮");
+            }
+            self.run.last_printed = record.step;
+            self.write_step(&record, info);
         }
-        if !force && !self.should_show(record.step, info) {
-            return;
-        }
-        if self.run.last_printed + 1 < record.step {
-            let _ = writeln!(self.out, "  ⋮");
-        }
-        self.run.last_printed = record.step;
-        self.write_step(&record, info);
+        self.run.pending = Some(record);
     }
 
     fn write_step(&mut self, r: &StepRecord, info: &RunInfo) {
@@ -368,7 +372,11 @@ impl Reporter for TextReporter<'_> {
                     .map_or(record.loss, |b: f64| b.min(record.loss)),
             );
         }
-        self.run.pending = Some(record.clone());
+        match &mut self.run.pending {
+            Some(kept) => kept.clone_from(record),
+            None => self.run.pending = Some(record.clone()),
+        }
+        self.run.has_pending = true;
     }
 
     fn finding(
@@ -378,11 +386,12 @@ impl Reporter for TextReporter<'_> {
         info: &RunInfo,
         sources: &SourceMap,
     ) {
-        if self
-            .run
-            .pending
-            .as_ref()
-            .is_some_and(|p| p.step == event.step())
+        if self.run.has_pending
+            && self
+                .run
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.step == event.step())
         {
             self.flush_pending(info, true);
         }

@@ -22,7 +22,10 @@ pub enum Event {
 }
 
 /// Everything measured at one optimizer step (before the update is applied).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `clone_from` reuses the destination's per-layer storage, so a consumer that keeps the
+/// latest step in one record copies it without allocating.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     /// 1-based optimizer step.
     pub step: usize,
@@ -47,6 +50,36 @@ pub struct StepRecord {
     pub accuracy: Option<f64>,
     /// One entry per dense layer, input side first.
     pub layers: Vec<LayerStats>,
+}
+
+impl Clone for StepRecord {
+    fn clone(&self) -> Self {
+        let mut copy = StepRecord {
+            layers: Vec::with_capacity(self.layers.len()),
+            ..*self
+        };
+        copy.layers.clone_from(&self.layers);
+        copy
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let StepRecord {
+            step,
+            epoch,
+            loss,
+            loss_change,
+            grad_norm,
+            clipped_norm,
+            clipped,
+            lr,
+            accuracy,
+            layers,
+        } = source;
+        (self.step, self.epoch, self.loss, self.loss_change) = (*step, *epoch, *loss, *loss_change);
+        (self.grad_norm, self.clipped_norm, self.clipped) = (*grad_norm, *clipped_norm, *clipped);
+        (self.lr, self.accuracy) = (*lr, *accuracy);
+        self.layers.clone_from(layers);
+    }
 }
 
 /// Per-layer statistics of one step.
