@@ -27,42 +27,23 @@ impl<R: Real> Act<R> {
         let sqrt1_2 = R::from_f64(std::f64::consts::FRAC_1_SQRT_2);
         let threshold = R::from_f64(20.0);
         let p = self.param;
-        for (a, &x) in a.iter_mut().zip(z) {
-            *a = match self.kind {
-                // clamp_min(0) propagates NaN.
-                Activation::Relu => {
-                    if x > R::ZERO || x.is_nan() {
-                        x
-                    } else {
-                        R::ZERO
-                    }
+        // One loop per activation, each a plain select or formula the compiler vectorises.
+        match self.kind {
+            // clamp_min(0) propagates NaN.
+            Activation::Relu => map(z, a, |x| {
+                if x > R::ZERO || x.is_nan() {
+                    x
+                } else {
+                    R::ZERO
                 }
-                Activation::LeakyRelu { .. } => {
-                    if x > R::ZERO {
-                        x
-                    } else {
-                        x * p
-                    }
-                }
-                Activation::Elu { .. } => {
-                    if x > R::ZERO {
-                        x
-                    } else {
-                        p * x.exp_m1()
-                    }
-                }
-                Activation::Gelu => x * half * (R::ONE + (x * sqrt1_2).erf()),
-                Activation::Sigmoid => R::ONE / (R::ONE + (-x).exp()),
-                Activation::Tanh => x.tanh(),
-                Activation::Softplus => {
-                    if x > threshold {
-                        x
-                    } else {
-                        x.exp().ln_1p()
-                    }
-                }
-                Activation::Linear => x,
-            };
+            }),
+            Activation::LeakyRelu { .. } => map(z, a, |x| if x > R::ZERO { x } else { x * p }),
+            Activation::Elu { .. } => map(z, a, |x| if x > R::ZERO { x } else { p * x.exp_m1() }),
+            Activation::Gelu => map(z, a, |x| x * half * (R::ONE + (x * sqrt1_2).erf())),
+            Activation::Sigmoid => map(z, a, |x| R::ONE / (R::ONE + (-x).exp())),
+            Activation::Tanh => map(z, a, |x| x.tanh()),
+            Activation::Softplus => map(z, a, |x| if x > threshold { x } else { x.exp().ln_1p() }),
+            Activation::Linear => map(z, a, |x| x),
         }
     }
 
@@ -74,51 +55,64 @@ impl<R: Real> Act<R> {
         let k_beta = R::from_f64(0.398_942_280_401_432_7);
         let threshold = R::from_f64(20.0);
         let p = self.param;
-        for i in 0..gz.len() {
-            let x = z[i];
-            let y = a[i];
-            let g = ga[i];
-            gz[i] = match self.kind {
-                // threshold_backward(grad, result, 0)
-                Activation::Relu => {
-                    if y <= R::ZERO {
-                        R::ZERO
-                    } else {
-                        g
-                    }
+        match self.kind {
+            // threshold_backward(grad, result, 0)
+            Activation::Relu => slope(
+                z,
+                a,
+                ga,
+                gz,
+                |_, y, g| if y <= R::ZERO { R::ZERO } else { g },
+            ),
+            Activation::LeakyRelu { .. } => {
+                slope(z, a, ga, gz, |x, _, g| if x > R::ZERO { g } else { g * p })
+            }
+            Activation::Elu { .. } => {
+                slope(
+                    z,
+                    a,
+                    ga,
+                    gz,
+                    |x, _, g| {
+                        if x <= R::ZERO { g * p * x.exp() } else { g }
+                    },
+                )
+            }
+            Activation::Gelu => slope(z, a, ga, gz, |x, _, g| {
+                let cdf = half * (R::ONE + (x * sqrt1_2).erf());
+                let pdf = (-half * x * x).exp() * k_beta;
+                g * (cdf + x * pdf)
+            }),
+            Activation::Sigmoid => slope(z, a, ga, gz, |_, y, g| g * (R::ONE - y) * y),
+            Activation::Tanh => slope(z, a, ga, gz, |_, y, g| g * (R::ONE - y * y)),
+            Activation::Softplus => slope(z, a, ga, gz, |x, _, g| {
+                if x > threshold {
+                    g
+                } else {
+                    let e = x.exp();
+                    g * e / (e + R::ONE)
                 }
-                Activation::LeakyRelu { .. } => {
-                    if x > R::ZERO {
-                        g
-                    } else {
-                        g * p
-                    }
-                }
-                Activation::Elu { .. } => {
-                    if x <= R::ZERO {
-                        g * p * x.exp()
-                    } else {
-                        g
-                    }
-                }
-                Activation::Gelu => {
-                    let cdf = half * (R::ONE + (x * sqrt1_2).erf());
-                    let pdf = (-half * x * x).exp() * k_beta;
-                    g * (cdf + x * pdf)
-                }
-                Activation::Sigmoid => g * (R::ONE - y) * y,
-                Activation::Tanh => g * (R::ONE - y * y),
-                Activation::Softplus => {
-                    if x > threshold {
-                        g
-                    } else {
-                        let e = x.exp();
-                        g * e / (e + R::ONE)
-                    }
-                }
-                Activation::Linear => g,
-            };
+            }),
+            Activation::Linear => slope(z, a, ga, gz, |_, _, g| g),
         }
+    }
+}
+
+/// `a[i] = f(z[i])`.
+#[inline(always)]
+fn map<R: Real>(z: &[R], a: &mut [R], f: impl Fn(R) -> R) {
+    for (a, &x) in a.iter_mut().zip(z) {
+        *a = f(x);
+    }
+}
+
+/// `gz[i] = f(z[i], a[i], ga[i])`.
+#[inline(always)]
+fn slope<R: Real>(z: &[R], a: &[R], ga: &[R], gz: &mut [R], f: impl Fn(R, R, R) -> R) {
+    let n = gz.len();
+    let (z, a, ga) = (&z[..n], &a[..n], &ga[..n]);
+    for i in 0..n {
+        gz[i] = f(z[i], a[i], ga[i]);
     }
 }
 
