@@ -1,9 +1,16 @@
-//! A sweep's grid runs in parallel: the same sweep on a pool of 1 thread and of 2.
-//!
-//! `cargo bench --bench sweep`. On the 2-core development machine: 326 ms on one
-//! thread, 196 ms on two (criterion's median estimates).
+//! How `sweep` and `compare` use the cores, `cargo bench --bench sweep`:
+//! * many small runs: the same sweep on a pool of 1 thread and of 2 (the runs go side by
+//!   side, one per core);
+//! * a few large runs, whose products already use every core: two runs of workload C
+//!   side by side against one after the other, the order `compare` and `sweep` choose
+//!   for them (`engine::uses_all_cores`).
+
+// Shared with the workload benches; this one reads only the specs.
+#[allow(dead_code)]
+mod workload;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use gradlab::engine::{Control, train, uses_all_cores};
 
 use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
@@ -47,5 +54,22 @@ fn sweep_threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sweep_threads);
+fn large_runs(c: &mut Criterion) {
+    let workload = &workload::WORKLOADS[2];
+    let spec = workload.spec(3);
+    assert!(uses_all_cores(&spec.net, workload.batch));
+    let run = || train(&spec, &mut |_| Control::Continue).expect("a valid workload");
+    let mut group = c.benchmark_group(format!("two runs of {}, 3 steps each", workload.title));
+    group.sample_size(10);
+    group.bench_function("side by side", |b| b.iter(|| rayon::join(run, run)));
+    group.bench_function("one after the other", |b| {
+        b.iter(|| {
+            run();
+            run()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sweep_threads, large_runs);
 criterion_main!(benches);

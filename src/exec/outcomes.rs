@@ -10,26 +10,40 @@ use crate::check::run::RunPlan;
 use crate::engine::{self, Control, StepDetail};
 use crate::report::outcome::{Outcome, OutcomeCollector};
 
-/// Trains `plans` in parallel (they are independent), each summed up as an outcome or
-/// the engine's reason for refusing it, in the order given.
+/// Trains `plans`, each summed up as an outcome or the engine's reason for refusing it,
+/// in the order given. The runs are independent: small ones train side by side, one per
+/// core; a large one, whose products already keep every core busy, trains alone, so the
+/// cores are never asked for more threads than they have.
 pub fn outcomes_of(plans: &[&RunPlan], interrupt: &AtomicBool) -> Vec<Result<Outcome, String>> {
     // Each spec is built on the thread that trains it and dropped when the run ends:
     // a sweep of 400 points over an 8 MB data set once held 400 copies of it at once.
     let runs: Vec<RunParts> = plans.iter().map(|p| RunParts::of(p)).collect();
-    runs.par_iter()
-        .map(|run| {
-            let spec = run.spec(StepDetail::Detectors);
-            let mut collector = OutcomeCollector::default();
-            let summary = engine::train(&spec, &mut |event| {
-                collector.observe(event);
-                if interrupt.load(Ordering::Relaxed) {
-                    Control::Stop
-                } else {
-                    Control::Continue
-                }
-            })
-            .map_err(|e| e.to_string())?;
-            Ok(collector.finish(&summary))
-        })
-        .collect()
+    let large: Vec<bool> = runs.iter().map(RunParts::uses_all_cores).collect();
+    let mut outcomes: Vec<Option<Result<Outcome, String>>> = runs
+        .par_iter()
+        .zip(&large)
+        .map(|(run, &large)| (!large).then(|| outcome(run, interrupt)))
+        .collect();
+    for ((slot, run), &large) in outcomes.iter_mut().zip(&runs).zip(&large) {
+        if large {
+            *slot = Some(outcome(run, interrupt));
+        }
+    }
+    outcomes.into_iter().flatten().collect()
+}
+
+/// One run, trained and summed up.
+fn outcome(run: &RunParts, interrupt: &AtomicBool) -> Result<Outcome, String> {
+    let spec = run.spec(StepDetail::Detectors);
+    let mut collector = OutcomeCollector::default();
+    let summary = engine::train(&spec, &mut |event| {
+        collector.observe(event);
+        if interrupt.load(Ordering::Relaxed) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(collector.finish(&summary))
 }

@@ -42,6 +42,12 @@ impl<'a> RunParts<'a> {
         }
     }
 
+    /// True if the run's products keep every core busy by themselves.
+    pub fn uses_all_cores(&self) -> bool {
+        let rows = self.batch_size.map_or(self.data.n, |b| b.min(self.data.n));
+        crate::engine::uses_all_cores(self.net, rows)
+    }
+
     /// The spec to train, with its own copy of the network and data.
     pub fn spec(&self, detail: StepDetail) -> TrainSpec {
         TrainSpec {

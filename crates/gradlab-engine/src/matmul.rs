@@ -55,6 +55,15 @@ impl<'a, R> View<'a, R> {
 /// Products of at most this many multiply-adds run as a plain loop.
 const LOOP_MAX: usize = 4096;
 
+/// `matrixmultiply` shares a product among threads once its operands hold this many
+/// values (`m·k + k·n`; its own rule, in `LoopThreadConfig`).
+const SHARED_MIN: usize = 1 << 15;
+
+/// True if a product of this shape keeps every core busy by itself.
+pub(crate) fn uses_all_cores((m, k, n): (usize, usize, usize)) -> bool {
+    m * k + k * n >= SHARED_MIN
+}
+
 /// `c = a·b`, or `c += a·b` with `accumulate`, where `a` is `m×k`, `b` is `k×n` and `c`
 /// is the first `m×n` values of `c`, row-major.
 ///

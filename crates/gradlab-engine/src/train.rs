@@ -105,6 +105,18 @@ pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<()
     Ok(())
 }
 
+/// True if training `net` on batches of `rows` rows keeps every core busy by itself: its
+/// largest products are shared among the cores. Such runs are best trained one after the
+/// other; smaller ones side by side, one per core.
+pub fn uses_all_cores(net: &NetSpec, rows: usize) -> bool {
+    let mut fan_in = net.input;
+    net.layers.iter().any(|layer| {
+        let shape = (rows, fan_in, layer.width);
+        fan_in = layer.width;
+        super::matmul::uses_all_cores(shape)
+    })
+}
+
 /// Train a network, reporting every step and diagnostic to `on_event`, whose answer can
 /// stop the run.
 ///
