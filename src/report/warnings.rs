@@ -3,8 +3,8 @@
 
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{
-    Activation, DegenerateReason, DiagnosticEvent, NonFiniteSite, Pass, PoorReason, Precision,
-    StepRecord,
+    Activation, DegenerateReason, DiagnosticEvent, ExplodingBlame, NonFiniteSite, Pass, PoorReason,
+    Precision, StepRecord,
 };
 use crate::format::{self, sig};
 
@@ -72,10 +72,18 @@ pub fn warning(event: &DiagnosticEvent, info: &RunInfo, record: Option<&StepReco
         DiagnosticEvent::Exploding {
             step,
             layer,
+            blame,
             factor_per_layer,
             global_norm,
             ..
-        } => exploding(info, record, *step, *layer, *factor_per_layer, *global_norm),
+        } => exploding(
+            info,
+            record,
+            *step,
+            (*layer, *blame),
+            *factor_per_layer,
+            *global_norm,
+        ),
         DiagnosticEvent::Vanishing {
             step, ratio, layer, ..
         } => vanishing(info, *step, *layer, *ratio),
@@ -117,12 +125,14 @@ fn exploding(
     info: &RunInfo,
     record: Option<&StepRecord>,
     step: usize,
-    layer: usize,
+    (layer, blame): (usize, ExplodingBlame),
     factor_per_layer: f64,
     global_norm: f64,
 ) -> Diagnostic {
-    let d = Diagnostic::warning(format!("exploding gradients at step {step}"))
-        .with_label(info.layer_span(layer), amplifier_label(info, layer, record));
+    let d = Diagnostic::warning(format!("exploding gradients at step {step}")).with_label(
+        info.layer_span(layer),
+        amplifier_label(info, layer, blame, record),
+    );
     let mut d = info.with_repeat(d, layer).with_note(format!(
         "toward the input the gradient grows ×{} per layer; the global gradient norm is {}",
         sig(factor_per_layer),
@@ -346,7 +356,12 @@ fn poor_training(info: &RunInfo, step: usize, reason: &PoorReason) -> Diagnostic
 }
 
 /// What the layer blamed for an explosion does to the backward signal.
-fn amplifier_label(info: &RunInfo, layer: usize, record: Option<&StepRecord>) -> String {
+fn amplifier_label(
+    info: &RunInfo,
+    layer: usize,
+    blame: ExplodingBlame,
+    record: Option<&StepRecord>,
+) -> String {
     let gains: Vec<f64> =
         record.map_or_else(Vec::new, |r| r.layers.iter().map(|l| l.gain).collect());
     let Some(gain) = gains.get(layer).copied() else {
@@ -355,13 +370,14 @@ fn amplifier_label(info: &RunInfo, layer: usize, record: Option<&StepRecord>) ->
             info.layer_name(layer)
         );
     };
+    // `min` and `max` pass over a NaN: the first layer's gain when it was not measured.
     let (low, high) = gains.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), g| {
         (lo.min(*g), hi.max(*g))
     });
-    // The engine blames the layer with the largest gain when the gradient grows layer by
-    // layer, and the layer with the largest weight gradient when only the global norm is
-    // too large: then its gain says nothing (it may even be below 1).
-    if gain < high
+    // Blamed for its weight gradient, the layer's gain says nothing (it may even be
+    // below 1), unless it is also the largest.
+    if blame == ExplodingBlame::WeightGradient
+        && (gain.is_nan() || gain < high)
         && let Some(grad) = record
             .and_then(|r| r.layers.get(layer))
             .map(|l| l.grad_weight_norm)

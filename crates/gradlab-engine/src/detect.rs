@@ -45,7 +45,7 @@
 //!   accuracy of the last k steps ≤ chance + [`NEAR_CHANCE_MARGIN`], where chance is the
 //!   majority-class rate of the whole data set (and < 1).
 
-use super::events::{DiagnosticEvent, LayerStats, PoorReason};
+use super::events::{DiagnosticEvent, ExplodingBlame, LayerStats, PoorReason};
 use super::types::Thresholds;
 
 /// The growth rule of `Exploding` also needs the first layer's per-unit gradient to be
@@ -256,10 +256,10 @@ impl Detectors {
         if !self.latches.exploding.update(growth_bad || norm_bad) {
             return;
         }
-        let layer = if growth_bad {
-            largest_gain(layers)
+        let (layer, blame) = if growth_bad {
+            (largest_gain(layers), ExplodingBlame::Gain)
         } else {
-            largest_weight_grad(layers)
+            (largest_weight_grad(layers), ExplodingBlame::WeightGradient)
         };
         let factor_per_layer = match growth {
             Some(g) => g,
@@ -270,6 +270,7 @@ impl Detectors {
             step: v.step,
             layer,
             origin: layers[layer].origin,
+            blame,
             factor_per_layer,
             global_norm: v.grad_norm,
         });

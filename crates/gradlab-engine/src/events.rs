@@ -82,6 +82,16 @@ impl Clone for StepRecord {
     }
 }
 
+/// Which layer an exploding finding blames, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExplodingBlame {
+    /// The gradient grows layer by layer toward the input: the layer with the largest
+    /// gain (‖∂L/∂x‖ / ‖∂L/∂a‖).
+    Gain,
+    /// Only the global gradient norm is too large: the layer with the largest ‖∂L/∂W‖.
+    WeightGradient,
+}
+
 /// Per-layer statistics of one step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerStats {
@@ -221,6 +231,8 @@ pub enum DiagnosticEvent {
         layer: usize,
         /// That layer's `LayerSpec::origin`.
         origin: usize,
+        /// Why that layer is blamed.
+        blame: ExplodingBlame,
         /// Geometric-mean growth of the per-unit gradient per layer toward the input.
         factor_per_layer: f64,
         /// Global 2-norm of all parameter gradients.

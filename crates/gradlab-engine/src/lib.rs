@@ -51,8 +51,8 @@ mod types;
 
 // The whole public face, besides the `data` generators.
 pub use events::{
-    Control, DegenerateReason, DiagnosticEvent, Event, LayerStats, NonFiniteSite, Pass, PoorReason,
-    StepRecord, StopReason, TrainSummary,
+    Control, DegenerateReason, DiagnosticEvent, Event, ExplodingBlame, LayerStats, NonFiniteSite,
+    Pass, PoorReason, StepRecord, StopReason, TrainSummary,
 };
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};

@@ -158,6 +158,10 @@ pub(crate) struct Workspace<R: Real> {
     pub f: Vec<Vec<R>>,
     /// Batchnorm mode: batch statistics (true, `train`) or running statistics.
     pub training: bool,
+    /// Whether `backward` computes ∂L/∂x, the gradient of the network's input. Nothing
+    /// but the first layer's gain reads it, and that product is a third of the first
+    /// layer's work.
+    pub input_grad: bool,
 }
 
 impl<R: Real> Workspace<R> {
@@ -190,6 +194,7 @@ impl<R: Real> Workspace<R> {
                 .map(|(s, &w)| if s.is_empty() { Vec::new() } else { per(w) })
                 .collect(),
             training: false,
+            input_grad: true,
         }
     }
 
@@ -334,6 +339,9 @@ impl<R: Real> Workspace<R> {
                     }
                 }
             }
+            if l == 0 && !self.input_grad {
+                continue;
+            }
             let w = net.weight(l);
             let (ga_lo, ga_hi) = self.ga.split_at_mut(l);
             let gprev: &mut [R] = if l == 0 {
@@ -405,7 +413,11 @@ impl<R: Real> Workspace<R> {
     pub fn fill_stats(&self, net: &Network<R>, out: &mut [LayerStats], detail: StepDetail) {
         let rows = self.rows;
         // The input of layer l is the output of layer l - 1: each ‖∂L/∂a‖ is taken once.
-        let mut g_in = norm(&self.gx[..rows * net.input()]);
+        let mut g_in = if self.input_grad {
+            norm(&self.gx[..rows * net.input()])
+        } else {
+            R::from_f64(f64::NAN)
+        };
         for (l, st) in out.iter_mut().enumerate() {
             let ll = net.layout.layers[l];
             let tensors = self.tensor_of[l];

@@ -38,7 +38,9 @@ use super::network::{Network, Workspace};
 use super::optim::{self, Optimizer};
 use super::params::{init_params, validate_net};
 use super::real::{Real, norm};
-use super::types::{Dataset, EngineError, LossKind, NetSpec, Precision, Stop, TrainSpec};
+use super::types::{
+    Dataset, EngineError, LossKind, NetSpec, Precision, StepDetail, Stop, TrainSpec,
+};
 
 /// Check that `data` fits `net` and `loss`.
 pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<(), EngineError> {
@@ -272,6 +274,8 @@ impl<'s, R: Real> Training<'s, R> {
         };
         let mut ws = Workspace::new(&net, batches.size());
         ws.training = true;
+        // The detectors read the first layer's gain only in a one-layer network.
+        ws.input_grad = spec.detail >= StepDetail::Display || net.depth() == 1;
         let weight_decay = spec.remedies.weight_decay.unwrap_or(0.0);
         let opt = Optimizer::<R>::new(
             optim::add_weight_decay(spec.optimizer, weight_decay),
