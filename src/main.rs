@@ -1,6 +1,6 @@
 //! The `gradlab` command line.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -57,6 +57,11 @@ const EXIT_USAGE: u8 = 2;
 /// operator chains recurse safely in every pass (nesting itself is capped by the lexer).
 const STACK_SIZE: usize = 512 * 1024 * 1024;
 
+/// Standard output is block-buffered for scripts: line buffering made one write call
+/// per line, and `--format json` writes a line (5 KB for a 20-layer chain) per training
+/// step. The reporters flush after every event but a step record.
+const STDOUT_BUFFER: usize = 64 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
@@ -100,7 +105,7 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let name = path.display().to_string();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let mut out = stdout.lock();
+    let mut out = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
     let mut err = stderr.lock();
     let status = match format {
         Format::Text => {

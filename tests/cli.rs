@@ -112,6 +112,48 @@ fn every_example_checks() {
     }
 }
 
+/// Standard output is buffered, but only step lines may wait in the buffer: a pipe
+/// reader sees a run's first line while the run is still training.
+#[test]
+fn a_run_line_arrives_before_the_run_ends() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let path = script(
+        "long_run.grad",
+        b"network chain(depth = 20, w = 2.34) {
+    input 1
+    repeat depth { dense 1 relu weight=w bias=none }
+}
+data one { x = [[1.0]] y = [[1.0]] }
+train chain on one { optimizer sgd(lr=0.01) remedy clip_norm(1) steps 10000000 }
+",
+    );
+    for (format, first) in [("text", "train chain on one"), ("json", r#""event":"run""#)] {
+        let mut child = Command::new(support::process::BIN)
+            .args(["--format", format, "run"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gradlab starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let line = receiver.recv_timeout(QUICK);
+        let still_running = child.try_wait().expect("waiting for gradlab").is_none();
+        let _ = child.kill();
+        let _ = child.wait();
+        let line = line.unwrap_or_else(|_| panic!("{format}: no line within {QUICK:?}"));
+        assert!(line.contains(first), "{format}: {line}");
+        assert!(still_running, "{format}: the run ended first");
+    }
+}
+
 // ---------------------------------------------------------------- deep and long input
 
 #[test]

@@ -3,6 +3,7 @@
 use crate::signature::Metric;
 use std::io::Write;
 
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::info::{CompareReport, RunInfo, SweepReport};
@@ -11,26 +12,142 @@ use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
 use crate::engine::{
-    DiagnosticEvent, Explanation, StepDetail, StepRecord, StopReason, TrainSummary,
+    DiagnosticEvent, Explanation, LayerStats, StepDetail, StepRecord, StopReason, TrainSummary,
 };
 use crate::format;
 
 /// A number as JSON; non-finite numbers, which JSON lacks, as strings.
 pub fn number_json(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        json!(format::number(x))
+    json!(Number(x))
+}
+
+/// A number as JSON without a `Value`: finite ones as numbers, others as the strings
+/// `inf`, `-inf` and `nan`, which JSON lacks numbers for.
+#[derive(Clone, Copy)]
+struct Number(f64);
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            serializer.serialize_f64(self.0)
+        } else {
+            serializer.serialize_str(&format::number(self.0))
+        }
     }
 }
 
-pub struct JsonReporter<'a> {
-    pub out: &'a mut dyn Write,
+/// A `step` event, borrowed from its record: one is written per training step, so it
+/// builds no `Value` tree. The fields are declared in byte order, the order in which
+/// `Value`'s sorted maps write every other event's keys.
+#[derive(Serialize)]
+struct StepEvent<'a> {
+    accuracy: Option<Number>,
+    clipped: bool,
+    clipped_norm: Option<Number>,
+    epoch: usize,
+    event: &'static str,
+    grad_norm: Number,
+    #[serde(serialize_with = "layer_events")]
+    layers: &'a [LayerStats],
+    loss: Number,
+    loss_change: Option<Number>,
+    lr: Number,
+    step: usize,
 }
 
-impl JsonReporter<'_> {
+impl<'a> StepEvent<'a> {
+    fn of(r: &'a StepRecord) -> Self {
+        StepEvent {
+            accuracy: r.accuracy.map(Number),
+            clipped: r.clipped,
+            clipped_norm: r.clipped_norm.map(Number),
+            epoch: r.epoch,
+            event: "step",
+            grad_norm: Number(r.grad_norm),
+            layers: &r.layers,
+            loss: Number(r.loss),
+            loss_change: r.loss_change.map(Number),
+            lr: Number(r.lr),
+            step: r.step,
+        }
+    }
+}
+
+fn layer_events<S: Serializer>(layers: &&[LayerStats], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(layers.iter().map(LayerEvent::of))
+}
+
+/// One layer of a `step` event; the matrices only with `StepDetail::Values`.
+#[derive(Serialize)]
+struct LayerEvent<'a> {
+    dead: bool,
+    gain: Number,
+    grad_bias_norm: Option<Number>,
+    grad_output_norm: Number,
+    grad_weight_norm: Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grad_weights: Option<Matrix<'a>>,
+    layer: usize,
+    weight_mean: Number,
+    weight_norm: Number,
+    weight_std: Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weights: Option<Matrix<'a>>,
+}
+
+impl<'a> LayerEvent<'a> {
+    fn of(s: &'a LayerStats) -> Self {
+        LayerEvent {
+            dead: s.dead,
+            gain: Number(s.gain),
+            grad_bias_norm: s.grad_bias_norm.map(Number),
+            grad_output_norm: Number(s.grad_output_norm),
+            grad_weight_norm: Number(s.grad_weight_norm),
+            grad_weights: s.grad_weights.as_deref().map(Matrix),
+            layer: s.index + 1,
+            weight_mean: Number(s.weight_mean),
+            weight_norm: Number(s.weight_norm),
+            weight_std: Number(s.weight_std),
+            weights: s.weights.as_deref().map(Matrix),
+        }
+    }
+}
+
+/// `[out][in]` rows of numbers.
+struct Matrix<'a>(&'a [Vec<f64>]);
+
+impl Serialize for Matrix<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|row| Row(row)))
+    }
+}
+
+struct Row<'a>(&'a [f64]);
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().copied().map(Number))
+    }
+}
+
+/// The `step` event's line for `record`.
+fn write_step(mut out: impl Write, record: &StepRecord) -> std::io::Result<()> {
+    serde_json::to_writer(&mut out, &StepEvent::of(record))?;
+    out.write_all(b"\n")
+}
+
+/// Writes JSON Lines to `out`, a concrete type rather than `dyn Write`: serialising a
+/// step makes a few hundred small writes, which then inline.
+pub struct JsonReporter<W> {
+    pub out: W,
+}
+
+impl<W: Write> JsonReporter<W> {
+    /// Writes one event and flushes it: every event but a step record is one that a
+    /// person or a pipe reader waits for (step lines may wait in the buffer).
     pub fn emit(&mut self, event: Value) {
         let _ = writeln!(self.out, "{event}");
+        let _ = self.out.flush();
     }
 }
 
@@ -61,7 +178,7 @@ pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Value {
     })
 }
 
-impl Reporter for JsonReporter<'_> {
+impl<W: Write> Reporter for JsonReporter<W> {
     fn diagnostics(&mut self, diagnostics: &[Diagnostic], sources: &SourceMap) {
         for d in diagnostics {
             self.emit(diagnostic_json(d, sources));
@@ -105,51 +222,9 @@ impl Reporter for JsonReporter<'_> {
         }));
     }
 
-    fn step(&mut self, r: &StepRecord, _info: &RunInfo) {
-        let layers: Vec<Value> = r
-            .layers
-            .iter()
-            .map(|s| {
-                let mut layer = json!({
-                    "layer": s.index + 1,
-                    "weight_mean": number_json(s.weight_mean),
-                    "weight_std": number_json(s.weight_std),
-                    "weight_norm": number_json(s.weight_norm),
-                    "grad_weight_norm": number_json(s.grad_weight_norm),
-                    "grad_bias_norm": s.grad_bias_norm.map(number_json),
-                    "grad_output_norm": number_json(s.grad_output_norm),
-                    "gain": number_json(s.gain),
-                    "dead": s.dead,
-                });
-                let matrix = |m: &Vec<Vec<f64>>| -> Value {
-                    json!(
-                        m.iter()
-                            .map(|row| row.iter().map(|x| number_json(*x)).collect::<Vec<_>>())
-                            .collect::<Vec<_>>()
-                    )
-                };
-                if let Some(w) = &s.weights {
-                    layer["weights"] = matrix(w);
-                }
-                if let Some(g) = &s.grad_weights {
-                    layer["grad_weights"] = matrix(g);
-                }
-                layer
-            })
-            .collect();
-        self.emit(json!({
-            "event": "step",
-            "step": r.step,
-            "epoch": r.epoch,
-            "loss": number_json(r.loss),
-            "loss_change": r.loss_change.map(number_json),
-            "grad_norm": number_json(r.grad_norm),
-            "clipped_norm": r.clipped_norm.map(number_json),
-            "clipped": r.clipped,
-            "lr": number_json(r.lr),
-            "accuracy": r.accuracy.map(number_json),
-            "layers": layers,
-        }));
+    fn step(&mut self, record: &StepRecord, _info: &RunInfo) {
+        // The hot event: left in the buffer, unlike every other.
+        let _ = write_step(&mut self.out, record);
     }
 
     fn finding(
@@ -290,3 +365,6 @@ impl Reporter for JsonReporter<'_> {
         }));
     }
 }
+
+#[cfg(test)]
+mod tests;

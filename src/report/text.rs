@@ -50,6 +50,12 @@ impl<'a> TextReporter<'a> {
         }
     }
 
+    /// Ends every event but a step record: a person or a pipe reader waits for it, so
+    /// it leaves the buffer now (step lines may wait there).
+    fn deliver(&mut self) {
+        let _ = self.out.flush();
+    }
+
     fn should_show(&self, step: usize, info: &RunInfo) -> bool {
         let planned = info.planned_steps;
         let edge = if info.show.gradients || info.show.weights {
@@ -326,8 +332,8 @@ fn nice_every(planned: usize) -> usize {
 
 impl Reporter for TextReporter<'_> {
     fn diagnostics(&mut self, diagnostics: &[Diagnostic], sources: &SourceMap) {
-        // Output is flushed first so a warning lands after the lines it comments on.
-        let _ = self.out.flush();
+        // Output is delivered first so a warning lands after the lines it comments on.
+        self.deliver();
         let _ = self
             .err
             .write_all(render(diagnostics, sources, self.color).as_bytes());
@@ -336,10 +342,12 @@ impl Reporter for TextReporter<'_> {
 
     fn print(&mut self, value: &Printed, _span: Span, _sources: &SourceMap) {
         let _ = writeln!(self.out, "{}", value.text);
+        self.deliver();
     }
 
     fn replaced(&mut self, name: &str, kind: &str, _span: Span, _sources: &SourceMap) {
         let _ = writeln!(self.out, "note: `{name}` now names the new {kind}");
+        self.deliver();
     }
 
     fn run_start(&mut self, info: &RunInfo, _sources: &SourceMap) {
@@ -360,6 +368,7 @@ impl Reporter for TextReporter<'_> {
             plural(info.layers.len()),
             info.settings
         );
+        self.deliver();
     }
 
     fn step(&mut self, record: &StepRecord, info: &RunInfo) {
@@ -426,6 +435,7 @@ impl Reporter for TextReporter<'_> {
             sig(self.run.max_grad_norm),
         );
         let _ = writeln!(self.out);
+        self.deliver();
     }
 
     fn explanation(&mut self, ex: &Explanation, info: &RunInfo) {
@@ -442,6 +452,7 @@ impl Reporter for TextReporter<'_> {
         self.where_unstable(ex, info);
         self.overflow_table(ex, info);
         let _ = writeln!(self.out);
+        self.deliver();
     }
 
     fn sweep(&mut self, report: &SweepReport, _sources: &SourceMap) {
@@ -462,6 +473,7 @@ impl Reporter for TextReporter<'_> {
             _ => self.sweep_list(report),
         }
         let _ = writeln!(self.out);
+        self.deliver();
     }
 
     fn compare(&mut self, report: &CompareReport, _sources: &SourceMap) {
@@ -516,6 +528,7 @@ impl Reporter for TextReporter<'_> {
             "(first/last = the first layer's ‖∂L/∂W‖ over the last layer's at step 1; non-finite = the first step whose loss was not a number)"
         );
         let _ = writeln!(self.out);
+        self.deliver();
     }
 }
 
