@@ -4,6 +4,9 @@
 //! * a few large runs, whose products already use every core: two runs of workload C
 //!   side by side against one after the other, the order `compare` and `sweep` choose
 //!   for them (`engine::uses_all_cores`).
+//!
+//! On the 2-core development machine, idle: the sweep 109.9 ms on one thread, 56.7 ms on
+//! two; the two large runs 203.0 ms side by side, 194.8 ms one after the other.
 
 // Shared with the workload benches; this one reads only the specs.
 #[allow(dead_code)]
