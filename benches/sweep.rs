@@ -15,9 +15,8 @@ mod workload;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradlab::engine::{Control, train, uses_all_cores};
 
-use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{EvalStatus, Mode, Session};
+use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 
 const SWEEP: &str = r#"
 seed 1

@@ -8,9 +8,8 @@
 //! Running a script from Rust, with the JSON Lines reporter:
 //!
 //! ```
-//! use gradlab::check::Redeclare;
 //! use gradlab::report::json::JsonReporter;
-//! use gradlab::session::{Mode, EvalStatus, Session};
+//! use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 //!
 //! let script = "
 //!     network chain(depth = 20, w = 2.34) {

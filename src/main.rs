@@ -3,14 +3,15 @@
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
-use gradlab::check::Redeclare;
 use gradlab::diagnostics::ColorChoice;
 use gradlab::report::json::JsonReporter;
 use gradlab::report::text::TextReporter;
-use gradlab::session::{EvalStatus, Mode, Session};
+use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 
 /// See, understand and tame exploding and vanishing gradients.
 #[derive(ClapParser, Debug)]
@@ -52,6 +53,8 @@ enum Format {
 /// Exit codes, as documented in README.md.
 const EXIT_SCRIPT_ERROR: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+/// 128 + SIGINT, as shells report a process Ctrl-C ended.
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Scripts are checked and run on a thread with a large stack, so that long
 /// operator chains recurse safely in every pass (nesting itself is capped by the lexer).
@@ -103,6 +106,7 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
         session.set_base_dir(dir.to_path_buf());
     }
     let name = path.display().to_string();
+    let interrupted = stop_on_ctrl_c(&session);
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
@@ -120,9 +124,28 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     };
     let _ = out.flush();
     match status {
-        EvalStatus::Ok => ExitCode::SUCCESS,
         EvalStatus::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
+        EvalStatus::Ok if interrupted.load(Ordering::SeqCst) => ExitCode::from(EXIT_INTERRUPTED),
+        EvalStatus::Ok => ExitCode::SUCCESS,
     }
+}
+
+/// Ctrl-C stops the run in progress at its next step, as in the REPL: the run's summary
+/// says it was interrupted, the rest of the script is skipped, what was printed reaches
+/// stdout, and gradlab exits with 130. A second Ctrl-C exits at once. The flag returned
+/// says whether Ctrl-C was pressed.
+fn stop_on_ctrl_c(session: &Session) -> Arc<AtomicBool> {
+    let interrupt = session.interrupt_flag();
+    let pressed = Arc::new(AtomicBool::new(false));
+    let seen = pressed.clone();
+    // Without a handler (one is already set), Ctrl-C keeps its default: it ends the process.
+    let _ = ctrlc::set_handler(move || {
+        if seen.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED.into());
+        }
+        interrupt.store(true, Ordering::SeqCst);
+    });
+    pressed
 }
 
 fn read_script(path: &Path) -> Result<String, String> {

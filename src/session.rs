@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// How a session treats a name declared again: an error (a script) or a replacement
+/// (the REPL).
+pub use crate::check::Redeclare;
 use crate::check::env::Env;
-use crate::check::{self, Plan, Redeclare};
+use crate::check::{self, Plan};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::exec;
 use crate::report::Reporter;

@@ -154,6 +154,75 @@ train chain on one { optimizer sgd(lr=0.01) remedy clip_norm(1) steps 10000000 }
     }
 }
 
+/// Ctrl-C during a run stops it at its next step: the steps printed so far and the
+/// run's summary, marked interrupted, reach stdout, in both formats, and the exit status
+/// is 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_run_with_its_summary() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let path = script(
+        "interrupted_run.grad",
+        b"network chain(depth = 20, w = 2.34) {
+    input 1
+    repeat depth { dense 1 relu weight=w bias=none }
+}
+data one { x = [[1.0]] y = [[1.0]] }
+train chain on one { optimizer sgd(lr=0.01) remedy clip_norm(1) steps 10000000 }
+print 1
+",
+    );
+    for (format, step, end) in [
+        ("text", "  loss ", "interrupted"),
+        (
+            "json",
+            r#""event":"step""#,
+            r#""stop_reason":"interrupted""#,
+        ),
+    ] {
+        let mut child = Command::new(support::process::BIN)
+            .args(["--format", format, "run"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gradlab starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        // The first step line comes with the buffer's first flush (text: at once; JSON:
+        // the run's first event, then steps as the buffer fills).
+        let mut seen = String::new();
+        while !seen.contains(step) {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).expect("reading stdout") == 0 {
+                panic!("{format}: stdout ended before a step: {seen}");
+            }
+            seen += &line;
+        }
+        let killed = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stdout.read_to_string(&mut rest);
+            let _ = sender.send(rest);
+        });
+        let rest = receiver.recv_timeout(QUICK);
+        let status = child.wait().expect("gradlab ends");
+        let rest = rest.unwrap_or_else(|_| panic!("{format}: no end within {QUICK:?}"));
+        assert!(rest.contains(end), "{format}: {rest}");
+        assert!(
+            !rest.contains("1\n") || format == "json",
+            "{format}: the script went on"
+        );
+        assert_eq!(status.code(), Some(130), "{format}");
+    }
+}
+
 // ---------------------------------------------------------------- deep and long input
 
 #[test]

@@ -44,9 +44,8 @@ mod support;
 
 use std::fmt::Write as _;
 
-use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{EvalStatus, Mode, Session};
+use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 use serde_json::Value;
 use support::fixtures::{
     Checker, Fixture, FixtureActivation, GotLayer, GotStep, NormKind, check_all_fixtures,

@@ -9,9 +9,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use gradlab::check::Redeclare;
 use gradlab::report::json::JsonReporter;
-use gradlab::session::{EvalStatus, Mode, Session};
+use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 
 struct Measuring;
 

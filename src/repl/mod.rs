@@ -22,11 +22,10 @@ use rustyline::error::ReadlineError;
 use rustyline::history::{DefaultHistory, History};
 use rustyline::{CompletionType, Config, Editor};
 
-use crate::check::Redeclare;
 use crate::diagnostics::ColorChoice;
 use crate::format::plural;
 use crate::report::text::TextReporter;
-use crate::session::{EvalStatus, Mode, Session};
+use crate::session::{EvalStatus, Mode, Redeclare, Session};
 use command::Command;
 use helper::{ReplHelper, needs_more};
 

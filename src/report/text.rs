@@ -83,6 +83,8 @@ impl<'a> TextReporter<'a> {
             }
             self.run.last_printed = record.step;
             self.write_step(&record, info);
+            // A person watching a long run sees each step line as it comes.
+            self.deliver();
         }
         self.run.pending = Some(record);
     }

@@ -388,12 +388,22 @@ fn amplifier_label(
             sig(grad)
         );
     }
-    if gains.len() > 1 && high <= low * 1.01 {
-        format!(
-            "each of the {} layers multiplies the backward signal by {}",
-            gains.len(),
-            sig(gain)
-        )
+    // A large first layer's gain is not measured on steps without a table (NaN).
+    let measured = gains.iter().filter(|g| !g.is_nan()).count();
+    if measured > 1 && high <= low * 1.01 {
+        if measured == gains.len() {
+            format!(
+                "each of the {} layers multiplies the backward signal by {}",
+                gains.len(),
+                sig(gain)
+            )
+        } else {
+            format!(
+                "layers 2 to {} each multiply the backward signal by {}",
+                gains.len(),
+                sig(gain)
+            )
+        }
     } else {
         format!(
             "{} multiplies the backward signal by {}, more than any other layer",

@@ -55,9 +55,18 @@ impl<'a, R> View<'a, R> {
 /// Products of at most this many multiply-adds run as a plain loop.
 const LOOP_MAX: usize = 4096;
 
+/// `matrixmultiply` sums in blocks of this many terms (`S_KC`, `D_KC`), rounding the
+/// result after each: the loop, which sums in one run, matches it up to this length.
+const BLOCK: usize = 256;
+
 /// `matrixmultiply` shares a product among threads once its operands hold this many
 /// values (`m·k + k·n`; its own rule, in `LoopThreadConfig`).
 const SHARED_MIN: usize = 1 << 15;
+
+/// True if a product of this shape is too large for the plain loop.
+pub(crate) fn is_large((m, k, n): (usize, usize, usize)) -> bool {
+    m * k * n > LOOP_MAX || k > BLOCK
+}
 
 /// True if a product of this shape keeps every core busy by itself.
 pub(crate) fn uses_all_cores((m, k, n): (usize, usize, usize)) -> bool {
@@ -80,7 +89,7 @@ pub(crate) fn product<R: Real>(
     if m == 0 || n == 0 {
         return;
     }
-    if m * k * n <= LOOP_MAX {
+    if !is_large((m, k, n)) {
         small_product((m, k, n), a, b, &mut c[..m * n], accumulate);
         return;
     }
@@ -118,8 +127,12 @@ fn small_product<R: Real>(
     c: &mut [R],
     accumulate: bool,
 ) {
+    // matrixmultiply's FMA kernels: AVX-512, or AVX2 with FMA.
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("fma") {
+    if std::arch::is_x86_feature_detected!("avx512f")
+        || (std::arch::is_x86_feature_detected!("fma")
+            && std::arch::is_x86_feature_detected!("avx2"))
+    {
         // SAFETY: the processor has FMA.
         unsafe { small_product_fused(shape, a, b, c, accumulate) };
         return;
@@ -196,45 +209,50 @@ mod tests {
         }
     }
 
-    /// The plain loop gives matrixmultiply's bits, so a product's result does not depend
-    /// on which side of `LOOP_MAX` it falls.
+    /// Every product gives matrixmultiply's bits, whichever path it takes: the loop below
+    /// `LOOP_MAX`, up to the length of matrixmultiply's blocks of the sum.
     #[test]
-    fn the_loop_gives_the_bits_of_matrixmultiply() {
-        let (m, k, n) = (7, 13, 9);
-        let a: Vec<f32> = (0..m * k).map(|v| (v as f32 * 0.37).sin() * 3.1).collect();
-        let w: Vec<f32> = (0..n * k).map(|v| (v as f32 * 0.11).cos() / 7.0).collect();
-        for accumulate in [false, true] {
-            let mut looped = vec![0.25f32; m * n];
-            small_product(
-                (m, k, n),
-                View::rows(&a, k),
-                View::transposed(&w, k),
-                &mut looped,
-                accumulate,
-            );
-            let mut packed = vec![0.25f32; m * n];
-            let beta = if accumulate { 1.0 } else { 0.0 };
-            // SAFETY: a is m×k, w read transposed is k×n, packed is m×n.
-            unsafe {
-                f32::gemm(
-                    m,
-                    k,
-                    n,
-                    1.0,
-                    a.as_ptr(),
-                    k as isize,
-                    1,
-                    w.as_ptr(),
-                    1,
-                    k as isize,
-                    beta,
-                    packed.as_mut_ptr(),
-                    n as isize,
-                    1,
+    fn products_give_the_bits_of_matrixmultiply() {
+        for (m, k, n) in [(7, 13, 9), (1, 256, 1), (1, 300, 1), (2, 1000, 2)] {
+            let a: Vec<f32> = (0..m * k).map(|v| (v as f32 * 0.37).sin() * 3.1).collect();
+            let w: Vec<f32> = (0..n * k).map(|v| (v as f32 * 0.11).cos() / 7.0).collect();
+            for accumulate in [false, true] {
+                let mut ours = vec![0.25f32; m * n];
+                product(
+                    (m, k, n),
+                    View::rows(&a, k),
+                    View::transposed(&w, k),
+                    &mut ours,
+                    accumulate,
+                );
+                let mut packed = vec![0.25f32; m * n];
+                let beta = if accumulate { 1.0 } else { 0.0 };
+                // SAFETY: a is m×k, w read transposed is k×n, packed is m×n.
+                unsafe {
+                    f32::gemm(
+                        m,
+                        k,
+                        n,
+                        1.0,
+                        a.as_ptr(),
+                        k as isize,
+                        1,
+                        w.as_ptr(),
+                        1,
+                        k as isize,
+                        beta,
+                        packed.as_mut_ptr(),
+                        n as isize,
+                        1,
+                    );
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&ours),
+                    bits(&packed),
+                    "({m},{k},{n}), accumulate {accumulate}"
                 );
             }
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&looped), bits(&packed), "accumulate = {accumulate}");
         }
     }
 }

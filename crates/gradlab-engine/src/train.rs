@@ -113,9 +113,12 @@ pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<()
 pub fn uses_all_cores(net: &NetSpec, rows: usize) -> bool {
     let mut fan_in = net.input;
     net.layers.iter().any(|layer| {
-        let shape = (rows, fan_in, layer.width);
-        fan_in = layer.width;
-        super::matmul::uses_all_cores(shape)
+        let (fi, fo) = (fan_in, layer.width);
+        fan_in = fo;
+        // forward, ∂L/∂W and ∂L/∂x
+        [(rows, fi, fo), (fo, rows, fi), (rows, fo, fi)]
+            .into_iter()
+            .any(super::matmul::uses_all_cores)
     })
 }
 
@@ -274,8 +277,12 @@ impl<'s, R: Real> Training<'s, R> {
         };
         let mut ws = Workspace::new(&net, batches.size());
         ws.training = true;
-        // The detectors read the first layer's gain only in a one-layer network.
-        ws.input_grad = spec.detail >= StepDetail::Display || net.depth() == 1;
+        // The detectors read the first layer's gain only in a one-layer network, and the
+        // warnings show it; skipping its product is worth it only when the product is large.
+        let first = spec.net.layers.first().map_or(0, |l| l.width);
+        ws.input_grad = spec.detail >= StepDetail::Display
+            || net.depth() == 1
+            || !super::matmul::is_large((batches.size(), first, spec.net.input));
         let weight_decay = spec.remedies.weight_decay.unwrap_or(0.0);
         let opt = Optimizer::<R>::new(
             optim::add_weight_decay(spec.optimizer, weight_decay),

@@ -249,9 +249,9 @@ impl Default for Thresholds {
 pub enum StepDetail {
     /// What the detectors read: per layer ‖∂L/∂W‖, ‖∂L/∂a‖, the gain and whether it is
     /// dead, and the global gradient norm. The display-only statistics (the weights'
-    /// mean, standard deviation and norm, the bias and affine gradient norms, and in a
-    /// network of two layers or more the first layer's gain, whose ∂L/∂x is then not
-    /// computed) are NaN.
+    /// mean, standard deviation and norm, the bias and affine gradient norms, and, in a
+    /// network of two layers or more whose first layer is large, that layer's gain, whose
+    /// ∂L/∂x is then not computed) are NaN.
     Detectors,
     /// Every statistic of `LayerStats`, without the matrices.
     #[default]
