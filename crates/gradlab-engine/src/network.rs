@@ -586,20 +586,19 @@ struct LayerTensors {
 }
 
 impl LayerTensors {
-    /// In the order `Layout::new` lays the tensors out: weight, bias, γ, β.
     fn of<R: Real>(net: &Network<R>) -> Vec<LayerTensors> {
-        let mut next = 0;
-        let mut take = |count: usize| {
-            next += count;
-            next - count
-        };
         net.layout
             .layers
             .iter()
-            .map(|ll| LayerTensors {
-                weight: take(1),
-                bias: ll.b_off.map(|_| take(1)),
-                gamma: ll.norm.map(|_| take(2)),
+            .map(|ll| {
+                let weight = ll.first_tensor;
+                let bias = ll.b_off.map(|_| weight + 1);
+                let gamma = ll.norm.map(|_| weight + 1 + usize::from(bias.is_some()));
+                LayerTensors {
+                    weight,
+                    bias,
+                    gamma,
+                }
             })
             .collect()
     }

@@ -231,6 +231,9 @@ pub(crate) struct LayerLayout {
     pub w_off: usize,
     pub b_off: Option<usize>,
     pub norm: Option<NormLayout>,
+    /// The index in `Layout::tensors` of its weight; its bias, γ and β follow, those
+    /// it has.
+    pub first_tensor: usize,
 }
 
 impl LayerLayout {
@@ -268,6 +271,7 @@ impl Layout {
             .iter()
             .enumerate()
             .map(|(layer, l)| {
+                let first_tensor = tensors.len();
                 let mut take = |len: usize| {
                     let o = off;
                     off += len;
@@ -294,6 +298,7 @@ impl Layout {
                     w_off,
                     b_off,
                     norm,
+                    first_tensor,
                 };
                 fan_in = l.width;
                 ll
