@@ -16,6 +16,11 @@ fn transcript(input: &Path) -> String {
     let scratch = Path::new(ROOT).join("target").join("repl-transcripts");
     fs::create_dir_all(&scratch).expect("a scratch folder");
     let stem = input.file_stem().expect("a file name").to_string_lossy();
+    // Each transcript writes its files under `target/repl-transcripts/NAME/`, empty
+    // at the start, so `:save` (which never replaces a file) behaves the same every run.
+    let files = scratch.join(&*stem);
+    let _ = fs::remove_dir_all(&files);
+    fs::create_dir_all(&files).expect("a scratch folder");
     let output = gradlab(&[])
         .env("NO_COLOR", "1")
         .env("GRADLAB_HISTORY", scratch.join(format!("{stem}.history")))

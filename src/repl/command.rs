@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use super::save_file::Existing;
 use crate::signature::did_you_mean;
 
 /// Which command, without its argument.
@@ -16,18 +17,21 @@ pub enum CommandName {
     List,
     Show,
     Save,
+    /// `:save!`, which replaces an existing file.
+    SaveReplace,
     Reset,
     Quit,
 }
 
 impl CommandName {
     /// Every command, in the order `:help` lists them.
-    pub const ALL: [CommandName; 7] = [
+    pub const ALL: [CommandName; 8] = [
         CommandName::Help,
         CommandName::Load,
         CommandName::List,
         CommandName::Show,
         CommandName::Save,
+        CommandName::SaveReplace,
         CommandName::Reset,
         CommandName::Quit,
     ];
@@ -39,6 +43,7 @@ impl CommandName {
             CommandName::List => "list",
             CommandName::Show => "show",
             CommandName::Save => "save",
+            CommandName::SaveReplace => "save!",
             CommandName::Reset => "reset",
             CommandName::Quit => "quit",
         }
@@ -53,6 +58,7 @@ impl CommandName {
             | CommandName::List
             | CommandName::Show
             | CommandName::Save
+            | CommandName::SaveReplace
             | CommandName::Reset => &[],
         }
     }
@@ -61,7 +67,7 @@ impl CommandName {
     pub fn args(self) -> &'static str {
         match self {
             CommandName::Help => "[TOPIC]",
-            CommandName::Load | CommandName::Save => "FILE",
+            CommandName::Load | CommandName::Save | CommandName::SaveReplace => "FILE",
             CommandName::Show => "NAME",
             CommandName::List | CommandName::Reset | CommandName::Quit => "",
         }
@@ -70,7 +76,10 @@ impl CommandName {
     /// Whether the argument must be given.
     fn needs_arg(self) -> bool {
         match self {
-            CommandName::Load | CommandName::Show | CommandName::Save => true,
+            CommandName::Load
+            | CommandName::Show
+            | CommandName::Save
+            | CommandName::SaveReplace => true,
             CommandName::Help | CommandName::List | CommandName::Reset | CommandName::Quit => false,
         }
     }
@@ -81,7 +90,10 @@ impl CommandName {
             CommandName::Load => "run a script into the session",
             CommandName::List => "the declared names and their kinds",
             CommandName::Show => "a network's layers, a data set's first rows, or a value",
-            CommandName::Save => "write the declarations as a script for `gradlab run`",
+            CommandName::Save => {
+                "write the declarations as a script for `gradlab run` (to a new file)"
+            }
+            CommandName::SaveReplace => "the same, replacing FILE if it exists",
             CommandName::Reset => "forget every declaration",
             CommandName::Quit => "leave (Ctrl-D does too)",
         }
@@ -143,6 +155,8 @@ impl FromStr for CommandName {
         }
         let matching: Vec<CommandName> = CommandName::ALL
             .into_iter()
+            // `!` replaces a file: it is typed in full, never reached by a prefix.
+            .filter(|c| !c.name().ends_with('!'))
             .filter(|c| !word.is_empty() && c.name().starts_with(word))
             .collect();
         match matching.as_slice() {
@@ -161,7 +175,8 @@ pub enum Command {
     Load(PathBuf),
     List,
     Show(String),
-    Save(PathBuf),
+    /// `:save` or `:save!`, and whether it may replace a file.
+    Save(PathBuf, Existing),
     Reset,
     Quit,
 }
@@ -185,7 +200,8 @@ impl FromStr for Command {
             CommandName::Load => Command::Load(expand(arg)),
             CommandName::List => Command::List,
             CommandName::Show => Command::Show(arg.to_string()),
-            CommandName::Save => Command::Save(expand(arg)),
+            CommandName::Save => Command::Save(expand(arg), Existing::Keep),
+            CommandName::SaveReplace => Command::Save(expand(arg), Existing::Replace),
             CommandName::Reset => Command::Reset,
             CommandName::Quit => Command::Quit,
         })
@@ -222,6 +238,18 @@ mod tests {
         assert_eq!(
             ":load \"a b.grad\"".parse(),
             Ok(Command::Load(PathBuf::from("a b.grad")))
+        );
+        assert_eq!(
+            ":sa! x".parse::<Command>(),
+            Err(CommandError::Unknown("sa!".into()))
+        );
+        assert_eq!(
+            ":sa x".parse(),
+            Ok(Command::Save(PathBuf::from("x"), Existing::Keep))
+        );
+        assert_eq!(
+            ":save! x".parse(),
+            Ok(Command::Save(PathBuf::from("x"), Existing::Replace))
         );
         for name in CommandName::ALL {
             assert_eq!(name.name().parse(), Ok(name));

@@ -72,6 +72,7 @@ pub fn complete_words(line: &str, pos: usize, declared: &[String]) -> (usize, Ve
             // Files are completed by rustyline's file completer (see `complete`).
             CommandName::Load
             | CommandName::Save
+            | CommandName::SaveReplace
             | CommandName::List
             | CommandName::Reset
             | CommandName::Quit => Vec::new(),
@@ -127,7 +128,9 @@ impl Completer for ReplHelper {
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let trimmed = line[..pos].trim_start();
-        if let Some((CommandName::Load | CommandName::Save, _)) = command_argument(trimmed) {
+        if let Some((CommandName::Load | CommandName::Save | CommandName::SaveReplace, _)) =
+            command_argument(trimmed)
+        {
             return self.files.complete_path(line, pos);
         }
         let (start, words) = complete_words(line, pos, &self.declared.borrow());
@@ -296,6 +299,8 @@ mod tests {
         assert_eq!(words, ["chain"]);
         let (_, words) = complete_words(":he lea", 7, &declared);
         assert_eq!(words, ["leaky_relu"]);
+        let (_, words) = complete_words(":sa", 3, &declared);
+        assert_eq!(words, [":save", ":save!"]);
     }
 
     #[test]

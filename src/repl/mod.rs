@@ -10,6 +10,7 @@
 pub mod command;
 pub mod help;
 pub mod helper;
+pub mod save_file;
 pub mod show;
 
 use std::cell::RefCell;
@@ -28,6 +29,7 @@ use crate::report::text::TextReporter;
 use crate::session::{EvalStatus, Mode, Redeclare, Session};
 use command::Command;
 use helper::{ReplHelper, needs_more};
+use save_file::Existing;
 
 pub const PROMPT: &str = "grad> ";
 pub const CONTINUATION: &str = "  ... ";
@@ -175,7 +177,7 @@ impl Repl {
                 Err(message) => self.error(&message),
             },
             Command::Load(path) => self.load(&path),
-            Command::Save(path) => self.save(&path),
+            Command::Save(path, existing) => self.save(&path, existing),
         }
         Flow::Continue
     }
@@ -201,12 +203,12 @@ impl Repl {
         }
     }
 
-    fn save(&mut self, path: &Path) {
+    fn save(&mut self, path: &Path, existing: Existing) {
         let Some(saved) = self.session.script() else {
             return self.error("nothing to save: no names are declared");
         };
-        if let Err(e) = std::fs::write(path, &saved.text) {
-            return self.error(&format!("cannot write `{}`: {e}", path.display()));
+        if let Err(message) = save_file::write(path, &saved.text, existing) {
+            return self.error(&message);
         }
         let count = saved.declarations;
         self.say(&format!(
