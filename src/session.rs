@@ -94,17 +94,19 @@ impl Session {
     }
 
     /// The declarations written back as a script that `gradlab run` accepts; `None`
-    /// when nothing is declared.
-    pub fn script(&self) -> Option<SavedScript> {
+    /// when nothing is declared, an error when it cannot be written (a data set too
+    /// large to write row by row).
+    pub fn script(&self) -> Option<Result<SavedScript, String>> {
         if self.env.names.is_empty() {
             return None;
         }
-        let (text, warning) = save::script(&self.env, &self.sources);
-        Some(SavedScript {
-            text,
-            declarations: self.env.names.len(),
-            warning,
-        })
+        Some(
+            save::script(&self.env, &self.sources).map(|(text, warning)| SavedScript {
+                text,
+                declarations: self.env.names.len(),
+                warning,
+            }),
+        )
     }
 
     /// Forgets every declaration and source.

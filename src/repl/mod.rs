@@ -204,8 +204,10 @@ impl Repl {
     }
 
     fn save(&mut self, path: &Path, existing: Existing) {
-        let Some(saved) = self.session.script() else {
-            return self.error("nothing to save: no names are declared");
+        let saved = match self.session.script() {
+            None => return self.error("nothing to save: no names are declared"),
+            Some(Err(message)) => return self.error(&message),
+            Some(Ok(saved)) => saved,
         };
         if let Err(message) = save_file::write(path, &saved.text, existing) {
             return self.error(&message);
