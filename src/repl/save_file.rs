@@ -34,9 +34,14 @@ pub fn write(path: &Path, text: &str, existing: Existing) -> Result<(), String> 
         _ => {}
     }
     let temporary = temporary_path(path);
-    let written = write_synced(&temporary, text).and_then(|()| fs::rename(&temporary, path));
+    let written = write_synced(&temporary, text).and_then(|()| place(&temporary, path, existing));
     if let Err(e) = written {
         let _ = fs::remove_file(&temporary);
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            return Err(format!(
+                "`{shown}` already exists; `:save! {shown}` replaces it"
+            ));
+        }
         return Err(format!("cannot write `{shown}`: {e}"));
     }
     // The rename itself is durable only once the directory is synced; a failure here
@@ -45,6 +50,24 @@ pub fn write(path: &Path, text: &str, existing: Existing) -> Result<(), String> 
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// Moves the written file to its name. Without `:save!`, a hard link does it, which
+/// fails if a file appeared under the name since it was looked at; where links are not
+/// supported, a rename does.
+fn place(temporary: &Path, path: &Path, existing: Existing) -> io::Result<()> {
+    if existing == Existing::Keep {
+        match fs::hard_link(temporary, path) {
+            Ok(()) => {
+                // The script is saved; a leftover temporary name is no reason to say not.
+                let _ = fs::remove_file(temporary);
+                return Ok(());
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+            Err(_) => {}
+        }
+    }
+    fs::rename(temporary, path)
 }
 
 fn directory(path: &Path) -> &Path {
@@ -110,6 +133,17 @@ mod tests {
         write(&path, "let a = 2\n", Existing::Replace).expect("replaced");
         assert_eq!(fs::read_to_string(&path).unwrap(), "let a = 2\n");
         assert_eq!(entries(&dir), ["a.grad"], "no temporary file is left");
+    }
+
+    #[test]
+    fn a_file_that_appears_after_the_check_is_not_replaced() {
+        let dir = scratch("race");
+        let (temporary, path) = (dir.join(".a.grad.tmp"), dir.join("a.grad"));
+        fs::write(&temporary, "new").unwrap();
+        fs::write(&path, "theirs").unwrap();
+        let error = place(&temporary, &path, Existing::Keep).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "theirs");
     }
 
     #[test]
