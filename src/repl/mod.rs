@@ -298,14 +298,16 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
     match &history {
         Some(path) if path.exists() => {
             // rustyline reads the history to its end: `/dev/zero` would never end.
+            let shown = path.display().to_string();
             let loaded = text_file::check_regular(path, MAX_HISTORY_BYTES)
-                .map_err(|e| e.to_string())
-                .and_then(|()| editor.load_history(path).map_err(|e| e.to_string()));
-            if let Err(e) = loaded {
-                eprintln!(
-                    "warning: cannot read the history in {} ({e}); starting without it",
-                    path.display()
-                );
+                .map_err(|e| e.message(&shown, "history file"))
+                .and_then(|()| {
+                    editor
+                        .load_history(path)
+                        .map_err(|e| format!("cannot read the history in {shown} ({e})"))
+                });
+            if let Err(problem) = loaded {
+                eprintln!("warning: {problem}; starting without it");
                 history_ok = false;
             }
         }
