@@ -37,3 +37,4 @@ pub mod report;
 pub mod session;
 pub mod signature;
 pub mod syntax;
+pub mod text_file;

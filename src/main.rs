@@ -12,6 +12,7 @@ use gradlab::diagnostics::ColorChoice;
 use gradlab::report::json::JsonReporter;
 use gradlab::report::text::TextReporter;
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
+use gradlab::text_file::{self, MAX_SCRIPT_BYTES};
 
 /// See, understand and tame exploding and vanishing gradients.
 #[derive(ClapParser, Debug)]
@@ -149,15 +150,6 @@ fn stop_on_ctrl_c(session: &Session) -> Arc<AtomicBool> {
 }
 
 fn read_script(path: &Path) -> Result<String, String> {
-    let shown = path.display();
-    if path.is_dir() {
-        return Err(format!("`{shown}` is a directory, not a script"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{shown}` is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    text_file::read_text(path, MAX_SCRIPT_BYTES)
+        .map_err(|e| e.message(&path.display().to_string(), "script"))
 }

@@ -578,8 +578,9 @@ family! {
                 p("path", K::Str, D::Required),
                 p("x", K::List, D::Required),
                 p("y", K::List, D::Required),
+                p("header", K::Bool, D::Absent),
             ],
-            "rows of a CSV file; x and y list column indices or header names",
+            "rows of a CSV file; x and y list column indices or header names; header says whether the first row names the columns",
         ),
         Sqrt => sig(
             "sqrt",

@@ -94,6 +94,69 @@ fn missing_file_directory_and_non_utf8_exit_2() {
     usage_error(&bad.display().to_string(), "not UTF-8");
 }
 
+/// Only regular files are read as scripts, and only up to the cap: a device is never
+/// read, a FIFO never opened (it would wait for a writer), a huge file never loaded.
+#[test]
+fn devices_fifos_and_huge_files_are_refused_before_reading() {
+    usage_error("/dev/zero", "is not a regular file");
+    let fifo = Path::new(TMP).join("cli").join("script.fifo");
+    std::fs::create_dir_all(fifo.parent().expect("a folder")).expect("temp folder");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    usage_error(&fifo.display().to_string(), "is not a regular file");
+    // Sparse: one byte over the cap without writing 16 MiB.
+    let huge = Path::new(TMP).join("cli").join("huge.grad");
+    let file = std::fs::File::create(&huge).expect("huge.grad");
+    file.set_len(gradlab::text_file::MAX_SCRIPT_BYTES + 1)
+        .expect("a sparse file");
+    usage_error(&huge.display().to_string(), "is larger than 16 MiB");
+}
+
+/// Editors may start a UTF-8 file with a byte order mark; it is not a character of
+/// the script.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let path = script("bom.grad", "\u{feff}let a = 1\nprint a\n".as_bytes());
+    let output = gradlab(&["run", &path.display().to_string()], QUICK);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(output.stdout, "1\n");
+}
+
+/// A piped session reads a line only up to the cap: `gradlab < /dev/zero` is one
+/// endless line, refused with exit status 2.
+#[test]
+fn endless_piped_input_is_refused() {
+    let output = support::process::gradlab(&[])
+        .stdin_file(Path::new("/dev/zero"))
+        .timeout(QUICK)
+        .run();
+    assert_eq!(output.code, Some(2), "{}", output.stderr);
+    assert_eq!(
+        output.stderr,
+        "error: an input is longer than 16 MiB, the limit; stopped reading\n"
+    );
+}
+
+/// `:load` reads only regular files, like a script given on the command line.
+#[test]
+fn load_refuses_a_device_and_a_directory() {
+    let input = script("load.in", b":load /dev/zero\n:load tests\n");
+    let output = support::process::gradlab(&[])
+        .stdin_file(&input)
+        .timeout(QUICK)
+        .run();
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
+    assert_eq!(
+        output.stderr,
+        "error: `/dev/zero` is not a regular file but a device, FIFO or socket, so not read as a script\n\
+         error: `tests` is a directory, not a script\n"
+    );
+}
+
 #[test]
 fn every_example_checks() {
     let mut examples: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join("examples"))

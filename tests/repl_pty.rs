@@ -20,16 +20,22 @@ fn start(name: &str) -> Pty {
     std::fs::create_dir_all(&scratch).unwrap();
     let history = scratch.join(format!("{name}.history"));
     let _ = std::fs::remove_file(&history);
+    let mut pty = spawn(&history);
+    pty.expect("Type :help").unwrap();
+    prompt(&mut pty);
+    pty
+}
+
+/// Starts gradlab in a pty, keeping its history in `history`, without waiting.
+fn spawn(history: &Path) -> Pty {
     let mut command = Command::new(BIN);
     command
         .current_dir(ROOT)
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
-        .env("GRADLAB_HISTORY", &history);
+        .env("GRADLAB_HISTORY", history);
     let mut pty = Session::spawn(command).expect("spawn gradlab in a pty");
     pty.set_expect_timeout(Some(DEFAULT_TIMEOUT));
-    pty.expect("Type :help").unwrap();
-    prompt(&mut pty);
     pty
 }
 
@@ -166,4 +172,32 @@ fn ctrl_d_leaves_with_status_zero() {
     let mut pty = start("eof");
     ctrl_d(&mut pty);
     assert!(exit_status(pty).ends_with(", 0)"));
+}
+
+/// A history file that is a device (endless, or unwritable) is one warning at the
+/// start, and the session works without history.
+#[test]
+fn a_device_as_history_is_one_warning() {
+    for device in ["/dev/zero", "/dev/full"] {
+        let mut pty = spawn(Path::new(device));
+        let banner = pty.expect("Type :help").unwrap();
+        let before = String::from_utf8_lossy(banner.before()).to_string();
+        assert!(
+            before.contains(&format!(
+                "warning: `{device}` is not a regular file but a device, FIFO or socket, \
+                 so not read as a history file; starting without it"
+            )),
+            "{device}: {before}"
+        );
+        prompt(&mut pty);
+        enter(&mut pty, "let a = 20");
+        prompt(&mut pty);
+        enter(&mut pty, "a + 1");
+        let answer = pty.expect("21").unwrap();
+        let between = String::from_utf8_lossy(answer.before()).to_string();
+        assert!(!between.contains("warning"), "{device}: {between}");
+        prompt(&mut pty);
+        ctrl_d(&mut pty);
+        assert!(exit_status(pty).ends_with(", 0)"), "{device}");
+    }
 }

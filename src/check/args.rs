@@ -69,6 +69,15 @@ impl Bound {
         }
     }
 
+    /// An optional `Kind::Bool` parameter with no default.
+    pub fn optional_flag(&self, name: &str) -> Result<Option<bool>, Diagnostic> {
+        match self.optional(name)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.internal(name, "flag")),
+        }
+    }
+
     pub fn flag(&self, name: &str) -> Result<bool, Diagnostic> {
         match self.value(name)? {
             Value::Bool(b) => Ok(*b),

@@ -7,6 +7,7 @@ use super::env::Env;
 use super::value::Value;
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{self, Dataset};
+use crate::text_file::{self, FileError, MIB};
 
 /// Data sets larger than this many values are refused: gradlab simulates, it does not
 /// train production models.
@@ -77,42 +78,57 @@ pub fn exp(bound: &Bound, call_span: Span) -> Result<Value, Diagnostic> {
     }
 }
 
-/// `csv(path, x=[…], y=[…])`: the chosen columns of a CSV file, read relative to the
-/// script's folder; a first row that is not all numbers is a header.
+/// The largest CSV file read, in bytes: a quarter of a GiB of text is already more data
+/// than a simulation needs.
+pub const MAX_CSV_BYTES: u64 = 256 * MIB;
+
+/// `csv(path, x=[…], y=[…], header=…)`: the chosen columns of a CSV file, read relative
+/// to the script's folder. Without `header`, a first row of only numbers is data and a
+/// first row of no numbers is a header; a first row that mixes them is refused, since
+/// it may be a data row with a mistake.
 pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnostic> {
     let path_span = bound.span("path");
     let path = bound.text("path")?;
     let full = env.base_dir.join(path);
-    let text = std::fs::read_to_string(&full).map_err(|e| {
-        Diagnostic::error(format!("cannot read `{path}`"))
+    let text = text_file::read_text(&full, MAX_CSV_BYTES).map_err(|e| {
+        let error = match &e {
+            FileError::Io(io) => Diagnostic::error(format!("cannot read `{path}`"))
+                .with_label(path_span, io.to_string()),
+            other => Diagnostic::error(format!("`{path}` {other}"))
+                .with_label(path_span, "this file is not read"),
+        };
+        error
             .with_kind(ErrorKind::Io)
-            .with_label(path_span, e.to_string())
             .with_note("relative paths are resolved from the script's folder")
     })?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
+    // Line numbers count every line of the file, blank ones too, as an editor does.
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+        .filter(|(_, l)| !l.trim().is_empty())
+        .peekable();
     let first: Vec<&str> = lines
         .peek()
-        .map(|l| l.split(',').map(str::trim).collect())
+        .map(|(_, l)| l.split(',').map(str::trim).collect())
         .unwrap_or_default();
-    let header: Option<Vec<String>> = if first.iter().any(|c| c.parse::<f64>().is_err()) {
+    let has_header = match bound.optional_flag("header")? {
+        Some(given) => given,
+        None => header_by_content(&first, path, path_span)?,
+    };
+    let header: Option<Vec<String>> = if has_header {
         lines.next();
         Some(first.iter().map(|c| c.to_string()).collect())
     } else {
         None
     };
     let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let row: Result<Vec<f64>, _> = line.split(',').map(|c| c.trim().parse::<f64>()).collect();
-        let row = row.map_err(|_| {
-            let number = i + 1 + usize::from(header.is_some());
-            Diagnostic::error(format!("`{path}` line {number} is not all numbers")).with_label(
-                path_span,
-                format!(
-                    "line {number}: {}",
-                    line.chars().take(60).collect::<String>()
-                ),
-            )
-        })?;
+    for (number, line) in lines {
+        let row = line
+            .split(',')
+            .enumerate()
+            .map(|(column, cell)| csv_cell(cell.trim(), number, column, path, path_span))
+            .collect::<Result<Vec<f64>, Diagnostic>>()?;
         rows.push(row);
     }
     let width = rows.first().map_or(0, Vec::len);
@@ -159,4 +175,47 @@ pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnos
             .collect()
     };
     Ok(dataset(&pick(&xs), &pick(&ys)))
+}
+
+/// Whether a first row `first` is a header, when the script does not say: all numbers
+/// is data, no numbers is a header, a mix is refused.
+fn header_by_content(first: &[&str], path: &str, path_span: Span) -> Result<bool, Diagnostic> {
+    let numbers = first.iter().filter(|c| c.parse::<f64>().is_ok()).count();
+    if numbers == 0 || numbers == first.len() {
+        return Ok(numbers == 0);
+    }
+    Err(Diagnostic::error(format!(
+        "the first row of `{path}` mixes numbers and names: a header, or data with a mistake?"
+    ))
+    .with_kind(ErrorKind::InvalidValue)
+    .with_label(
+        path_span,
+        format!(
+            "first row: {}",
+            first.join(",").chars().take(60).collect::<String>()
+        ),
+    )
+    .with_help("say which with `header=true` or `header=false`"))
+}
+
+/// One cell of a data row: a finite number. `line` counts from 1, `column` from 0 as
+/// `x` and `y` do.
+fn csv_cell(
+    cell: &str,
+    line: usize,
+    column: usize,
+    path: &str,
+    path_span: Span,
+) -> Result<f64, Diagnostic> {
+    let shown: String = cell.chars().take(40).collect();
+    let problem = match cell.parse::<f64>() {
+        Ok(value) if value.is_finite() => return Ok(value),
+        Ok(_) => "is not a finite number",
+        Err(_) => "is not a number",
+    };
+    Err(Diagnostic::error(format!(
+        "`{path}` line {line}, column {column}: `{shown}` {problem}"
+    ))
+    .with_kind(ErrorKind::InvalidValue)
+    .with_label(path_span, format!("line {line}, column {column}")))
 }

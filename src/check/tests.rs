@@ -39,8 +39,28 @@ fn csv_folder() -> &'static Path {
         let dir = std::env::temp_dir().join(format!("gradlab-builtins-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary folder");
         std::fs::write(dir.join("rows.csv"), "a,b\n1,0\n0,1\n").expect("rows.csv");
+        std::fs::write(dir.join("numbers.csv"), "1,0\n0,1\n1,1\n").expect("numbers.csv");
         dir
     })
+}
+
+/// How many rows `csv(ARGS)` reads, as the data of a run.
+fn csv_rows(args: &str) -> usize {
+    let plan = run_plan(&format!(
+        "network one {{ input 1 dense 1 linear }}\ndata c = csv({args})\ntrain one on c {{ steps 1 }}"
+    ));
+    plan.data.set.n
+}
+
+#[test]
+fn csv_reads_a_header_only_where_the_rule_says() {
+    // Without `header`: a row of names is a header, a row of numbers is data.
+    assert_eq!(csv_rows(r#""rows.csv", x=[0], y=["b"]"#), 2);
+    assert_eq!(csv_rows(r#""numbers.csv", x=[0], y=[1]"#), 3);
+    // Said outright, the first row is dropped or kept whatever it holds.
+    assert_eq!(csv_rows(r#""numbers.csv", x=[0], y=[1], header=true"#), 2);
+    assert_eq!(csv_rows(r#""numbers.csv", x=[0], y=[1], header=false"#), 3);
+    assert_eq!(csv_rows(r#""rows.csv", x=[0], y=["b"], header=true"#), 2);
 }
 
 /// Checks `PRELUDE` and then `script`, returning the last item's plan.

@@ -10,11 +10,12 @@
 pub mod command;
 pub mod help;
 pub mod helper;
+pub mod piped_input;
 pub mod save_file;
 pub mod show;
 
 use std::cell::RefCell;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -27,12 +28,21 @@ use crate::diagnostics::ColorChoice;
 use crate::format::plural;
 use crate::report::text::TextReporter;
 use crate::session::{EvalStatus, Mode, Redeclare, Session};
+use crate::text_file::{self, MAX_SCRIPT_BYTES, MIB};
 use command::Command;
 use helper::{ReplHelper, needs_more};
+use piped_input::{InputError, Line, MAX_INPUT_BYTES};
 use save_file::Existing;
 
 pub const PROMPT: &str = "grad> ";
 pub const CONTINUATION: &str = "  ... ";
+
+/// The exit status of a piped session stopped by an input over its size cap, as for a
+/// script that cannot be read.
+const EXIT_INPUT_TOO_LONG: u8 = 2;
+
+/// The largest history file read: far above `max_history_size` lines of input.
+const MAX_HISTORY_BYTES: u64 = 16 * MIB;
 
 /// Where the history lives unless `GRADLAB_HISTORY` names another file.
 pub fn history_path() -> Option<PathBuf> {
@@ -184,12 +194,9 @@ impl Repl {
 
     fn load(&mut self, path: &Path) {
         let shown = path.display().to_string();
-        let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => return self.error(&format!("`{shown}` is not UTF-8 text")),
-            },
-            Err(e) => return self.error(&format!("cannot read `{shown}`: {e}")),
+        let text = match text_file::read_text(path, MAX_SCRIPT_BYTES) {
+            Ok(text) => text,
+            Err(e) => return self.error(&e.message(&shown, "script")),
         };
         // Relative paths in the script (CSV files) are found beside it.
         let base = self.session.base_dir().to_path_buf();
@@ -236,19 +243,32 @@ pub fn start(color: ColorChoice) -> u8 {
     }
 }
 
-/// Piped input: no banner, no prompts; the same assembly of multi-line inputs.
+/// Piped input: no banner, no prompts; the same assembly of multi-line inputs. An
+/// input over `MAX_INPUT_BYTES` stops the session with exit status 2.
 fn piped(mut repl: Repl) -> u8 {
     let stdin = std::io::stdin();
+    let mut input = stdin.lock();
     let mut pending = Pending::default();
-    for line in stdin.lock().lines() {
-        let line = match line {
-            Ok(line) => line,
+    for number in 1.. {
+        let room = MAX_INPUT_BYTES.saturating_sub(pending.text.len() as u64);
+        let line = match piped_input::read_line(&mut input, room, number) {
+            Ok(Line::Text(line)) => line,
+            Ok(Line::End) => break,
+            Err(e @ InputError::TooLong) => {
+                repl.error(&e.to_string());
+                return EXIT_INPUT_TOO_LONG;
+            }
             Err(e) => {
                 repl.error(&format!("cannot read the input: {e}"));
                 break;
             }
         };
-        let Some(text) = pending.add(&line) else {
+        // An editor's byte order mark is not part of the first line.
+        let line = match line.strip_prefix('\u{feff}') {
+            Some(rest) if number == 1 => rest,
+            _ => &line,
+        };
+        let Some(text) = pending.add(line) else {
             continue;
         };
         if let Flow::Quit = repl.submit(&text) {
@@ -281,11 +301,17 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
     let mut history_ok = true;
     match &history {
         Some(path) if path.exists() => {
-            if let Err(e) = editor.load_history(path) {
-                eprintln!(
-                    "warning: cannot read the history in {} ({e}); starting without it",
-                    path.display()
-                );
+            // rustyline reads the history to its end: `/dev/zero` would never end.
+            let shown = path.display().to_string();
+            let loaded = text_file::check_regular(path, MAX_HISTORY_BYTES)
+                .map_err(|e| e.message(&shown, "history file"))
+                .and_then(|()| {
+                    editor
+                        .load_history(path)
+                        .map_err(|e| format!("cannot read the history in {shown} ({e})"))
+                });
+            if let Err(problem) = loaded {
+                eprintln!("warning: {problem}; starting without it");
                 history_ok = false;
             }
         }
