@@ -3,6 +3,7 @@
 //! fully; only `forward(...)` is left for the engine, as a `Value::Forward`.
 
 use crate::format;
+use std::cell::Cell;
 use std::rc::Rc;
 
 use super::args::{Bound, bind};
@@ -22,11 +23,32 @@ pub const MAX_RANGE_LEN: usize = 100_000;
 pub struct Scope<'a> {
     pub env: &'a Env,
     pub locals: &'a [(String, Value)],
+    /// The networks being instantiated around this expression, innermost first.
+    pub building: Option<&'a Building<'a>>,
 }
 
 impl<'a> Scope<'a> {
     pub fn global(env: &'a Env) -> Self {
-        Scope { env, locals: &[] }
+        Scope {
+            env,
+            locals: &[],
+            building: None,
+        }
+    }
+}
+
+/// A network whose instantiation is under way: a parameter default or a layer that
+/// uses the network again would instantiate it forever.
+pub struct Building<'a> {
+    pub name: &'a str,
+    /// What of the network is being evaluated: a parameter's default, or a layer.
+    pub part: Cell<Span>,
+    pub outer: Option<&'a Building<'a>>,
+}
+
+impl<'a> Building<'a> {
+    pub fn find(start: Option<&'a Building<'a>>, name: &str) -> Option<&'a Building<'a>> {
+        std::iter::successors(start, |b| b.outer).find(|b| b.name == name)
     }
 }
 
@@ -375,7 +397,7 @@ fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
             .with_label(net_span, "not a network"));
         }
     };
-    let instance = network::instantiate(&net_ref, scope.env)?;
+    let instance = network::instantiate_within(&net_ref, scope.env, scope.building)?;
     let x = bound.value("x")?;
     let (rows, single) = match x.as_vector() {
         Some(v) => (vec![v], true),
