@@ -186,11 +186,12 @@ fn binary(
 ) -> Result<Value, Diagnostic> {
     let left = eval(lhs, scope)?;
     let right = eval(rhs, scope)?;
-    // `+` also joins remedies: clip_norm(1) + init(he_normal).
-    if op == BinOp::Add
-        && let (Some(a), Some(b)) = (as_remedies(&left), as_remedies(&right))
-    {
-        return Ok(Value::Combo([a, b].concat()));
+    // `+` also joins remedies: clip_norm(1) + init(he_normal). The left side of a long
+    // join is the list so far: it is extended, not copied, so the join stays linear.
+    if op == BinOp::Add && is_remedies(&left) && is_remedies(&right) {
+        let mut specs = into_remedies(left);
+        specs.extend(into_remedies(right));
+        return Ok(Value::Combo(specs));
     }
     let a = match left {
         Value::Num(n) => n,
@@ -244,13 +245,20 @@ fn invalid_expression(span: Span) -> Diagnostic {
     Diagnostic::error("invalid expression").with_label(span, "here")
 }
 
-fn as_remedies(value: &Value) -> Option<Vec<Spec>> {
+fn is_remedies(value: &Value) -> bool {
     match value {
-        Value::Spec(spec) if sig::find(sig::REMEDIES, &spec.name).is_some() => {
-            Some(vec![spec.clone()])
-        }
-        Value::Combo(specs) => Some(specs.clone()),
-        _ => None,
+        Value::Spec(spec) => sig::find(sig::REMEDIES, &spec.name).is_some(),
+        Value::Combo(_) => true,
+        _ => false,
+    }
+}
+
+/// The remedies of a value `is_remedies` accepted.
+fn into_remedies(value: Value) -> Vec<Spec> {
+    match value {
+        Value::Spec(spec) => vec![spec],
+        Value::Combo(specs) => specs,
+        other => unreachable!("not remedies: a {}", other.type_name()),
     }
 }
 
