@@ -470,6 +470,7 @@ impl Builder<'_> {
                 LayerAttr::Bias => spec.bias = bias(value, expr.span, spec.width)?,
                 LayerAttr::Init => {
                     let (written, scheme) = init::scheme(value, expr.span)?;
+                    init::check_fits(&scheme, fan_in, spec.width, expr.span)?;
                     spec.weight = WeightSpec::Init(scheme);
                     origin.init = Some(written);
                 }
@@ -521,6 +522,7 @@ impl Builder<'_> {
             }
             Value::Spec(spec) if InitName::named(&spec.name).is_some() => {
                 let (written, scheme) = init::scheme(value.clone(), span)?;
+                init::check_fits(&scheme, fan_in, width, span)?;
                 origin.init = Some(written);
                 Ok(WeightSpec::Init(scheme))
             }
