@@ -320,6 +320,48 @@ fn long_operator_chain() {
     assert_eq!(output.stdout.trim(), "30000");
 }
 
+/// Regression: 700 000 operators in one expression overflowed the stack in every
+/// recursive pass (exit 134). They are refused before parsing, in `check` and `run`.
+#[test]
+fn too_long_operator_chain_is_refused_not_overflowed() {
+    for (name, text) in [
+        (
+            "sum",
+            format!("let a = 1{}\nprint a\n", "+1".repeat(700_000)),
+        ),
+        // Powers of negations nest on the right: no `+` between them.
+        (
+            "power",
+            format!("let a = 1{}\nprint a\n", "^-1".repeat(100_000)),
+        ),
+    ] {
+        let path = script(&format!("too_long_{name}.grad"), text.as_bytes());
+        for mode in ["check", "run"] {
+            let output = survives(mode, &path, QUICK);
+            assert_eq!(output.code, Some(1), "{name} {mode}");
+            assert!(
+                output
+                    .stderr
+                    .starts_with("Error: expression deeper than 100000 operators"),
+                "{name} {mode}: {}",
+                &output.stderr[..output.stderr.len().min(300)]
+            );
+        }
+    }
+}
+
+/// Regression: joining remedies with `+` copied the list so far at every term, so
+/// 20 000 terms took over two minutes in a debug build; now well under a second.
+#[test]
+fn long_remedy_join_is_linear() {
+    let terms = vec!["clip_norm(1)"; 20_000].join(" + ");
+    let text = format!("let r = {terms}\nprint r\n");
+    let path = script("remedy_join.grad", text.as_bytes());
+    let output = survives("run", &path, QUICK);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(output.stdout.trim(), terms);
+}
+
 /// Regression: nested repeats of an empty body looped 10^12 times.
 #[test]
 fn nested_empty_repeats_do_not_hang() {

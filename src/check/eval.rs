@@ -3,6 +3,7 @@
 //! fully; only `forward(...)` is left for the engine, as a `Value::Forward`.
 
 use crate::format;
+use std::cell::Cell;
 use std::rc::Rc;
 
 use super::args::{Bound, bind};
@@ -22,11 +23,32 @@ pub const MAX_RANGE_LEN: usize = 100_000;
 pub struct Scope<'a> {
     pub env: &'a Env,
     pub locals: &'a [(String, Value)],
+    /// The networks being instantiated around this expression, innermost first.
+    pub building: Option<&'a Building<'a>>,
 }
 
 impl<'a> Scope<'a> {
     pub fn global(env: &'a Env) -> Self {
-        Scope { env, locals: &[] }
+        Scope {
+            env,
+            locals: &[],
+            building: None,
+        }
+    }
+}
+
+/// A network whose instantiation is under way: a parameter default or a layer that
+/// uses the network again would instantiate it forever.
+pub struct Building<'a> {
+    pub name: &'a str,
+    /// What of the network is being evaluated: a parameter's default, or a layer.
+    pub part: Cell<Span>,
+    pub outer: Option<&'a Building<'a>>,
+}
+
+impl<'a> Building<'a> {
+    pub fn find(start: Option<&'a Building<'a>>, name: &str) -> Option<&'a Building<'a>> {
+        std::iter::successors(start, |b| b.outer).find(|b| b.name == name)
     }
 }
 
@@ -164,11 +186,12 @@ fn binary(
 ) -> Result<Value, Diagnostic> {
     let left = eval(lhs, scope)?;
     let right = eval(rhs, scope)?;
-    // `+` also joins remedies: clip_norm(1) + init(he_normal).
-    if op == BinOp::Add
-        && let (Some(a), Some(b)) = (as_remedies(&left), as_remedies(&right))
-    {
-        return Ok(Value::Combo([a, b].concat()));
+    // `+` also joins remedies: clip_norm(1) + init(he_normal). The left side of a long
+    // join is the list so far: it is extended, not copied, so the join stays linear.
+    if op == BinOp::Add && is_remedies(&left) && is_remedies(&right) {
+        let mut specs = into_remedies(left);
+        specs.extend(into_remedies(right));
+        return Ok(Value::Combo(specs));
     }
     let a = match left {
         Value::Num(n) => n,
@@ -222,13 +245,20 @@ fn invalid_expression(span: Span) -> Diagnostic {
     Diagnostic::error("invalid expression").with_label(span, "here")
 }
 
-fn as_remedies(value: &Value) -> Option<Vec<Spec>> {
+fn is_remedies(value: &Value) -> bool {
     match value {
-        Value::Spec(spec) if sig::find(sig::REMEDIES, &spec.name).is_some() => {
-            Some(vec![spec.clone()])
-        }
-        Value::Combo(specs) => Some(specs.clone()),
-        _ => None,
+        Value::Spec(spec) => sig::find(sig::REMEDIES, &spec.name).is_some(),
+        Value::Combo(_) => true,
+        _ => false,
+    }
+}
+
+/// The remedies of a value `is_remedies` accepted.
+fn into_remedies(value: Value) -> Vec<Spec> {
+    match value {
+        Value::Spec(spec) => vec![spec],
+        Value::Combo(specs) => specs,
+        other => unreachable!("not remedies: a {}", other.type_name()),
     }
 }
 
@@ -375,7 +405,7 @@ fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
             .with_label(net_span, "not a network"));
         }
     };
-    let instance = network::instantiate(&net_ref, scope.env)?;
+    let instance = network::instantiate_within(&net_ref, scope.env, scope.building)?;
     let x = bound.value("x")?;
     let (rows, single) = match x.as_vector() {
         Some(v) => (vec![v], true),

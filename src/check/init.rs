@@ -38,6 +38,39 @@ pub fn scheme(value: Value, span: Span) -> Result<(Spec, InitScheme), Diagnostic
     Ok((spec, scheme))
 }
 
+/// The most work `orthogonal` may do on one layer: fan_in × fan_out × the smaller of
+/// the two (its QR decomposition's cost), up to a 1024 × 1024 layer. A 8192-wide layer
+/// would take the engine's exact Gram–Schmidt 512 times as long, tens of minutes.
+pub const MAX_ORTHOGONAL_WORK: u64 = 1 << 30;
+
+/// Refuses `scheme` on a `fan_out × fan_in` layer when it would take too long to
+/// compute, before any work starts.
+pub fn check_fits(
+    scheme: &InitScheme,
+    fan_in: usize,
+    fan_out: usize,
+    span: Span,
+) -> Result<(), Diagnostic> {
+    let InitScheme::Orthogonal { .. } = scheme else {
+        return Ok(());
+    };
+    let (fi, fo) = (fan_in as u64, fan_out as u64);
+    let work = fi * fo * fi.min(fo);
+    if work <= MAX_ORTHOGONAL_WORK {
+        return Ok(());
+    }
+    Err(Diagnostic::error(format!(
+        "`orthogonal` init of a {fan_out} × {fan_in} layer would take too long"
+    ))
+    .with_kind(ErrorKind::TooLarge)
+    .with_label(span, "this init needs a QR decomposition of the whole weight matrix")
+    .with_note(format!(
+        "orthogonal init works up to a 1024 × 1024 layer (fan_in × fan_out × the smaller of the two at most 2^30); this layer needs {} times that",
+        work.div_ceil(MAX_ORTHOGONAL_WORK)
+    ))
+    .with_help("use `xavier_normal` or `he_normal` for layers this wide"))
+}
+
 /// The report for an init scheme written as a bare name (or call) that is neither
 /// declared nor a scheme, if `expr` is one: `init=he_nromal` is a misspelt scheme,
 /// not a missing declaration.
@@ -116,4 +149,23 @@ fn kaiming(b: &Bound) -> Result<(FanMode, Nonlinearity), Diagnostic> {
         NonlinearityName::Selu => Nonlinearity::Selu,
     };
     Ok((mode, nonlinearity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orthogonal_is_capped_by_its_work_not_by_one_width() {
+        let orthogonal = InitScheme::Orthogonal { gain: 1.0 };
+        let fits = |fan_in, fan_out| check_fits(&orthogonal, fan_in, fan_out, Span::new(0, 0));
+        assert!(fits(1024, 1024).is_ok());
+        assert!(fits(1024, 1025).is_err());
+        assert!(fits(8192, 8192).is_err());
+        // Long and thin is cheap: the work grows with the smaller side squared.
+        assert!(fits(1, 65_536).is_ok());
+        assert!(fits(65_536, 16).is_ok());
+        // Only orthogonal needs a decomposition.
+        assert!(check_fits(&InitScheme::LecunNormal, 8192, 8192, Span::new(0, 0)).is_ok());
+    }
 }

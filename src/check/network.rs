@@ -2,9 +2,11 @@
 //! declaration into the engine's flat layer list, remembering which line of the
 //! script each layer came from.
 
+use std::cell::Cell;
+
 use super::args::{Bound, bind, check_number};
 use super::env::{Entry, Env};
-use super::eval::{Scope, eval};
+use super::eval::{Building, Scope, eval};
 use super::init;
 use super::value::{NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
@@ -112,6 +114,19 @@ pub fn net_ref(
 
 /// Builds the engine's layer list for `net`, checking every layer.
 pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
+    instantiate_within(net, env, None)
+}
+
+/// `instantiate`, from an expression evaluated while the networks of `building` are
+/// being instantiated: using one of them again is a cycle, refused.
+pub fn instantiate_within(
+    net: &NetRef,
+    env: &Env,
+    building: Option<&Building>,
+) -> Result<Instance, Diagnostic> {
+    if let Some(cycle) = Building::find(building, &net.name) {
+        return Err(uses_itself(net, cycle, env));
+    }
     let decl = match env.get(&net.name).map(|b| &b.entry) {
         Some(Entry::Network(decl)) => decl.clone(),
         _ => {
@@ -126,13 +141,19 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     for param in &decl.params {
         let value = match net.args.iter().find(|(n, _, _)| *n == param.name.name) {
             Some((_, v, _)) => v.clone(),
-            None => eval(
-                &param.default,
-                &Scope {
+            None => {
+                let here = Building {
+                    name: &net.name,
+                    part: Cell::new(param.default.span),
+                    outer: building,
+                };
+                let scope = Scope {
                     env,
                     locals: &locals,
-                },
-            )?,
+                    building: Some(&here),
+                };
+                eval(&param.default, &scope)?
+            }
         };
         locals.push((param.name.name.clone(), value));
     }
@@ -145,6 +166,11 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
         origins: Vec::new(),
         residuals: Vec::new(),
         net_name: &net.name,
+        here: Building {
+            name: &net.name,
+            part: Cell::new(decl.name.span),
+            outer: building,
+        },
     };
     builder.layers_of(&decl.body, None)?;
     let decl_span = decl.name.span;
@@ -182,6 +208,19 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     })
 }
 
+/// A network used again while it is being instantiated: in its own parameter's
+/// default, or in one of its layers.
+fn uses_itself(net: &NetRef, cycle: &Building, env: &Env) -> Diagnostic {
+    let mut d = Diagnostic::error(format!("network `{}` uses itself", net.name))
+        .with_kind(ErrorKind::InvalidValue)
+        .with_label(net.span, "used here while it is being built")
+        .with_label(cycle.part.get(), "in this part of the network");
+    if let Some(binding) = env.get(&net.name) {
+        d = d.with_label(binding.span, "the network is declared here");
+    }
+    d.with_help("a network's defaults and layers cannot depend on the network itself")
+}
+
 struct Builder<'a> {
     env: &'a Env,
     locals: &'a [(String, Value)],
@@ -190,6 +229,8 @@ struct Builder<'a> {
     origins: Vec<LayerOrigin>,
     residuals: Vec<Residual>,
     net_name: &'a str,
+    /// This network, for the expressions of its layers.
+    here: Building<'a>,
 }
 
 impl Builder<'_> {
@@ -197,6 +238,7 @@ impl Builder<'_> {
         Scope {
             env: self.env,
             locals: self.locals,
+            building: Some(&self.here),
         }
     }
 
@@ -211,6 +253,7 @@ impl Builder<'_> {
 
     fn layers_of(&mut self, body: &[Layer], repeat: Option<Span>) -> Result<(), Diagnostic> {
         for layer in body {
+            self.here.part.set(layer.span);
             match &layer.kind {
                 LayerKind::Input(width) => {
                     if let Some((_, first)) = self.input {
@@ -427,6 +470,7 @@ impl Builder<'_> {
                 LayerAttr::Bias => spec.bias = bias(value, expr.span, spec.width)?,
                 LayerAttr::Init => {
                     let (written, scheme) = init::scheme(value, expr.span)?;
+                    init::check_fits(&scheme, fan_in, spec.width, expr.span)?;
                     spec.weight = WeightSpec::Init(scheme);
                     origin.init = Some(written);
                 }
@@ -478,6 +522,7 @@ impl Builder<'_> {
             }
             Value::Spec(spec) if InitName::named(&spec.name).is_some() => {
                 let (written, scheme) = init::scheme(value.clone(), span)?;
+                init::check_fits(&scheme, fan_in, width, span)?;
                 origin.init = Some(written);
                 Ok(WeightSpec::Init(scheme))
             }

@@ -91,9 +91,13 @@ fn apply_one(
             }
         }
         RemedyName::Init => {
-            let (_, scheme) = init::scheme(b.value("scheme")?.clone(), b.span("scheme"))?;
+            let span = b.span("scheme");
+            let (_, scheme) = init::scheme(b.value("scheme")?.clone(), span)?;
+            let mut fan_in = plan.net.spec.input;
             for layer in &mut plan.net.spec.layers {
+                init::check_fits(&scheme, fan_in, layer.width, span)?;
                 layer.weight = WeightSpec::Init(scheme);
+                fan_in = layer.width;
             }
         }
         RemedyName::Depth => {

@@ -354,6 +354,31 @@ mod tests {
         assert!(!parse(&src, 0).diagnostics.is_empty());
     }
 
+    /// The operator cap counts how deep the tree nests, not every operator: long
+    /// sums of short products, sums in brackets and statement after statement pass,
+    /// but one sum spread over bracket levels counts every level.
+    #[test]
+    fn operator_chains_count_their_depth() {
+        // Lexing alone, as parsing these would need the command line's large stack.
+        let deep = |src: &str| {
+            let lexed = token::lex(src, 0);
+            let refused = lexed.errors.iter().any(|d| d.message.contains("operators"));
+            assert_eq!(lexed.too_deep, refused, "{:?}", lexed.errors);
+            refused
+        };
+        let sum_of_products = vec!["2*3/4"; 90_000].join("+");
+        assert!(!deep(&sum_of_products));
+        let statements = "let a = 1+1+1\n".repeat(60_000);
+        assert!(!deep(&statements));
+        let groups = vec![format!("({})", vec!["1"; 50_000].join("+")); 3].join("+");
+        assert!(!deep(&groups));
+        let arguments = vec![vec!["1"; 50_000].join("+"); 3].join(", ");
+        assert!(!deep(&format!("[{arguments}]")));
+        let half = vec!["1"; 50_001].join("+");
+        assert!(deep(&format!("{half} + ({half})")));
+        assert!(deep(&format!("1{}", "^-1".repeat(50_001))));
+    }
+
     #[test]
     fn one_lexing_mistake_gives_one_report() {
         for src in [

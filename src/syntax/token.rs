@@ -319,6 +319,8 @@ fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
 fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
     let mut open: Vec<Span> = Vec::new();
     let mut minus_run = 0usize;
+    let mut chains = ChainDepth::default();
+    let mut previous: Option<&Token<'_>> = None;
     for (token, span) in tokens {
         match token {
             Token::LParen | Token::LBracket | Token::LBrace => open.push(*span),
@@ -339,6 +341,92 @@ fn check_nesting(tokens: &[(Token<'_>, Span)]) -> Option<Diagnostic> {
                     .with_help("split the expression with `let` bindings"),
             );
         }
+        if chains.step(token, previous) > MAX_CHAIN {
+            return Some(
+                Diagnostic::error(format!("expression deeper than {MAX_CHAIN} operators"))
+                    .with_label(*span, "too many operators in one expression here")
+                    .with_help("split the expression with `let` bindings"),
+            );
+        }
+        previous = Some(token);
     }
     None
+}
+
+/// Operators in one expression deeper than this are refused before parsing: every
+/// operator of a chain is one level of the expression tree, which the later passes
+/// walk recursively.
+pub const MAX_CHAIN: usize = 100_000;
+
+/// An upper bound on how deep the expression tree is at the current token, counted
+/// per precedence level so that a long sum of short products (`2*3 + 2*3 + …`) counts
+/// its sum once, as the tree nests it, and not every operator.
+#[derive(Default)]
+struct ChainDepth {
+    /// One entry per open bracket: the counts of the enclosing expression there.
+    outer: Vec<(usize, usize, usize)>,
+    /// The depth of all the enclosing expressions together.
+    base: usize,
+    /// `+` and binary `-` since the current expression started.
+    sum: usize,
+    /// `*` and `/` since the last `+` or `-`.
+    product: usize,
+    /// `^` and unary `-` since the last binary operator of a looser kind.
+    tight: usize,
+}
+
+impl ChainDepth {
+    fn step(&mut self, token: &Token<'_>, previous: Option<&Token<'_>>) -> usize {
+        let after_operand = previous.is_some_and(ends_operand);
+        match token {
+            Token::Plus => (self.sum, self.product, self.tight) = (self.sum + 1, 0, 0),
+            Token::Minus if after_operand => {
+                (self.sum, self.product, self.tight) = (self.sum + 1, 0, 0)
+            }
+            Token::Star | Token::Slash => (self.product, self.tight) = (self.product + 1, 0),
+            Token::Caret | Token::Minus => self.tight += 1,
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                let counts = (self.sum, self.product, self.tight);
+                self.base += counts.0 + counts.1 + counts.2;
+                self.outer.push(counts);
+                self.restart();
+            }
+            // The bracketed expression was one operand of the enclosing one.
+            Token::RParen | Token::RBracket | Token::RBrace => match self.outer.pop() {
+                Some((sum, product, tight)) => {
+                    self.base -= sum + product + tight;
+                    (self.sum, self.product, self.tight) = (sum, product, tight);
+                }
+                None => self.restart(),
+            },
+            token if ends_operand(token) => {}
+            // A comma, `=`, `..`, `;` or a keyword starts another expression.
+            _ => self.restart(),
+        }
+        self.here()
+    }
+
+    fn here(&self) -> usize {
+        self.base + self.sum + self.product + self.tight
+    }
+
+    fn restart(&mut self) {
+        (self.sum, self.product, self.tight) = (0, 0, 0);
+    }
+}
+
+/// Whether an expression can end with this token, so that a `-` after it subtracts.
+fn ends_operand(token: &Token<'_>) -> bool {
+    matches!(
+        token,
+        Token::Ident(_)
+            | Token::Num(_)
+            | Token::Str(_)
+            | Token::True
+            | Token::False
+            | Token::None
+            | Token::RParen
+            | Token::RBracket
+            | Token::Error
+    )
 }
