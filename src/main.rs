@@ -10,6 +10,7 @@ use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
 use gradlab::diagnostics::ColorChoice;
 use gradlab::report::json::JsonReporter;
+use gradlab::report::output::WatchedOutput;
 use gradlab::report::text::TextReporter;
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 
@@ -55,6 +56,8 @@ const EXIT_SCRIPT_ERROR: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 /// 128 + SIGINT, as shells report a process Ctrl-C ended.
 const EXIT_INTERRUPTED: u8 = 130;
+/// 128 + SIGPIPE, as shells report a process that wrote to a closed pipe (`yes | head`).
+const EXIT_CLOSED_PIPE: u8 = 141;
 
 /// Scripts are checked and run on a thread with a large stack, so that long
 /// operator chains recurse safely in every pass (nesting itself is capped by the lexer).
@@ -109,7 +112,8 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let interrupted = stop_on_ctrl_c(&session);
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let mut out = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
+    let buffered = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
+    let mut out = WatchedOutput::new(buffered, session.interrupt_flag());
     let mut err = stderr.lock();
     let status = match format {
         Format::Text => {
@@ -123,11 +127,25 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
         }
     };
     let _ = out.flush();
+    if let Some(error) = out.failure() {
+        return output_failed(error);
+    }
     match status {
         EvalStatus::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
         EvalStatus::Ok if interrupted.load(Ordering::SeqCst) => ExitCode::from(EXIT_INTERRUPTED),
         EvalStatus::Ok => ExitCode::SUCCESS,
     }
+}
+
+/// Standard output could not be written. A closed pipe (the reader, say `head`, has
+/// what it wanted) ends gradlab quietly, as it ends other Unix tools; any other error
+/// (a full disk) means lost output, an I/O error.
+fn output_failed(error: &std::io::Error) -> ExitCode {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return ExitCode::from(EXIT_CLOSED_PIPE);
+    }
+    eprintln!("error: cannot write the output: {error}");
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// Ctrl-C stops the run in progress at its next step, as in the REPL: the run's summary

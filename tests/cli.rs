@@ -212,6 +212,59 @@ fn ctrl_c_stops_a_run_with_its_summary() {
     }
 }
 
+/// A reader that closes the pipe (`gradlab run x | head -1`) stops the run at its next
+/// step, quietly: no message, and the exit status a closed pipe gives other tools, 141.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_stops_the_run() {
+    use std::io::{BufRead, BufReader};
+    let path = script("closed_pipe.grad", LONG_RUN.as_bytes());
+    for format in ["text", "json"] {
+        let mut child = spawn_run(format, &path);
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("reading stdout");
+        assert!(!line.is_empty(), "{format}: no first line");
+        drop(stdout);
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waiting for gradlab") {
+                break Some(status);
+            }
+            if started.elapsed() > QUICK {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let status = status
+            .unwrap_or_else(|| panic!("{format}: still running {QUICK:?} after the pipe closed"));
+        assert_eq!(status.code(), Some(141), "{format}");
+    }
+}
+
+/// Output that cannot be written (a full disk) is an I/O error, exit 2, said on stderr.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_error() {
+    for format in ["text", "json"] {
+        let output = std::process::Command::new(support::process::BIN)
+            .args(["--format", format, "run", "examples/seed.grad"])
+            .current_dir(ROOT)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full opens"))
+            .output()
+            .expect("gradlab runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write the output: No space left on device"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- deep and long input
 
 #[test]

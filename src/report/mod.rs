@@ -4,6 +4,7 @@
 pub mod info;
 pub mod json;
 pub mod outcome;
+pub mod output;
 pub mod text;
 pub mod warnings;
 
