@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
 use gradlab::diagnostics::ColorChoice;
-use gradlab::report::json::JsonReporter;
+use gradlab::report::json::{JsonReporter, file_error_json};
 use gradlab::report::output::WatchedOutput;
 use gradlab::report::text::TextReporter;
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
@@ -92,6 +92,13 @@ fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format),
         Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
+        Some(Command::Repl) | None if cli.format == Format::Json => {
+            // The REPL talks to a person: prompts, notes and hints are text.
+            eprintln!(
+                "error: the REPL writes text only; `--format json` works with `gradlab run` and `gradlab check`"
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
         Some(Command::Repl) | None => ExitCode::from(gradlab::repl::start(color)),
     }
 }
@@ -100,7 +107,15 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let text = match read_script(path) {
         Ok(text) => text,
         Err(message) => {
-            eprintln!("error: {message}");
+            match format {
+                Format::Text => eprintln!("error: {message}"),
+                Format::Json => {
+                    let mut reporter = JsonReporter {
+                        out: std::io::stdout().lock(),
+                    };
+                    reporter.emit(file_error_json(&message));
+                }
+            }
             return ExitCode::from(EXIT_USAGE);
         }
     };

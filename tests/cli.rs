@@ -94,6 +94,49 @@ fn missing_file_directory_and_non_utf8_exit_2() {
     usage_error(&bad.display().to_string(), "not UTF-8");
 }
 
+/// With `--format json`, a script that cannot be read is a JSON diagnostic on stdout
+/// (code `io`, no location), nothing on stderr, and still exit 2.
+#[test]
+fn json_file_errors_are_json_diagnostics() {
+    for mode in ["run", "check"] {
+        let output = gradlab(
+            &["--format", "json", mode, "tests/no/such/file.grad"],
+            QUICK,
+        );
+        assert_eq!(output.code, Some(2), "{mode}: {}", output.stderr);
+        assert!(output.stderr.is_empty(), "{mode}: {}", output.stderr);
+        let lines: Vec<&str> = output.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{mode}: {:?}", output.stdout);
+        let event: serde_json::Value = serde_json::from_str(lines[0]).expect("a JSON line");
+        assert_eq!(event["event"], "diagnostic", "{event}");
+        assert_eq!(event["severity"], "error", "{event}");
+        assert_eq!(event["code"], "io", "{event}");
+        assert!(event["location"].is_null(), "{event}");
+        let message = event["message"].as_str().expect("a message");
+        assert!(
+            message.contains("cannot read `tests/no/such/file.grad`"),
+            "{message}"
+        );
+    }
+}
+
+/// The REPL writes text for a person; `--format json` there is refused, not ignored.
+#[test]
+fn the_repl_refuses_json() {
+    for args in [&["--format", "json"][..], &["--format", "json", "repl"]] {
+        let output = gradlab(args, QUICK);
+        assert_eq!(output.code, Some(2), "{args:?}: {}", output.stderr);
+        assert!(output.stdout.is_empty(), "{args:?}: {}", output.stdout);
+        assert!(
+            output
+                .stderr
+                .starts_with("error: the REPL writes text only"),
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+}
+
 #[test]
 fn every_example_checks() {
     let mut examples: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join("examples"))

@@ -10,7 +10,7 @@ use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::metric;
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
-use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Severity, SourceMap, Span};
 use crate::engine::{
     DiagnosticEvent, Explanation, LayerStats, StepDetail, StepRecord, StopReason, TrainSummary,
 };
@@ -160,6 +160,21 @@ pub fn location(span: Span, sources: &SourceMap) -> Value {
         }),
         _ => Value::Null,
     }
+}
+
+/// An error about a file as a whole (a script that cannot be read): a diagnostic with
+/// code `io` and no location, so JSON readers need no second channel for it.
+pub fn file_error_json(message: &str) -> Value {
+    json!({
+        "event": "diagnostic",
+        "severity": "error",
+        "code": ErrorKind::Io.code(),
+        "message": message,
+        "location": Value::Null,
+        "labels": [],
+        "notes": [],
+        "help": [],
+    })
 }
 
 pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Value {
