@@ -386,6 +386,35 @@ fn large_script_checks_quickly() {
 }
 
 /// Many failing lines: reports stop after a fixed number, and time stays linear.
+/// A report shows a window of a long source line, not the whole line: ten errors on
+/// one 400 KB line made 10 MB of stderr. The header keeps the true column.
+#[test]
+fn long_lines_are_cut_in_reports() {
+    let line = format!(
+        "let a = 1{}{}{}",
+        " + 1".repeat(50_000),
+        " + @".repeat(5),
+        " + 1".repeat(50_000)
+    );
+    let path = script("long_line.grad", format!("let b = 2\n{line}\n").as_bytes());
+    let output = survives("check", &path, QUICK);
+    assert_eq!(output.code, Some(1));
+    assert!(
+        output.stderr.len() < 20_000,
+        "{} bytes of stderr",
+        output.stderr.len()
+    );
+    assert_eq!(output.stderr.matches("unexpected character").count(), 5);
+    assert!(
+        output.stderr.contains("long_line.grad:2:200013 ]"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains(" 2 │ …1 + 1"), "{}", output.stderr);
+    let longest = output.stderr.lines().map(|l| l.chars().count()).max();
+    assert!(longest < Some(260), "a line of {longest:?} characters");
+}
+
 #[test]
 fn many_errors_are_capped() {
     let mut text = String::new();
