@@ -308,6 +308,72 @@ fn a_full_disk_is_an_error() {
     }
 }
 
+/// JSON writes weight matrices only on the steps the text report shows (the first,
+/// the last, every `every`-th), not on all of them: `show gradients every 1` wrote 3 GB.
+#[test]
+fn json_matrices_only_on_shown_steps() {
+    let run = |show: &str| {
+        let text = format!(
+            "network n {{ input 2 dense 3 relu dense 1 linear }}
+data d {{ x = [[1.0, 2.0]] y = [[1.0]] }}
+train n on d {{ optimizer sgd(lr=0.01) steps 100 {show} }}
+"
+        );
+        let path = script("matrices.grad", text.as_bytes());
+        let output = gradlab(
+            &["--format", "json", "run", &path.display().to_string()],
+            QUICK,
+        );
+        assert_eq!(output.code, Some(0), "{}", output.stderr);
+        let steps: Vec<serde_json::Value> = output
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .filter(|event: &serde_json::Value| event["event"] == "step")
+            .collect();
+        assert_eq!(steps.len(), 100);
+        steps
+            .iter()
+            .filter(|step| step["layers"][0].get("grad_weights").is_some())
+            .map(|step| step["step"].as_u64().expect("a step number"))
+            .collect::<Vec<u64>>()
+    };
+    let tens: Vec<u64> = std::iter::once(1).chain((1..=10).map(|n| n * 10)).collect();
+    assert_eq!(run("show gradients"), tens);
+    let fifties = vec![1, 25, 50, 75, 100];
+    assert_eq!(run("show weights every 25"), fifties);
+}
+
+/// Matrices too large for the run's budget are not written, and a warning says so.
+#[test]
+fn json_matrices_over_the_budget_are_left_out_with_a_warning() {
+    let text = "network n { input 1 dense 1600 linear dense 1600 linear dense 1 linear }
+data d { x = [[1.0]] y = [[1.0]] }
+train n on d { optimizer sgd(lr=0.01) steps 3 show gradients every 1 }
+";
+    let path = script("matrices_too_large.grad", text.as_bytes());
+    let output = gradlab(
+        &["--format", "json", "run", &path.display().to_string()],
+        QUICK,
+    );
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert!(
+        output.stdout.len() < 100_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+    assert!(!output.stdout.contains("grad_weights"));
+    let warning = output
+        .stdout
+        .lines()
+        .find(|line| line.contains(r#""code":"too_large""#))
+        .unwrap_or_else(|| panic!("no warning: {}", output.stdout));
+    assert!(
+        warning.contains("the weight matrices are not written"),
+        "{warning}"
+    );
+}
+
 // ---------------------------------------------------------------- deep and long input
 
 #[test]
