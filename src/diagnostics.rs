@@ -10,6 +10,9 @@ use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 
+mod window;
+use window::Windowed;
+
 /// A byte range in one source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
@@ -303,13 +306,22 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     for diagnostic in diagnostics {
         // A label whose file is unknown (it cannot happen, but a report must not panic)
         // is dropped rather than drawn at a wrong place.
-        let place = |span: Span| -> Option<(String, Range<usize>)> {
+        let local = |span: Span| -> Option<(&SourceFile, Range<usize>)> {
             let file = sources.file_at(span.start)?;
             let text = &file.text;
             let local_end = span.end.saturating_sub(file.base).min(text.len());
             let end = floor_char_boundary(text, local_end);
             let start = floor_char_boundary(text, (span.start - file.base).min(end));
-            Some((file.name.clone(), start..end))
+            Some((file, start..end))
+        };
+        let windows = windows(diagnostic, sources);
+        let place = |span: Span| -> Option<(String, Range<usize>)> {
+            let (file, range) = local(span)?;
+            let range = match windows.iter().find(|(name, _)| **name == file.name) {
+                Some((_, shown)) => shown.map(range.start)..shown.map(range.end),
+                None => range,
+            };
+            Some((file.name.clone(), range))
         };
         let (kind, primary_color) = match diagnostic.severity {
             Severity::Error => (ReportKind::Error, Color::Red),
@@ -347,7 +359,26 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             report.add_help(help);
         }
         // Writing to a Vec cannot fail.
-        let _ = report.finish().write(&mut cache, &mut out);
+        if windows.is_empty() {
+            let _ = report.finish().write(&mut cache, &mut out);
+            continue;
+        }
+        let mut shown_cache = ariadne::sources(sources.files.iter().map(|f| {
+            let text = match windows.iter().find(|(name, _)| **name == f.name) {
+                Some((_, shown)) => shown.text.clone(),
+                None => f.text.clone(),
+            };
+            (f.name.clone(), text)
+        }));
+        let mut one = Vec::new();
+        let _ = report.finish().write(&mut shown_cache, &mut one);
+        let text = String::from_utf8_lossy(&one);
+        // The header's column counts in the cut line; the reader wants the true one.
+        let header = match local(diagnostic.primary_span()) {
+            Some((file, range)) => true_column(&text, file, range.start),
+            None => text.into_owned(),
+        };
+        out.extend_from_slice(header.as_bytes());
     }
     let text = String::from_utf8_lossy(&out);
     let mut stripped: String = text
@@ -359,6 +390,49 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         stripped.push('\n');
     }
     stripped
+}
+
+/// The files of `diagnostic`'s labels that have a line too long to show whole, each cut
+/// to windows around the labels in it.
+fn windows<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> Vec<(&'a String, Windowed)> {
+    let mut windows: Vec<(&String, Windowed)> = Vec::new();
+    for label in &diagnostic.labels {
+        let Some(file) = sources.file_at(label.span.start) else {
+            continue;
+        };
+        if windows.iter().any(|(name, _)| **name == file.name) {
+            continue;
+        }
+        let points: Vec<usize> = diagnostic
+            .labels
+            .iter()
+            .filter(|l| {
+                sources
+                    .file_at(l.span.start)
+                    .is_some_and(|f| f.base == file.base)
+            })
+            .map(|l| l.span.start - file.base)
+            .collect();
+        if let Some(shown) = Windowed::new(&file.text, &points) {
+            windows.push((&file.name, shown));
+        }
+    }
+    windows
+}
+
+/// `report` with the column of its header (`[ file:line:column ]`) set to the true
+/// column of `offset` in `file`.
+fn true_column(report: &str, file: &SourceFile, offset: usize) -> String {
+    let (line, column) = file.line_col(offset);
+    let place = format!("{}:{line}:", file.name);
+    let Some(at) = report.find(&place) else {
+        return report.to_string();
+    };
+    let digits = at + place.len();
+    let end = report[digits..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(report.len(), |n| digits + n);
+    format!("{}{column}{}", &report[..digits], &report[end..])
 }
 
 /// Whether to colour output written to a stream, following `--color` and `NO_COLOR`.

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
 use gradlab::diagnostics::ColorChoice;
-use gradlab::report::json::JsonReporter;
+use gradlab::report::json::{JsonReporter, file_error_json};
+use gradlab::report::output::WatchedOutput;
 use gradlab::report::text::TextReporter;
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 use gradlab::text_file::{self, MAX_SCRIPT_BYTES};
@@ -56,6 +57,8 @@ const EXIT_SCRIPT_ERROR: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 /// 128 + SIGINT, as shells report a process Ctrl-C ended.
 const EXIT_INTERRUPTED: u8 = 130;
+/// 128 + SIGPIPE, as shells report a process that wrote to a closed pipe (`yes | head`).
+const EXIT_CLOSED_PIPE: u8 = 141;
 
 /// Scripts are checked and run on a thread with a large stack, so that long
 /// operator chains recurse safely in every pass (nesting itself is capped by the lexer).
@@ -90,6 +93,13 @@ fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format),
         Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
+        Some(Command::Repl) | None if cli.format == Format::Json => {
+            // The REPL talks to a person: prompts, notes and hints are text.
+            eprintln!(
+                "error: the REPL writes text only; `--format json` works with `gradlab run` and `gradlab check`"
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
         Some(Command::Repl) | None => ExitCode::from(gradlab::repl::start(color)),
     }
 }
@@ -98,7 +108,15 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let text = match read_script(path) {
         Ok(text) => text,
         Err(message) => {
-            eprintln!("error: {message}");
+            match format {
+                Format::Text => eprintln!("error: {message}"),
+                Format::Json => {
+                    let mut reporter = JsonReporter {
+                        out: std::io::stdout().lock(),
+                    };
+                    reporter.emit(file_error_json(&message));
+                }
+            }
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -110,7 +128,8 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
     let interrupted = stop_on_ctrl_c(&session);
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let mut out = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
+    let buffered = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
+    let mut out = WatchedOutput::new(buffered, session.interrupt_flag());
     let mut err = stderr.lock();
     let status = match format {
         Format::Text => {
@@ -124,11 +143,25 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
         }
     };
     let _ = out.flush();
+    if let Some(error) = out.failure() {
+        return output_failed(error);
+    }
     match status {
         EvalStatus::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
         EvalStatus::Ok if interrupted.load(Ordering::SeqCst) => ExitCode::from(EXIT_INTERRUPTED),
         EvalStatus::Ok => ExitCode::SUCCESS,
     }
+}
+
+/// Standard output could not be written. A closed pipe (the reader, say `head`, has
+/// what it wanted) ends gradlab quietly, as it ends other Unix tools; any other error
+/// (a full disk) means lost output, an I/O error.
+fn output_failed(error: &std::io::Error) -> ExitCode {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return ExitCode::from(EXIT_CLOSED_PIPE);
+    }
+    eprintln!("error: cannot write the output: {error}");
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// Ctrl-C stops the run in progress at its next step, as in the REPL: the run's summary

@@ -157,6 +157,49 @@ fn load_refuses_a_device_and_a_directory() {
     );
 }
 
+/// With `--format json`, a script that cannot be read is a JSON diagnostic on stdout
+/// (code `io`, no location), nothing on stderr, and still exit 2.
+#[test]
+fn json_file_errors_are_json_diagnostics() {
+    for mode in ["run", "check"] {
+        let output = gradlab(
+            &["--format", "json", mode, "tests/no/such/file.grad"],
+            QUICK,
+        );
+        assert_eq!(output.code, Some(2), "{mode}: {}", output.stderr);
+        assert!(output.stderr.is_empty(), "{mode}: {}", output.stderr);
+        let lines: Vec<&str> = output.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{mode}: {:?}", output.stdout);
+        let event: serde_json::Value = serde_json::from_str(lines[0]).expect("a JSON line");
+        assert_eq!(event["event"], "diagnostic", "{event}");
+        assert_eq!(event["severity"], "error", "{event}");
+        assert_eq!(event["code"], "io", "{event}");
+        assert!(event["location"].is_null(), "{event}");
+        let message = event["message"].as_str().expect("a message");
+        assert!(
+            message.contains("cannot read `tests/no/such/file.grad`"),
+            "{message}"
+        );
+    }
+}
+
+/// The REPL writes text for a person; `--format json` there is refused, not ignored.
+#[test]
+fn the_repl_refuses_json() {
+    for args in [&["--format", "json"][..], &["--format", "json", "repl"]] {
+        let output = gradlab(args, QUICK);
+        assert_eq!(output.code, Some(2), "{args:?}: {}", output.stderr);
+        assert!(output.stdout.is_empty(), "{args:?}: {}", output.stdout);
+        assert!(
+            output
+                .stderr
+                .starts_with("error: the REPL writes text only"),
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+}
+
 #[test]
 fn every_example_checks() {
     let mut examples: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join("examples"))
@@ -273,6 +316,125 @@ fn ctrl_c_stops_a_run_with_its_summary() {
         );
         assert_eq!(status.code(), Some(130), "{format}");
     }
+}
+
+/// A reader that closes the pipe (`gradlab run x | head -1`) stops the run at its next
+/// step, quietly: no message, and the exit status a closed pipe gives other tools, 141.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_stops_the_run() {
+    use std::io::{BufRead, BufReader};
+    let path = script("closed_pipe.grad", LONG_RUN.as_bytes());
+    for format in ["text", "json"] {
+        let mut child = spawn_run(format, &path);
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("reading stdout");
+        assert!(!line.is_empty(), "{format}: no first line");
+        drop(stdout);
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waiting for gradlab") {
+                break Some(status);
+            }
+            if started.elapsed() > QUICK {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let status = status
+            .unwrap_or_else(|| panic!("{format}: still running {QUICK:?} after the pipe closed"));
+        assert_eq!(status.code(), Some(141), "{format}");
+    }
+}
+
+/// Output that cannot be written (a full disk) is an I/O error, exit 2, said on stderr.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_error() {
+    for format in ["text", "json"] {
+        let output = std::process::Command::new(support::process::BIN)
+            .args(["--format", format, "run", "examples/seed.grad"])
+            .current_dir(ROOT)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full opens"))
+            .output()
+            .expect("gradlab runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write the output: No space left on device"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
+/// JSON writes weight matrices only on the steps the text report shows (the first,
+/// the last, every `every`-th), not on all of them: `show gradients every 1` wrote 3 GB.
+#[test]
+fn json_matrices_only_on_shown_steps() {
+    let run = |show: &str| {
+        let text = format!(
+            "network n {{ input 2 dense 3 relu dense 1 linear }}
+data d {{ x = [[1.0, 2.0]] y = [[1.0]] }}
+train n on d {{ optimizer sgd(lr=0.01) steps 100 {show} }}
+"
+        );
+        let path = script("matrices.grad", text.as_bytes());
+        let output = gradlab(
+            &["--format", "json", "run", &path.display().to_string()],
+            QUICK,
+        );
+        assert_eq!(output.code, Some(0), "{}", output.stderr);
+        let steps: Vec<serde_json::Value> = output
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .filter(|event: &serde_json::Value| event["event"] == "step")
+            .collect();
+        assert_eq!(steps.len(), 100);
+        steps
+            .iter()
+            .filter(|step| step["layers"][0].get("grad_weights").is_some())
+            .map(|step| step["step"].as_u64().expect("a step number"))
+            .collect::<Vec<u64>>()
+    };
+    let tens: Vec<u64> = std::iter::once(1).chain((1..=10).map(|n| n * 10)).collect();
+    assert_eq!(run("show gradients"), tens);
+    let fifties = vec![1, 25, 50, 75, 100];
+    assert_eq!(run("show weights every 25"), fifties);
+}
+
+/// Matrices too large for the run's budget are not written, and a warning says so.
+#[test]
+fn json_matrices_over_the_budget_are_left_out_with_a_warning() {
+    let text = "network n { input 1 dense 1600 linear dense 1600 linear dense 1 linear }
+data d { x = [[1.0]] y = [[1.0]] }
+train n on d { optimizer sgd(lr=0.01) steps 3 show gradients every 1 }
+";
+    let path = script("matrices_too_large.grad", text.as_bytes());
+    let output = gradlab(
+        &["--format", "json", "run", &path.display().to_string()],
+        QUICK,
+    );
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert!(
+        output.stdout.len() < 100_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+    assert!(!output.stdout.contains("grad_weights"));
+    let warning = output
+        .stdout
+        .lines()
+        .find(|line| line.contains(r#""code":"too_large""#))
+        .unwrap_or_else(|| panic!("no warning: {}", output.stdout));
+    assert!(
+        warning.contains("the weight matrices are not written"),
+        "{warning}"
+    );
 }
 
 // ---------------------------------------------------------------- deep and long input
@@ -395,6 +557,35 @@ fn large_script_checks_quickly() {
 }
 
 /// Many failing lines: reports stop after a fixed number, and time stays linear.
+/// A report shows a window of a long source line, not the whole line: ten errors on
+/// one 400 KB line made 10 MB of stderr. The header keeps the true column.
+#[test]
+fn long_lines_are_cut_in_reports() {
+    let line = format!(
+        "let a = 1{}{}{}",
+        " + 1".repeat(50_000),
+        " + @".repeat(5),
+        " + 1".repeat(50_000)
+    );
+    let path = script("long_line.grad", format!("let b = 2\n{line}\n").as_bytes());
+    let output = survives("check", &path, QUICK);
+    assert_eq!(output.code, Some(1));
+    assert!(
+        output.stderr.len() < 20_000,
+        "{} bytes of stderr",
+        output.stderr.len()
+    );
+    assert_eq!(output.stderr.matches("unexpected character").count(), 5);
+    assert!(
+        output.stderr.contains("long_line.grad:2:200013 ]"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains(" 2 │ …1 + 1"), "{}", output.stderr);
+    let longest = output.stderr.lines().map(|l| l.chars().count()).max();
+    assert!(longest < Some(260), "a line of {longest:?} characters");
+}
+
 #[test]
 fn many_errors_are_capped() {
     let mut text = String::new();

@@ -10,11 +10,12 @@ use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::metric;
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
-use crate::diagnostics::{Diagnostic, Severity, SourceMap, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, Severity, SourceMap, Span};
 use crate::engine::{
     DiagnosticEvent, Explanation, LayerStats, StepDetail, StepRecord, StopReason, TrainSummary,
 };
 use crate::format;
+use matrices::Matrices;
 
 /// A number as JSON; non-finite numbers, which JSON lacks, as strings.
 pub fn number_json(x: f64) -> Value {
@@ -47,8 +48,7 @@ struct StepEvent<'a> {
     epoch: usize,
     event: &'static str,
     grad_norm: Number,
-    #[serde(serialize_with = "layer_events")]
-    layers: &'a [LayerStats],
+    layers: Layers<'a>,
     loss: Number,
     loss_change: Option<Number>,
     lr: Number,
@@ -56,7 +56,8 @@ struct StepEvent<'a> {
 }
 
 impl<'a> StepEvent<'a> {
-    fn of(r: &'a StepRecord) -> Self {
+    /// The event of `r`, with its matrices if `with_matrices` (and it has them).
+    fn of(r: &'a StepRecord, with_matrices: bool) -> Self {
         StepEvent {
             accuracy: r.accuracy.map(Number),
             clipped: r.clipped,
@@ -64,7 +65,10 @@ impl<'a> StepEvent<'a> {
             epoch: r.epoch,
             event: "step",
             grad_norm: Number(r.grad_norm),
-            layers: &r.layers,
+            layers: Layers {
+                stats: &r.layers,
+                with_matrices,
+            },
             loss: Number(r.loss),
             loss_change: r.loss_change.map(Number),
             lr: Number(r.lr),
@@ -73,11 +77,23 @@ impl<'a> StepEvent<'a> {
     }
 }
 
-fn layer_events<S: Serializer>(layers: &&[LayerStats], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(layers.iter().map(LayerEvent::of))
+struct Layers<'a> {
+    stats: &'a [LayerStats],
+    with_matrices: bool,
 }
 
-/// One layer of a `step` event; the matrices only with `StepDetail::Values`.
+impl Serialize for Layers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.stats
+                .iter()
+                .map(|stats| LayerEvent::of(stats, self.with_matrices)),
+        )
+    }
+}
+
+/// One layer of a `step` event; the matrices only with `StepDetail::Values`, on the
+/// steps `matrices` chooses.
 #[derive(Serialize)]
 struct LayerEvent<'a> {
     dead: bool,
@@ -96,19 +112,21 @@ struct LayerEvent<'a> {
 }
 
 impl<'a> LayerEvent<'a> {
-    fn of(s: &'a LayerStats) -> Self {
+    fn of(s: &'a LayerStats, with_matrices: bool) -> Self {
+        let matrix =
+            |m: &'a Option<Vec<Vec<f64>>>| m.as_deref().filter(|_| with_matrices).map(Matrix);
         LayerEvent {
             dead: s.dead,
             gain: Number(s.gain),
             grad_bias_norm: s.grad_bias_norm.map(Number),
             grad_output_norm: Number(s.grad_output_norm),
             grad_weight_norm: Number(s.grad_weight_norm),
-            grad_weights: s.grad_weights.as_deref().map(Matrix),
+            grad_weights: matrix(&s.grad_weights),
             layer: s.index + 1,
             weight_mean: Number(s.weight_mean),
             weight_norm: Number(s.weight_norm),
             weight_std: Number(s.weight_std),
-            weights: s.weights.as_deref().map(Matrix),
+            weights: matrix(&s.weights),
         }
     }
 }
@@ -131,8 +149,12 @@ impl Serialize for Row<'_> {
 }
 
 /// The `step` event's line for `record`.
-fn write_step(mut out: impl Write, record: &StepRecord) -> std::io::Result<()> {
-    serde_json::to_writer(&mut out, &StepEvent::of(record))?;
+fn write_step(
+    mut out: impl Write,
+    record: &StepRecord,
+    with_matrices: bool,
+) -> std::io::Result<()> {
+    serde_json::to_writer(&mut out, &StepEvent::of(record, with_matrices))?;
     out.write_all(b"\n")
 }
 
@@ -160,6 +182,26 @@ pub fn location(span: Span, sources: &SourceMap) -> Value {
         }),
         _ => Value::Null,
     }
+}
+
+/// An error about a file as a whole (a script that cannot be read): a diagnostic with
+/// code `io` and no location, so JSON readers need no second channel for it.
+pub fn file_error_json(message: &str) -> Value {
+    unplaced_diagnostic_json("error", &ErrorKind::Io, message)
+}
+
+/// A diagnostic about no place in a script.
+fn unplaced_diagnostic_json(severity: &str, kind: &ErrorKind, message: &str) -> Value {
+    json!({
+        "event": "diagnostic",
+        "severity": severity,
+        "code": kind.code(),
+        "message": message,
+        "location": Value::Null,
+        "labels": [],
+        "notes": [],
+        "help": [],
+    })
 }
 
 pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Value {
@@ -222,9 +264,27 @@ impl<W: Write> Reporter for JsonReporter<W> {
         }));
     }
 
-    fn step(&mut self, record: &StepRecord, _info: &RunInfo) {
+    fn step(&mut self, record: &StepRecord, info: &RunInfo) {
+        let has_matrices = record
+            .layers
+            .iter()
+            .any(|l| l.weights.is_some() || l.grad_weights.is_some());
+        let with_matrices = has_matrices && {
+            // Every step of a run has the same shapes: the plan depends on the run only.
+            let plan = Matrices::of(record, info);
+            if record.step == 1
+                && let Some(message) = plan.thinned(record, info)
+            {
+                self.emit(unplaced_diagnostic_json(
+                    "warning",
+                    &ErrorKind::TooLarge,
+                    &message,
+                ));
+            }
+            plan.on(record.step, info)
+        };
         // The hot event: left in the buffer, unlike every other.
-        let _ = write_step(&mut self.out, record);
+        let _ = write_step(&mut self.out, record, with_matrices);
     }
 
     fn finding(
@@ -368,3 +428,5 @@ impl<W: Write> Reporter for JsonReporter<W> {
 
 #[cfg(test)]
 mod tests;
+
+mod matrices;

@@ -4,6 +4,8 @@
 pub mod info;
 pub mod json;
 pub mod outcome;
+pub mod output;
+pub mod shown;
 pub mod text;
 pub mod warnings;
 

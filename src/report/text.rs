@@ -5,19 +5,12 @@ use std::io::Write;
 
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::{Outcome, metric};
+use super::shown;
 use super::warnings::warning;
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
 use crate::format::{self, plural, sig, sig_opt};
-
-/// Runs up to this many steps print every step.
-const PRINT_ALL_UP_TO: usize = 20;
-/// Longer runs print the first and last few steps (fewer when each has a table)...
-const HEAD_TAIL: usize = 3;
-const HEAD_TAIL_TABLES: usize = 1;
-/// ...and about this many in between.
-const MIDDLE_LINES: usize = 10;
 
 pub struct TextReporter<'a> {
     pub out: &'a mut dyn Write,
@@ -57,13 +50,7 @@ impl<'a> TextReporter<'a> {
     }
 
     fn should_show(&self, step: usize, info: &RunInfo) -> bool {
-        let planned = info.planned_steps;
-        let edge = if info.show.gradients || info.show.weights {
-            HEAD_TAIL_TABLES
-        } else {
-            HEAD_TAIL
-        };
-        step <= edge || step + edge > planned || step.is_multiple_of(self.run.every)
+        shown::is_shown(step, self.run.every, info)
     }
 
     /// Prints the pending step if `force` or the summary rule wants it.
@@ -315,23 +302,6 @@ fn sweep_cell(report: &SweepReport, outcome: &Outcome) -> String {
     }
 }
 
-/// A print interval that is 1, 2 or 5 times a power of ten.
-fn nice_every(planned: usize) -> usize {
-    if planned <= PRINT_ALL_UP_TO {
-        return 1;
-    }
-    let raw = planned.div_ceil(MIDDLE_LINES);
-    let mut base = 1;
-    loop {
-        for m in [1, 2, 5] {
-            if base * m >= raw {
-                return base * m;
-            }
-        }
-        base *= 10;
-    }
-}
-
 impl Reporter for TextReporter<'_> {
     fn diagnostics(&mut self, diagnostics: &[Diagnostic], sources: &SourceMap) {
         // Output is delivered first so a warning lands after the lines it comments on.
@@ -354,10 +324,7 @@ impl Reporter for TextReporter<'_> {
 
     fn run_start(&mut self, info: &RunInfo, _sources: &SourceMap) {
         self.run = RunState {
-            every: info
-                .show
-                .every
-                .unwrap_or_else(|| nice_every(info.planned_steps)),
+            every: shown::every(info),
             ..RunState::default()
         };
         let _ = writeln!(

@@ -83,7 +83,7 @@ fn layer(index: usize, values: bool) -> LayerStats {
 
 fn written(record: &StepRecord) -> String {
     let mut out = Vec::new();
-    write_step(&mut out, record).unwrap();
+    write_step(&mut out, record, true).unwrap();
     String::from_utf8(out).unwrap()
 }
 
