@@ -135,7 +135,10 @@ pub struct SweepReport {
 impl SweepReport {
     /// How many points ran to their end (the rest were cut short by an interrupt).
     pub fn finished(&self) -> usize {
-        self.points.iter().filter(|p| !p.outcome.interrupted()).count()
+        self.points
+            .iter()
+            .filter(|p| !p.outcome.interrupted())
+            .count()
     }
 
     /// `settings`, followed by which of them the sweep varies.
