@@ -271,7 +271,7 @@ fn a_run_line_arrives_before_the_run_ends() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_a_run_with_its_summary() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::{BufRead, BufReader};
     let path = script(
         "interrupted_run.grad",
         format!("{LONG_RUN}print 7\n").as_bytes(),
@@ -295,20 +295,7 @@ fn ctrl_c_stops_a_run_with_its_summary() {
             }
             seen += &line;
         }
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = stdout.read_to_string(&mut rest);
-            let _ = sender.send(rest);
-        });
-        let rest = receiver.recv_timeout(QUICK);
-        let status = child.wait().expect("gradlab ends");
-        let rest = rest.unwrap_or_else(|_| panic!("{format}: no end within {QUICK:?}"));
+        let (rest, status) = ctrl_c(child, stdout, format);
         assert!(rest.contains(end), "{format}: {rest}");
         assert!(
             !rest.contains(after),
@@ -318,34 +305,13 @@ fn ctrl_c_stops_a_run_with_its_summary() {
     }
 }
 
-/// The first lines of a script whose `compare` or `sweep` outlasts any test: a `print`
-/// that says the table's runs are about to start.
-const LONG_TABLE_PRELUDE: &str = "network chain(depth = 20, w = 0.9) {
-    input 1
-    repeat depth { dense 1 relu weight=w bias=none }
-}
-data one { x = [[1.0]] y = [[1.0]] }
-print 1
-";
-
-/// Runs `script`, sends Ctrl-C once its `print` line is out and the table's runs have
-/// had time to start, and hands back everything printed after that line.
-fn interrupt_table(name: &str, format: &str, script_text: &str) -> String {
-    use std::io::{BufRead, BufReader, Read};
-    let path = script(
-        name,
-        format!("{LONG_TABLE_PRELUDE}{script_text}").as_bytes(),
-    );
-    let mut child = spawn_run(format, &path);
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    assert_ne!(
-        stdout.read_line(&mut line).expect("reading stdout"),
-        0,
-        "{format}: no print"
-    );
-    // Long enough for the runs to be under way, far shorter than any of the long ones.
-    std::thread::sleep(Duration::from_millis(500));
+/// Sends SIGINT to `child` and hands back the rest of its `stdout` and its exit status.
+#[cfg(unix)]
+fn ctrl_c(
+    mut child: std::process::Child,
+    mut stdout: impl std::io::Read + Send + 'static,
+    format: &str,
+) -> (String, std::process::ExitStatus) {
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -360,11 +326,46 @@ fn interrupt_table(name: &str, format: &str, script_text: &str) -> String {
     let rest = receiver.recv_timeout(QUICK);
     let status = child.wait().expect("gradlab ends");
     let rest = rest.unwrap_or_else(|_| panic!("{format}: no end within {QUICK:?}"));
+    (rest, status)
+}
+
+/// The first lines of a script whose `compare` or `sweep` outlasts any test: a `print`
+/// that says the table's runs are about to start.
+#[cfg(unix)]
+const LONG_TABLE_PRELUDE: &str = "network chain(depth = 20, w = 0.9) {
+    input 1
+    repeat depth { dense 1 relu weight=w bias=none }
+}
+data one { x = [[1.0]] y = [[1.0]] }
+print 1
+";
+
+/// Runs `script`, sends Ctrl-C once its `print` line is out and the table's runs have
+/// had time to start, and hands back everything printed after that line.
+#[cfg(unix)]
+fn interrupt_table(name: &str, format: &str, script_text: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let path = script(
+        name,
+        format!("{LONG_TABLE_PRELUDE}{script_text}").as_bytes(),
+    );
+    let mut child = spawn_run(format, &path);
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    assert_ne!(
+        stdout.read_line(&mut line).expect("reading stdout"),
+        0,
+        "{format}: no print"
+    );
+    // Long enough for the runs to be under way, far shorter than any of the long ones.
+    std::thread::sleep(Duration::from_millis(500));
+    let (rest, status) = ctrl_c(child, stdout, format);
     assert_eq!(status.code(), Some(130), "{format}: {rest}");
     rest
 }
 
 /// The `N` of the "interrupted after N of M WHAT" line under a text table.
+#[cfg(unix)]
 fn finished_of(table: &str, total: usize, what: &str) -> usize {
     let line = table
         .lines()
@@ -379,6 +380,7 @@ fn finished_of(table: &str, total: usize, what: &str) -> usize {
 /// The compare or sweep event of a JSON run, checked for the facts every interrupted
 /// table gives: `interrupted`, and `finished` = the rows whose run was not cut short,
 /// each of which (and none other) has the verdict `interrupted`.
+#[cfg(unix)]
 fn interrupted_json_rows(rest: &str, event: &str, rows: &str) -> Vec<serde_json::Value> {
     let table: serde_json::Value = rest
         .lines()
