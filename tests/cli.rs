@@ -271,7 +271,7 @@ fn a_run_line_arrives_before_the_run_ends() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_a_run_with_its_summary() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::{BufRead, BufReader};
     let path = script(
         "interrupted_run.grad",
         format!("{LONG_RUN}print 7\n").as_bytes(),
@@ -295,26 +295,201 @@ fn ctrl_c_stops_a_run_with_its_summary() {
             }
             seen += &line;
         }
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = stdout.read_to_string(&mut rest);
-            let _ = sender.send(rest);
-        });
-        let rest = receiver.recv_timeout(QUICK);
-        let status = child.wait().expect("gradlab ends");
-        let rest = rest.unwrap_or_else(|_| panic!("{format}: no end within {QUICK:?}"));
+        let (rest, status) = ctrl_c(child, stdout, format);
         assert!(rest.contains(end), "{format}: {rest}");
         assert!(
             !rest.contains(after),
             "{format}: the script went on: {rest}"
         );
         assert_eq!(status.code(), Some(130), "{format}");
+    }
+}
+
+/// Sends SIGINT to `child` and hands back the rest of its `stdout` and its exit status.
+#[cfg(unix)]
+fn ctrl_c(
+    mut child: std::process::Child,
+    mut stdout: impl std::io::Read + Send + 'static,
+    format: &str,
+) -> (String, std::process::ExitStatus) {
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        let _ = sender.send(rest);
+    });
+    let rest = receiver.recv_timeout(QUICK);
+    let status = child.wait().expect("gradlab ends");
+    let rest = rest.unwrap_or_else(|_| panic!("{format}: no end within {QUICK:?}"));
+    (rest, status)
+}
+
+/// The first lines of a script whose `compare` or `sweep` outlasts any test: a `print`
+/// that says the table's runs are about to start.
+#[cfg(unix)]
+const LONG_TABLE_PRELUDE: &str = "network chain(depth = 20, w = 0.9) {
+    input 1
+    repeat depth { dense 1 relu weight=w bias=none }
+}
+data one { x = [[1.0]] y = [[1.0]] }
+print 1
+";
+
+/// Runs `script`, sends Ctrl-C once its `print` line is out and the table's runs have
+/// had time to start, and hands back everything printed after that line.
+#[cfg(unix)]
+fn interrupt_table(name: &str, format: &str, script_text: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let path = script(
+        name,
+        format!("{LONG_TABLE_PRELUDE}{script_text}").as_bytes(),
+    );
+    let mut child = spawn_run(format, &path);
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    assert_ne!(
+        stdout.read_line(&mut line).expect("reading stdout"),
+        0,
+        "{format}: no print"
+    );
+    // Long enough for the runs to be under way, far shorter than any of the long ones.
+    std::thread::sleep(Duration::from_millis(500));
+    let (rest, status) = ctrl_c(child, stdout, format);
+    assert_eq!(status.code(), Some(130), "{format}: {rest}");
+    rest
+}
+
+/// The `N` of the "interrupted after N of M WHAT" line under a text table.
+#[cfg(unix)]
+fn finished_of(table: &str, total: usize, what: &str) -> usize {
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("interrupted after "))
+        .unwrap_or_else(|| panic!("no interrupted line: {table}"));
+    let rest = line.trim_start_matches("interrupted after ");
+    let (finished, rest) = rest.split_once(' ').expect("a count");
+    assert!(rest.starts_with(&format!("of {total} {what}:")), "{line}");
+    finished.parse().expect("a number")
+}
+
+/// The compare or sweep event of a JSON run, checked for the facts every interrupted
+/// table gives: `interrupted`, and `finished` = the rows whose run was not cut short,
+/// each of which (and none other) has the verdict `interrupted`.
+#[cfg(unix)]
+fn interrupted_json_rows(rest: &str, event: &str, rows: &str) -> Vec<serde_json::Value> {
+    let table: serde_json::Value = rest
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .find(|e| e["event"] == event)
+        .unwrap_or_else(|| panic!("no {event} event: {rest}"));
+    let rows = table[rows].as_array().expect("rows").clone();
+    let cut_short = rows
+        .iter()
+        .filter(|r| r["stop_reason"] == "interrupted")
+        .count();
+    for row in &rows {
+        assert_eq!(
+            row["verdict"] == "interrupted",
+            row["stop_reason"] == "interrupted",
+            "{row}"
+        );
+    }
+    assert_eq!(table["interrupted"], true, "{table}");
+    assert_eq!(table["finished"], rows.len() - cut_short, "{table}");
+    rows
+}
+
+/// Ctrl-C during a `compare`: the rows cut short (here all: each runs 10⁷ steps, and the
+/// ones not yet started stop at their first step) read `interrupted`, never `healthy`,
+/// and the table says how many finished; JSON says the same.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_compare_marks_the_unfinished_rows() {
+    let compare = "compare chain on one {
+    optimizer sgd(lr=0.01)
+    steps 10000000
+    variant clip_norm(1)
+    variant depth(3)
+    variant clip_norm(1) + depth(3)
+}
+print 7
+";
+    let text = interrupt_table("interrupted_compare.grad", "text", compare);
+    assert_eq!(finished_of(&text, 4, "variants"), 0, "{text}");
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            ["baseline", "clip_norm", "depth"]
+                .iter()
+                .any(|v| l.trim_start().starts_with(v))
+        })
+        .collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    for row in rows {
+        assert!(row.ends_with("  interrupted"), "{row}");
+    }
+    assert!(!text.contains("healthy"), "{text}");
+    assert!(!text.contains("\n7\n"), "the script went on: {text}");
+
+    let json = interrupt_table("interrupted_compare.grad", "json", compare);
+    let rows = interrupted_json_rows(&json, "compare", "rows");
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|r| r["verdict"] == "interrupted"), "{json}");
+}
+
+/// Ctrl-C during a `sweep` whose first points are one and two steps long and whose last
+/// are 10⁷: the long ones read `interrupted` (an interrupted run's number reads — under
+/// another metric), the count under the table matches the points that are not
+/// interrupted, and JSON says the same per point.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_sweep_marks_the_unfinished_points() {
+    let sweep = "sweep chain(steps in [1, 2, 10000000, 10000000]) on one {
+    optimizer sgd(lr=0.01)
+    metric verdict
+}
+";
+    let text = interrupt_table("interrupted_sweep.grad", "text", sweep);
+    let finished = finished_of(&text, 4, "points");
+    let points: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(points.len(), 4, "{text}");
+    let cut_short = points
+        .iter()
+        .filter(|l| l.ends_with(" interrupted"))
+        .count();
+    assert_eq!(finished, 4 - cut_short, "{text}");
+    for long in &points[2..] {
+        assert!(long.ends_with(" interrupted"), "{long}");
+    }
+
+    let json = interrupt_table("interrupted_sweep.grad", "json", sweep);
+    let points = interrupted_json_rows(&json, "sweep", "points");
+    assert_eq!(points.len(), 4);
+    for long in &points[2..] {
+        assert_eq!(long["value"], "interrupted", "{long}");
+        assert_eq!(long["stop_reason"], "interrupted", "{long}");
+    }
+
+    let numbers = interrupt_table(
+        "interrupted_sweep_loss.grad",
+        "text",
+        &sweep.replace("metric verdict", "metric final_loss"),
+    );
+    let long: Vec<&str> = numbers
+        .lines()
+        .filter(|l| l.trim_start().starts_with("10000000"))
+        .collect();
+    assert_eq!(long.len(), 2, "{numbers}");
+    for point in long {
+        assert!(point.ends_with(" —"), "{point}");
     }
 }
 

@@ -133,6 +133,14 @@ pub struct SweepReport {
 }
 
 impl SweepReport {
+    /// How many points ran to their end (the rest were cut short by an interrupt).
+    pub fn finished(&self) -> usize {
+        self.points
+            .iter()
+            .filter(|p| !p.outcome.interrupted())
+            .count()
+    }
+
     /// `settings`, followed by which of them the sweep varies.
     pub fn settings_line(&self) -> String {
         if self.swept.is_empty() {
@@ -152,4 +160,15 @@ pub struct CompareReport {
     pub settings: Settings,
     pub rows: Vec<(String, Result<Outcome, String>)>,
     pub span: Span,
+}
+
+impl CompareReport {
+    /// How many rows ran to their end or were refused (the rest were cut short by an
+    /// interrupt).
+    pub fn finished(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|(_, row)| !row.as_ref().is_ok_and(Outcome::interrupted))
+            .count()
+    }
 }

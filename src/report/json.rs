@@ -7,12 +7,12 @@ use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::info::{CompareReport, RunInfo, SweepReport};
-use super::outcome::metric;
+use super::outcome::{metric, stop_reason_name};
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, ErrorKind, Severity, SourceMap, Span};
 use crate::engine::{
-    DiagnosticEvent, Explanation, LayerStats, StepDetail, StepRecord, StopReason, TrainSummary,
+    DiagnosticEvent, Explanation, LayerStats, StepDetail, StepRecord, TrainSummary,
 };
 use crate::format;
 use matrices::Matrices;
@@ -319,11 +319,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
             "final_loss": s.final_loss.map(number_json),
             "final_accuracy": s.final_accuracy.map(number_json),
             "clipped_steps": s.clipped_steps,
-            "stop_reason": match s.stop_reason {
-                StopReason::Completed => "completed",
-                StopReason::NonFinite => "non_finite",
-                StopReason::Interrupted => "interrupted",
-            },
+            "stop_reason": stop_reason_name(s.stop_reason),
         }));
     }
 
@@ -379,6 +375,8 @@ impl<W: Write> Reporter for JsonReporter<W> {
                     "first_grad": outcome.first_grad.map(number_json),
                     "grad_ratio": outcome.grad_ratio.map(number_json),
                     "first_nonfinite_step": outcome.first_nonfinite,
+                    "steps": outcome.steps,
+                    "stop_reason": stop_reason_name(outcome.stop_reason),
                 })
             })
             .collect();
@@ -391,6 +389,8 @@ impl<W: Write> Reporter for JsonReporter<W> {
             "metric": report.metric.to_string(),
             "axes": report.axes.iter().map(|(n, v)| json!({"name": n, "values": v})).collect::<Vec<_>>(),
             "points": points,
+            "finished": report.finished(),
+            "interrupted": report.finished() < report.points.len(),
         }));
     }
 
@@ -407,6 +407,8 @@ impl<W: Write> Reporter for JsonReporter<W> {
                     "first_nonfinite_step": o.first_nonfinite,
                     "grad_ratio": o.grad_ratio.map(number_json),
                     "verdict": o.verdict.name(),
+                    "steps": o.steps,
+                    "stop_reason": stop_reason_name(o.stop_reason),
                 }),
                 Err(reason) => json!({
                     "variant": label,
@@ -422,6 +424,8 @@ impl<W: Write> Reporter for JsonReporter<W> {
             "location": location(report.span, sources),
             "settings": report.settings.to_string(),
             "rows": rows,
+            "finished": report.finished(),
+            "interrupted": report.finished() < report.rows.len(),
         }));
     }
 }

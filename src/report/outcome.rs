@@ -1,6 +1,6 @@
 //! How a whole run went, in a few numbers: the rows of `compare` and the cells of `sweep`.
 
-use crate::engine::{DiagnosticEvent, Event, StepRecord, TrainSummary};
+use crate::engine::{DiagnosticEvent, Event, StepRecord, StopReason, TrainSummary};
 use crate::signature::Metric;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +10,9 @@ pub enum Verdict {
     Vanishing,
     Dead,
     Healthy,
+    /// Stopped (Ctrl-C, or output nobody reads) before its last step: no finding of a
+    /// cut-short run can say it was healthy.
+    Interrupted,
 }
 
 impl Verdict {
@@ -20,6 +23,7 @@ impl Verdict {
             Verdict::Vanishing => "vanishing",
             Verdict::Dead => "dead",
             Verdict::Healthy => "healthy",
+            Verdict::Interrupted => "interrupted",
         }
     }
 
@@ -54,6 +58,25 @@ pub struct Outcome {
     /// First-layer / last-layer ‖∂L/∂W‖ at step 1.
     pub grad_ratio: Option<f64>,
     pub verdict: Verdict,
+    /// Why the run stopped: an interrupted run is unfinished, whatever it saw so far.
+    pub stop_reason: StopReason,
+}
+
+impl Outcome {
+    /// Whether the run was stopped before its end (including a run that began after
+    /// Ctrl-C, which stops at its first step).
+    pub fn interrupted(&self) -> bool {
+        self.stop_reason == StopReason::Interrupted
+    }
+}
+
+/// The name JSON gives a stop reason.
+pub fn stop_reason_name(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Completed => "completed",
+        StopReason::NonFinite => "non_finite",
+        StopReason::Interrupted => "interrupted",
+    }
 }
 
 /// Watches a run's events and sums it up.
@@ -104,7 +127,12 @@ impl OutcomeCollector {
             first_nonfinite: self.first_nonfinite,
             first_grad: self.first_grad,
             grad_ratio: self.grad_ratio,
-            verdict: Verdict::of(&summary.diagnostics),
+            verdict: if summary.stop_reason == StopReason::Interrupted {
+                Verdict::Interrupted
+            } else {
+                Verdict::of(&summary.diagnostics)
+            },
+            stop_reason: summary.stop_reason,
         }
     }
 }

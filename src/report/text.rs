@@ -258,7 +258,14 @@ impl<'a> TextReporter<'a> {
         (col_name, cols): (&str, &[f64]),
     ) {
         let corner = format!("{row_name} \\ {col_name}");
-        let width = 10;
+        // Wide enough for "interrupted", which only a cut-short verdict sweep shows.
+        let width = report
+            .points
+            .iter()
+            .map(|p| sweep_cell(report, &p.outcome).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(10);
         let mut header = format!("  {corner:>12}");
         for c in cols {
             header += &format!("  {:>width$}", format::axis_value(*c));
@@ -271,6 +278,17 @@ impl<'a> TextReporter<'a> {
                 line += &format!("  {:>width$}", sweep_cell(report, &point.outcome));
             }
             let _ = writeln!(self.out, "{}", line.trim_end());
+        }
+    }
+
+    /// Under a table some of whose runs were cut short: how many finished, so that no
+    /// one reads the table as the whole answer.
+    fn interrupted_note(&mut self, finished: usize, total: usize, what: &str) {
+        if finished < total {
+            let _ = writeln!(
+                self.out,
+                "interrupted after {finished} of {total} {what}: the unfinished ones read interrupted or —"
+            );
         }
     }
 
@@ -295,7 +313,10 @@ impl<'a> TextReporter<'a> {
 
 /// A sweep's metric for one point, as its table shows it.
 fn sweep_cell(report: &SweepReport, outcome: &Outcome) -> String {
-    if report.metric == Metric::Verdict {
+    if outcome.interrupted() && report.metric != Metric::Verdict {
+        // A cut-short run's numbers are not the metric of the run the sweep asked for.
+        "—".to_string()
+    } else if report.metric == Metric::Verdict {
         outcome.verdict.name().to_string()
     } else {
         metric(outcome, report.metric).map_or_else(|| "—".to_string(), sig)
@@ -441,6 +462,7 @@ impl Reporter for TextReporter<'_> {
             }
             _ => self.sweep_list(report),
         }
+        self.interrupted_note(report.finished(), report.points.len(), "points");
         let _ = writeln!(self.out);
         self.deliver();
     }
@@ -466,6 +488,15 @@ impl Reporter for TextReporter<'_> {
         let mut refused = Vec::new();
         for (label, row) in &report.rows {
             let line = match row {
+                Ok(o) if o.interrupted() => format!(
+                    "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    o.verdict.name()
+                ),
                 Ok(o) => format!(
                     "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
                     sig_opt(o.final_loss),
@@ -492,6 +523,7 @@ impl Reporter for TextReporter<'_> {
                 let _ = writeln!(self.out, "    {line}");
             }
         }
+        self.interrupted_note(report.finished(), report.rows.len(), "variants");
         let _ = writeln!(
             self.out,
             "(first/last = the first layer's ‖∂L/∂W‖ over the last layer's at step 1; non-finite = the first step whose loss was not a number)"
