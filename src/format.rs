@@ -95,6 +95,50 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A size in bytes with a binary unit, as `--max-memory` reads it back: `512 KiB`,
+/// `1.5 GiB`.
+///
+/// ```
+/// assert_eq!(gradlab::format::bytes(3 << 29), "1.5 GiB");
+/// assert_eq!(gradlab::format::bytes(2000), "2.0 KiB");
+/// assert_eq!(gradlab::format::bytes(17), "17 bytes");
+/// ```
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = n as f64;
+    let mut unit = None;
+    for name in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = Some(name);
+    }
+    match unit {
+        Some(unit) => format!("{value:.1} {unit}"),
+        None => format!("{n} bytes"),
+    }
+}
+
+/// A whole number with its digits grouped by threes, as README writes limits:
+/// `10 000 000`.
+///
+/// ```
+/// assert_eq!(gradlab::format::grouped(10_000_000), "10 000 000");
+/// assert_eq!(gradlab::format::grouped(999), "999");
+/// ```
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// `1 row`, `4 rows`.
 pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", plural(n))

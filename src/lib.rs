@@ -32,6 +32,7 @@ pub mod diagnostics;
 pub use gradlab_engine as engine;
 pub mod exec;
 pub mod format;
+pub mod limits;
 pub mod repl;
 pub mod report;
 pub mod session;

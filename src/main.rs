@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
 use gradlab::diagnostics::ColorChoice;
+use gradlab::limits::{self, Limits};
 use gradlab::report::json::{JsonReporter, file_error_json};
 use gradlab::report::output::WatchedOutput;
 use gradlab::report::text::TextReporter;
@@ -25,6 +26,14 @@ struct Cli {
     /// Output format: text for people, json for JSON Lines.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     format: Format,
+    /// Memory a run may need, with the script's data sets: 512M, 8G, 1.5GiB [default:
+    /// half the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size, global = true)]
+    max_memory: Option<u64>,
+    /// Floating-point operations a run block may take (a compare or sweep counts all its
+    /// runs): 1e16.
+    #[arg(long, value_name = "FLOPS", value_parser = limits::parse_work, default_value_t = limits::DEFAULT_MAX_WORK, global = true)]
+    max_work: f64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -90,9 +99,15 @@ fn dispatch(cli: Cli) -> ExitCode {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
     };
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_memory: cli.max_memory.unwrap_or(defaults.max_memory),
+        max_work: cli.max_work,
+        ..defaults
+    };
     match cli.command {
-        Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format),
-        Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format),
+        Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format, limits),
+        Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format, limits),
         Some(Command::Repl) | None if cli.format == Format::Json => {
             // The REPL talks to a person: prompts, notes and hints are text.
             eprintln!(
@@ -100,11 +115,17 @@ fn dispatch(cli: Cli) -> ExitCode {
             );
             ExitCode::from(EXIT_USAGE)
         }
-        Some(Command::Repl) | None => ExitCode::from(gradlab::repl::start(color)),
+        Some(Command::Repl) | None => ExitCode::from(gradlab::repl::start(color, limits)),
     }
 }
 
-fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCode {
+fn script(
+    path: &Path,
+    mode: Mode,
+    color: ColorChoice,
+    format: Format,
+    limits: Limits,
+) -> ExitCode {
     let text = match read_script(path) {
         Ok(text) => text,
         Err(message) => {
@@ -121,6 +142,7 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format) -> ExitCo
         }
     };
     let mut session = Session::new(Redeclare::Error);
+    session.set_limits(limits);
     if let Some(dir) = path.parent() {
         session.set_base_dir(dir.to_path_buf());
     }

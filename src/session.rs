@@ -20,6 +20,7 @@ use crate::check::env::Env;
 use crate::check::{self, Plan};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::exec;
+use crate::limits::Limits;
 use crate::report::Reporter;
 use crate::syntax;
 pub use describe::{DataDescription, Description, LayerDescription, NetworkDescription};
@@ -73,6 +74,11 @@ impl Session {
         self.env.base_dir = dir;
     }
 
+    /// The memory and work budgets every run block is checked against.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.env.limits = limits;
+    }
+
     /// Where relative paths in scripts are resolved from.
     pub fn base_dir(&self) -> &Path {
         &self.env.base_dir
@@ -112,8 +118,10 @@ impl Session {
     /// Forgets every declaration and source.
     pub fn reset(&mut self) {
         let base_dir = self.env.base_dir.clone();
+        let limits = self.env.limits;
         self.env = Env::default();
         self.env.base_dir = base_dir;
+        self.env.limits = limits;
         self.sources.clear();
     }
 

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::value::{Data, Value};
 use crate::diagnostics::Span;
 use crate::engine::Precision;
+use crate::limits::Limits;
 use crate::syntax::ast::NetworkDecl;
 
 #[derive(Debug, Clone)]
@@ -41,6 +42,8 @@ pub struct Env {
     pub precision: Precision,
     /// Where relative paths (`csv("…")`) are resolved: the script's folder.
     pub base_dir: PathBuf,
+    /// The memory and work every run block must fit.
+    pub limits: Limits,
 }
 
 pub const DEFAULT_SEED: u64 = 0;
@@ -52,6 +55,7 @@ impl Default for Env {
             seed: DEFAULT_SEED,
             precision: Precision::F32,
             base_dir: PathBuf::from("."),
+            limits: Limits::default(),
         }
     }
 }

@@ -7,10 +7,11 @@
 //! Its modules import each other in one direction only, from the leaves up:
 //! `value`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
 //! (expressions name networks, and layers hold expressions) → `data`, `plan` →
-//! `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
+//! `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
 //! keeps it so.
 
 pub mod args;
+pub mod budget;
 pub mod builtins;
 pub mod data;
 pub mod env;
@@ -175,6 +176,7 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
                     }
                 },
             };
+            budget::check_data(&data.set, item.span, env)?;
             declare(env, &decl.name, Entry::Data(Rc::new(data)), redeclare)
         }
         ItemKind::Print(expr) | ItemKind::Expr(expr) => Ok(Plan::Print {
@@ -197,7 +199,11 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
             env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
-        ItemKind::Run(decl) => Ok(Plan::Run(Box::new(run::check_run(decl, item.span, env)?))),
+        ItemKind::Run(decl) => {
+            let plan = run::check_run(decl, item.span, env)?;
+            budget::check_run(&plan, env)?;
+            Ok(Plan::Run(Box::new(plan)))
+        }
         ItemKind::Sweep(decl) => Ok(Plan::Sweep(Box::new(run::check_sweep(
             decl, item.span, env,
         )?))),

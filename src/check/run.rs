@@ -4,6 +4,7 @@
 use crate::format::plural;
 use std::rc::Rc;
 
+use super::budget::Runs;
 use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
 use super::network::instantiate;
@@ -125,6 +126,7 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
         );
     }
     let mut points = Vec::with_capacity(total);
+    let mut budget = Runs::new(env, decl.keyword, "sweep", total);
     for index in 0..total {
         let mut rest = index;
         let mut net_args = base.args.clone();
@@ -157,6 +159,7 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
             data_span,
         };
         let plan = build(target, &settings, &overrides, env)?;
+        budget.add(&plan)?;
         points.push(plan);
     }
     Ok(SweepPlan {

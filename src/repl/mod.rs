@@ -26,6 +26,7 @@ use rustyline::{CompletionType, Config, Editor};
 
 use crate::diagnostics::ColorChoice;
 use crate::format::plural;
+use crate::limits::Limits;
 use crate::report::text::TextReporter;
 use crate::session::{EvalStatus, Mode, Redeclare, Session};
 use crate::text_file::{self, MAX_SCRIPT_BYTES, MIB};
@@ -99,9 +100,11 @@ pub struct Repl {
 }
 
 impl Repl {
-    pub fn new(color: ColorChoice) -> Self {
+    pub fn new(color: ColorChoice, limits: Limits) -> Self {
+        let mut session = Session::new(Redeclare::Replace);
+        session.set_limits(limits);
         Repl {
-            session: Session::new(Redeclare::Replace),
+            session,
             color_err: color.enabled(std::io::stderr().is_terminal()),
             inputs: 0,
             failed: false,
@@ -234,8 +237,8 @@ impl Repl {
 
 /// Starts the REPL: interactive when stdin is a terminal, otherwise reading stdin.
 /// Returns the process exit status.
-pub fn start(color: ColorChoice) -> u8 {
-    let repl = Repl::new(color);
+pub fn start(color: ColorChoice, limits: Limits) -> u8 {
+    let repl = Repl::new(color, limits);
     if std::io::stdin().is_terminal() {
         interactive(repl, color)
     } else {

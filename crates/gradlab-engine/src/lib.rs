@@ -30,6 +30,7 @@ mod activation;
 mod batch;
 mod builders;
 mod clip;
+mod cost;
 pub mod data;
 mod detect;
 mod events;
@@ -54,6 +55,7 @@ pub use events::{
     Control, DegenerateReason, DiagnosticEvent, Event, ExplodingBlame, LayerStats, NonFiniteSite,
     Pass, PoorReason, StepRecord, StopReason, TrainSummary,
 };
+pub use cost::{MemoryEstimate, MemoryPart, memory_estimate, run_steps, step_work};
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
 pub use train::{train, uses_all_cores, validate_data};

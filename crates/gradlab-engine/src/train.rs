@@ -36,10 +36,11 @@ use super::findings::{Blame, Findings, StepFacts};
 use super::loss::{LossValue, loss_and_grad};
 use super::network::{Network, Workspace};
 use super::optim::{self, Optimizer};
+use super::cost::run_steps;
 use super::params::{init_params, validate_net};
 use super::real::{Real, norm};
 use super::types::{
-    Dataset, EngineError, LossKind, NetSpec, Precision, StepDetail, Stop, TrainSpec,
+    Dataset, EngineError, LossKind, NetSpec, Precision, StepDetail, TrainSpec,
 };
 
 /// Check that `data` fits `net` and `loss`.
@@ -176,10 +177,7 @@ fn check_batchnorm_batches(spec: &TrainSpec) -> Result<(), EngineError> {
     };
     let n = spec.data.n;
     let b = spec.batch_size.map_or(n, |b| b.min(n));
-    let steps = match spec.stop {
-        Stop::Steps(s) => s,
-        Stop::Epochs(e) => e.saturating_mul(n.div_ceil(b)),
-    };
+    let steps = run_steps(spec.stop, n, spec.batch_size) as usize;
     if steps == 0 {
         return Ok(());
     }
@@ -271,10 +269,7 @@ impl<'s, R: Real> Training<'s, R> {
         let net = Network::<R>::new(&spec.net, &params)?;
         let batches = Batcher::new(&spec.data, spec.batch_size, spec.seed);
         let steps_per_epoch = batches.steps_per_epoch();
-        let total_steps = match spec.stop {
-            Stop::Steps(s) => s,
-            Stop::Epochs(e) => e.saturating_mul(steps_per_epoch),
-        };
+        let total_steps = run_steps(spec.stop, spec.data.n, spec.batch_size) as usize;
         let mut ws = Workspace::new(&net, batches.size());
         ws.training = true;
         // The detectors read the first layer's gain only in a one-layer network, and the
