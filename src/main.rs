@@ -119,13 +119,7 @@ fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
-fn script(
-    path: &Path,
-    mode: Mode,
-    color: ColorChoice,
-    format: Format,
-    limits: Limits,
-) -> ExitCode {
+fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format, limits: Limits) -> ExitCode {
     let text = match read_script(path) {
         Ok(text) => text,
         Err(message) => {

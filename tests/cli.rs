@@ -1060,3 +1060,35 @@ train deep on sine(32) { steps 1 }
     );
     assert!(!out.stderr.contains("xavier"), "{}", out.stderr);
 }
+
+#[test]
+fn budget_options_are_checked_and_reach_the_repl() {
+    for bad in [
+        ["--max-memory", "lots"],
+        ["--max-memory", "0"],
+        ["--max-work", "fast"],
+    ] {
+        let output = gradlab(
+            &[bad[0], bad[1], "check", "examples/seed_chain.grad"],
+            QUICK,
+        );
+        assert_eq!(output.code, Some(2), "{bad:?}: {}", output.stderr);
+        assert!(output.stderr.contains(bad[1]), "{}", output.stderr);
+    }
+    // The REPL checks every input against the limits it was started with, and a
+    // refused run leaves the session going.
+    let input = script(
+        "budget-repl.grad",
+        b"data a = linear(100000)\nprint 1 + 1\n",
+    );
+    let output = support::process::gradlab(&["--max-memory", "1M"])
+        .stdin_file(&input)
+        .timeout(QUICK)
+        .run();
+    assert!(
+        output.stderr.contains("more than the 1.0 MiB memory limit"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(output.stdout.trim(), "2");
+}

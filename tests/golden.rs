@@ -4,7 +4,8 @@
 //! Two families, one test each:
 //!
 //! * `tests/errors/NAME.grad`: a script with one mistake. It is run as
-//!   `gradlab run --color never tests/errors/NAME.grad` from the package root and must
+//!   `gradlab run --color never tests/errors/NAME.grad` from the package root (with the
+//!   options of a first-line `# options: …`, such as `--max-memory 1G`) and must
 //!   exit with 1; stderr must match `NAME.stderr` (required) and stdout `NAME.stdout`
 //!   (the file exists only when stdout is not empty).
 //! * `examples/NAME.grad`: a working script. It must exit with 0, or with N if its
@@ -35,9 +36,22 @@ use support::ROOT;
 use support::golden::{Absent, bless_command, blessing, check_golden, diff};
 use support::process::{Output, gradlab};
 
-/// Runs `gradlab run --color never PATH` from the package root.
-fn run_script(relative: &Path) -> Output {
-    gradlab(&["run", "--color", "never"]).arg(relative).run()
+/// Runs `gradlab run --color never [OPTIONS] PATH` from the package root.
+fn run_script(relative: &Path, options: &[&str]) -> Output {
+    let mut args = vec!["run", "--color", "never"];
+    args.extend(options);
+    gradlab(&args).arg(relative).run()
+}
+
+/// What a first-line comment `# NAME: VALUE` of `source` says.
+fn first_line_says<'s>(source: &'s str, name: &str) -> Option<&'s str> {
+    source
+        .lines()
+        .next()
+        .and_then(|l| l.trim().strip_prefix('#'))
+        .and_then(|l| l.trim().strip_prefix(name))
+        .and_then(|l| l.strip_prefix(':'))
+        .map(str::trim)
 }
 
 /// Lines without trailing spaces, and without trailing blank lines.
@@ -108,12 +122,8 @@ fn indent(text: &str) -> String {
 
 /// The exit code an example declares with a first-line `# exit: N`; 0 otherwise.
 fn declared_exit(source: &str) -> i32 {
-    source
-        .lines()
-        .next()
-        .and_then(|l| l.trim().strip_prefix('#'))
-        .and_then(|l| l.trim().strip_prefix("exit:"))
-        .and_then(|n| n.trim().parse().ok())
+    first_line_says(source, "exit")
+        .and_then(|n| n.parse().ok())
         .unwrap_or(0)
 }
 
@@ -123,7 +133,11 @@ fn golden_errors() {
     assert!(!cases.is_empty(), "no tests/errors/*.grad found");
     let mut failed = Vec::new();
     for script in &cases {
-        let output = run_script(script);
+        let source = fs::read_to_string(Path::new(ROOT).join(script)).expect("readable case");
+        let options: Vec<&str> = first_line_says(&source, "options")
+            .map(|o| o.split_whitespace().collect())
+            .unwrap_or_default();
+        let output = run_script(script, &options);
         let mut problems = Vec::new();
         if output.code != Some(1) {
             problems.push(format!("exit code {:?}, expected 1", output.code));
@@ -159,8 +173,8 @@ fn golden_examples() {
     for script in &cases {
         let source = fs::read_to_string(Path::new(ROOT).join(script)).expect("readable example");
         let expected_code = declared_exit(&source);
-        let first = run_script(script);
-        let second = run_script(script);
+        let first = run_script(script, &[]);
+        let second = run_script(script, &[]);
         let mut problems = Vec::new();
         if first.stdout != second.stdout
             || first.stderr != second.stderr

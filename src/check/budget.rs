@@ -51,17 +51,66 @@ pub fn check_data(set: &Dataset, span: Span, env: &Env) -> Result<(), Diagnostic
     ))
     .with_kind(ErrorKind::TooLarge)
     .with_label(span, format!("this one holds {}", bytes(data_bytes(set))))
-    .with_note(format!("the data sets declared before it hold {}", bytes(held)))
+    .with_note(format!(
+        "the data sets declared before it hold {}",
+        bytes(held)
+    ))
     .with_help(format!(
         "use fewer rows, or raise the limit: --max-memory {}",
         raised_memory(needed)
     )))
 }
 
+/// Printing `value`, written at `span`, fits the memory budget: each `forward(…)` in it
+/// builds its network's parameters and runs its rows through it.
+pub fn check_printed(value: &Value, span: Span, env: &Env) -> Result<(), Diagnostic> {
+    match value {
+        Value::List(items) => items
+            .iter()
+            .try_for_each(|item| check_printed(item, span, env)),
+        Value::Forward(forward) => {
+            let rows = Dataset {
+                n: forward.rows.len(),
+                x_dim: forward.net.input,
+                y_dim: 0,
+                x: Vec::new(),
+                y: Vec::new(),
+            };
+            let sgd = OptimizerSpec::sgd(0.0);
+            let memory =
+                engine::memory_estimate(&forward.net, &rows, None, &sgd, forward.precision);
+            let needed = held_data(env) + memory.total();
+            if needed <= env.limits.max_memory {
+                return Ok(());
+            }
+            let (part, part_bytes) = memory.largest();
+            Err(Diagnostic::error(format!(
+                "`forward` needs about {} of memory, more than the {} limit",
+                bytes(needed),
+                bytes(env.limits.max_memory)
+            ))
+            .with_kind(ErrorKind::TooLarge)
+            .with_label(span, format!("needs about {}", bytes(needed)))
+            .with_note(format!("most of it is {part}: {}", bytes(part_bytes)))
+            .with_help(format!(
+                "{}, or raise the limit: --max-memory {}",
+                fix_for(part),
+                raised_memory(needed)
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The block `plan` (a `train`, `explain` or `compare` with its variants) fits the
 /// budgets.
 pub fn check_run(plan: &RunPlan, env: &Env) -> Result<(), Diagnostic> {
-    let mut runs = Runs::new(env, plan.keyword, plan.kind.keyword(), 1 + plan.variants.len());
+    let mut runs = Runs::new(
+        env,
+        plan.keyword,
+        plan.kind.keyword(),
+        1 + plan.variants.len(),
+    );
     runs.add(plan)?;
     for variant in &plan.variants {
         runs.add(&variant.plan)?;
@@ -156,7 +205,11 @@ impl Runs {
         let (runs, largest, at_once) = if alone >= together {
             (alone, self.alone, 1)
         } else {
-            (together, self.side_by_side.first().copied(), self.side_by_side.len())
+            (
+                together,
+                self.side_by_side.first().copied(),
+                self.side_by_side.len(),
+            )
         };
         (self.held_data + self.plans + runs, largest, at_once)
     }
@@ -224,7 +277,11 @@ impl Runs {
     /// A raised limit scaled from part of the block is a guess: deeper grid points later
     /// may need more.
     fn at_least(&self) -> &'static str {
-        if self.count < self.planned { " at least" } else { "" }
+        if self.count < self.planned {
+            " at least"
+        } else {
+            ""
+        }
     }
 
     /// While runs of the block are still to be added, the estimate is a lower bound: it
@@ -287,7 +344,132 @@ fn rounded_up(work: f64) -> String {
     }
 }
 
-/// A `--max-memory` value that admits `needed`: the next whole GiB above it.
+/// A `--max-memory` value that admits `needed`: the next whole GiB above it, or MiB
+/// below one GiB.
 fn raised_memory(needed: u64) -> String {
-    format!("{}G", needed.div_ceil(1 << 30).max(1))
+    if needed < 1 << 30 {
+        format!("{}M", needed.div_ceil(1 << 20).max(1))
+    } else {
+        format!("{}G", needed.div_ceil(1 << 30))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Redeclare, check};
+    use super::*;
+    use crate::limits::Limits;
+    use crate::syntax;
+
+    /// The first error checking `script` gives under `limits`.
+    fn refusal(script: &str, limits: Limits) -> Option<Diagnostic> {
+        let mut env = Env {
+            limits,
+            ..Env::default()
+        };
+        let program = syntax::parse(script, 0).program.expect("a program");
+        check(&program, &mut env, Redeclare::Error)
+            .diagnostics
+            .into_iter()
+            .next()
+    }
+
+    const COMPARE: &str = "
+        network n { input 1 dense 64 relu dense 1 linear }
+        data d = linear(100)
+        compare n on d { variant clip_norm(1) variant clip_norm(2) variant clip_norm(3) }
+    ";
+
+    fn limits(max_memory: u64, parallel_runs: usize) -> Limits {
+        Limits {
+            max_memory,
+            max_work: 1e15,
+            parallel_runs,
+        }
+    }
+
+    #[test]
+    fn compare_holds_one_run_per_thread_at_once() {
+        // Each run of COMPARE needs about 130 KB: its activations for the 100-row batch
+        // (100 × (4 × 65 + 2) × 4 bytes), its parameters and its copies of the data. Its
+        // products are small, so its runs train side by side.
+        let data = 100 * 2 * 8;
+        let one = engine::memory_estimate(
+            &engine::NetSpec::new(
+                1,
+                vec![
+                    engine::LayerSpec::dense(64, engine::Activation::Relu),
+                    engine::LayerSpec::dense(1, engine::Activation::Linear),
+                ],
+            ),
+            &engine::data::linear(100, 0.1, 0),
+            None,
+            &OptimizerSpec::sgd(0.01),
+            engine::Precision::F32,
+        )
+        .total();
+        let plans = 4
+            * (size_of::<RunPlan>() + 2 * (size_of::<LayerSpec>() + size_of::<LayerOrigin>()))
+                as u64;
+        let fits = |runs_at_once: u64| data + plans + runs_at_once * one;
+        // One thread: one run at a time, whatever the number of variants.
+        assert!(refusal(COMPARE, limits(fits(1), 1)).is_none());
+        let error = refusal(COMPARE, limits(fits(1) - 1, 1)).expect("refused");
+        assert!(error.message.contains("needs about"), "{}", error.message);
+        // Two threads: two runs at once, and never more than the four it has.
+        assert!(refusal(COMPARE, limits(fits(2) - 1, 2)).is_some());
+        assert!(refusal(COMPARE, limits(fits(2), 2)).is_none());
+        assert!(refusal(COMPARE, limits(fits(4), 16)).is_none());
+        let error = refusal(COMPARE, limits(fits(4) - 1, 16)).expect("refused");
+        assert!(
+            error.notes[0].contains("in each of the 4 runs trained at once"),
+            "{:?}",
+            error.notes
+        );
+    }
+
+    #[test]
+    fn a_large_run_counts_alone() {
+        // 2048-wide products keep every core busy: such runs train one at a time.
+        let script = "
+            network n { input 1 dense 2048 relu dense 2048 relu dense 1 linear }
+            data d = linear(64)
+            compare n on d { variant clip_norm(1) variant clip_norm(2) }
+        ";
+        let error = refusal(script, limits(64 << 20, 8)).expect("refused");
+        assert!(
+            error.notes[0].starts_with("most of it is parameters"),
+            "{:?}",
+            error.notes
+        );
+        let alone = refusal(script, limits(96 << 20, 8));
+        assert!(alone.is_none(), "{alone:?}");
+    }
+
+    #[test]
+    fn explain_is_one_pass_without_optimizer_state() {
+        let script = "
+            network n { input 1 dense 1024 relu dense 1024 relu dense 1 linear }
+            data d = linear(16)
+            explain n on d { optimizer adam(0.1) steps 10000000 }
+        ";
+        let error = refusal(
+            script,
+            Limits {
+                max_work: 1e9,
+                ..limits(1 << 30, 1)
+            },
+        );
+        assert!(error.is_none(), "{error:?}");
+    }
+
+    #[test]
+    fn sizes_and_work_read_back() {
+        assert_eq!(raised_memory(13 << 20), "13M");
+        assert_eq!(raised_memory((13 << 20) + 1), "14M");
+        assert_eq!(raised_memory(3 << 30), "3G");
+        assert_eq!(rounded_up(2.18e16), "3e16");
+        assert_eq!(rounded_up(9.5e15), "1e16");
+        assert_eq!(rounded_up(1e15), "1e15");
+    }
 }

@@ -179,10 +179,14 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
             budget::check_data(&data.set, item.span, env)?;
             declare(env, &decl.name, Entry::Data(Rc::new(data)), redeclare)
         }
-        ItemKind::Print(expr) | ItemKind::Expr(expr) => Ok(Plan::Print {
-            value: eval(expr, &Scope::global(env))?,
-            span: expr.span,
-        }),
+        ItemKind::Print(expr) | ItemKind::Expr(expr) => {
+            let value = eval(expr, &Scope::global(env))?;
+            budget::check_printed(&value, expr.span, env)?;
+            Ok(Plan::Print {
+                value,
+                span: expr.span,
+            })
+        }
         ItemKind::Seed(expr) => {
             let value = eval(expr, &Scope::global(env))?;
             args::check_kind("seed", signature::Kind::Natural, &value, expr.span)?;

@@ -116,7 +116,11 @@ pub fn memory_estimate(
     let mut fan_in = net.input as u64;
     for layer in &net.layers {
         let width = layer.width as u64;
-        let norm = if layer.batchnorm || layer.layernorm { 1 } else { 0 };
+        let norm = if layer.batchnorm || layer.layernorm {
+            1
+        } else {
+            0
+        };
         // weights, bias, γ and β
         parameters += width * fan_in + width + 2 * norm * width;
         weight_rows += width;

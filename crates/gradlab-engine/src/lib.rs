@@ -51,11 +51,11 @@ mod train;
 mod types;
 
 // The whole public face, besides the `data` generators.
+pub use cost::{MemoryEstimate, MemoryPart, memory_estimate, run_steps, step_work};
 pub use events::{
     Control, DegenerateReason, DiagnosticEvent, Event, ExplodingBlame, LayerStats, NonFiniteSite,
     Pass, PoorReason, StepRecord, StopReason, TrainSummary,
 };
-pub use cost::{MemoryEstimate, MemoryPart, memory_estimate, run_steps, step_work};
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
 pub use train::{train, uses_all_cores, validate_data};

@@ -31,17 +31,15 @@
 
 use super::batch::Batcher;
 use super::clip::{ClipOutcome, clip_norm, clip_value};
+use super::cost::run_steps;
 use super::events::{Control, Event, LayerStats, Pass, StepRecord, StopReason, TrainSummary};
 use super::findings::{Blame, Findings, StepFacts};
 use super::loss::{LossValue, loss_and_grad};
 use super::network::{Network, Workspace};
 use super::optim::{self, Optimizer};
-use super::cost::run_steps;
 use super::params::{init_params, validate_net};
 use super::real::{Real, norm};
-use super::types::{
-    Dataset, EngineError, LossKind, NetSpec, Precision, StepDetail, TrainSpec,
-};
+use super::types::{Dataset, EngineError, LossKind, NetSpec, Precision, StepDetail, TrainSpec};
 
 /// Check that `data` fits `net` and `loss`.
 pub fn validate_data(net: &NetSpec, data: &Dataset, loss: LossKind) -> Result<(), EngineError> {
