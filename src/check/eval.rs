@@ -149,7 +149,7 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
         .locals
         .iter()
         .map(|(n, _)| n.as_str())
-        .chain(scope.env.names.keys().map(String::as_str));
+        .chain(scope.env.names().keys().map(String::as_str));
     let mut d = Diagnostic::error(format!("unknown name `{name}`"))
         .with_kind(ErrorKind::unknown_name_of(name))
         .with_label(span, "not declared anywhere above");
@@ -350,7 +350,7 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     }
     let mut candidates: Vec<&str> = scope
         .env
-        .names
+        .names()
         .iter()
         .filter(|(_, b)| matches!(b.entry, Entry::Network(_)))
         .map(|(n, _)| n.as_str())
