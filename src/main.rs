@@ -146,6 +146,7 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format, limits: L
     let stderr = std::io::stderr();
     let buffered = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
     let mut out = WatchedOutput::new(buffered, session.interrupt_flag());
+    out.watch_reader();
     let mut err = stderr.lock();
     let status = match format {
         Format::Text => {

@@ -91,7 +91,7 @@ impl Session {
 
     /// The declared names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.env.names.keys().map(String::as_str)
+        self.env.names().keys().map(String::as_str)
     }
 
     /// What `name` holds, if it is declared.
@@ -103,13 +103,13 @@ impl Session {
     /// when nothing is declared, an error when it cannot be written (a data set too
     /// large to write row by row).
     pub fn script(&self) -> Option<Result<SavedScript, String>> {
-        if self.env.names.is_empty() {
+        if self.env.names().is_empty() {
             return None;
         }
         Some(
             save::script(&self.env, &self.sources).map(|(text, warning)| SavedScript {
                 text,
-                declarations: self.env.names.len(),
+                declarations: self.env.names().len(),
                 warning,
             }),
         )
@@ -147,13 +147,15 @@ impl Session {
             return EvalStatus::Failed;
         };
         // Checking declares names; a failed source must leave the session as it was.
-        let mut env = self.env.clone();
-        let checked = check::check(&program, &mut env, self.redeclare);
+        // Only its own changes are undone: copying the session per input was quadratic.
+        let mark = self.env.mark();
+        let checked = check::check(&program, &mut self.env, self.redeclare);
         if !checked.diagnostics.is_empty() {
+            self.env.roll_back(mark);
             reporter.diagnostics(&checked.diagnostics, &self.sources);
             return EvalStatus::Failed;
         }
-        self.env = env;
+        self.env.commit();
         if mode == Mode::Check {
             return EvalStatus::Ok;
         }
@@ -174,5 +176,62 @@ impl Session {
             }
         }
         EvalStatus::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::text::TextReporter;
+
+    /// Evaluates `text` as the REPL would, returning its status and stdout.
+    fn eval(session: &mut Session, text: &str) -> (EvalStatus, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = {
+            let mut reporter = TextReporter::new(&mut out, &mut err, false);
+            session.eval("input", text, Mode::Run, &mut reporter)
+        };
+        (status, String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// A failed input leaves the session as it was, even after it redeclared names
+    /// and changed the seed: the old bindings are back, and nothing new stays.
+    #[test]
+    fn a_failed_input_leaves_the_session_unchanged() {
+        let mut session = Session::new(Redeclare::Replace);
+        let (status, _) = eval(
+            &mut session,
+            "let a = 1\nnetwork n { input 1\n dense 1 relu }",
+        );
+        assert_eq!(status, EvalStatus::Ok);
+        let failing =
+            "let a = 2\nseed 9\nnetwork n { input 3\n dense 2 relu }\nlet b = 3\nlet c = missing";
+        assert_eq!(eval(&mut session, failing).0, EvalStatus::Failed);
+        assert_eq!(eval(&mut session, "print a").1.trim(), "1");
+        let names: Vec<&str> = session.names().collect();
+        assert_eq!(names, ["a", "n"]);
+        assert_eq!(session.env.seed, check::env::DEFAULT_SEED);
+        let Some(Description::Network(net)) = session.describe("n") else {
+            panic!("`n` is no longer a network");
+        };
+        assert_eq!(net.input, 1);
+        assert_eq!(session.env.uncommitted(), 0);
+    }
+
+    /// A successful input keeps its changes and leaves nothing to undo behind, so the
+    /// next input's rollback cost starts from zero.
+    #[test]
+    fn a_successful_input_commits_its_changes() {
+        let mut session = Session::new(Redeclare::Replace);
+        for i in 0..100 {
+            assert_eq!(
+                eval(&mut session, &format!("let v{i} = {i}")).0,
+                EvalStatus::Ok
+            );
+            assert_eq!(session.env.uncommitted(), 0);
+        }
+        assert_eq!(eval(&mut session, "let v5 = 50").0, EvalStatus::Ok);
+        assert_eq!(eval(&mut session, "print v5").1.trim(), "50");
+        assert_eq!(session.names().count(), 100);
     }
 }

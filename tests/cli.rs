@@ -507,21 +507,62 @@ fn a_closed_pipe_stops_the_run() {
         stdout.read_line(&mut line).expect("reading stdout");
         assert!(!line.is_empty(), "{format}: no first line");
         drop(stdout);
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("waiting for gradlab") {
-                break Some(status);
-            }
-            if started.elapsed() > QUICK {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let status = status
+        let status = exit_within(child, QUICK)
             .unwrap_or_else(|| panic!("{format}: still running {QUICK:?} after the pipe closed"));
         assert_eq!(status.code(), Some(141), "{format}");
+    }
+}
+
+/// Regression: a closed pipe was noticed only at the next printed line, and a long
+/// run prints nothing between its plateau and its end (13 s in release here, minutes
+/// in a debug build, for `LONG_RUN`). Now a watcher notices the reader has gone within
+/// a second while nothing is written, and the run stops as at a failed write: exit 141.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_stops_a_quiet_run() {
+    use std::io::{BufRead, BufReader};
+    const SOON: Duration = Duration::from_secs(10);
+    let path = script("quiet_closed_pipe.grad", LONG_RUN.as_bytes());
+    let mut child = spawn_run("text", &path);
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    // The text output elides the steps between the plateau and the end: after the line
+    // that follows the first `⋮`, nothing more comes until the run is over.
+    let mut seen = String::new();
+    let mut elided = false;
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("reading stdout") == 0 {
+            panic!("stdout ended early: {seen}");
+        }
+        seen += &line;
+        if elided {
+            break;
+        }
+        elided = line.contains('⋮');
+    }
+    drop(stdout);
+    let status = exit_within(child, SOON)
+        .unwrap_or_else(|| panic!("still running {SOON:?} after the pipe closed"));
+    assert_eq!(status.code(), Some(141), "{seen}");
+}
+
+/// `child`'s exit status, or `None` (and the child killed) if it runs past `limit`.
+#[cfg(unix)]
+fn exit_within(
+    mut child: std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for gradlab") {
+            return Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

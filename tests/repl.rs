@@ -53,3 +53,25 @@ fn transcripts() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Regression: each input copied the whole session (so that a failed one could be
+/// undone) and the completer's list of names, so 20 000 `let`s piped into the REPL
+/// took over 20 s in release and 50 s in a debug build; now each input costs what it
+/// declares, about 4 s here in a debug build. The structural checks are the unit
+/// tests `an_input_logs_only_its_own_changes` and `a_failed_input_leaves_the_session_unchanged`.
+#[test]
+fn a_long_piped_session_stays_linear() {
+    const LETS: usize = 20_000;
+    let scratch = Path::new(ROOT).join("target").join("repl-transcripts");
+    fs::create_dir_all(&scratch).expect("a scratch folder");
+    let input = scratch.join("many_lets.in");
+    let text: String = (0..LETS).map(|i| format!("let v{i} = {i}\n")).collect();
+    fs::write(&input, format!("{text}print v{}\n", LETS - 1)).expect("the input file");
+    let output = gradlab(&[])
+        .env("GRADLAB_HISTORY", scratch.join("many_lets.history"))
+        .stdin_file(&input)
+        .timeout(std::time::Duration::from_secs(30))
+        .run();
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(output.stdout.trim(), (LETS - 1).to_string());
+}

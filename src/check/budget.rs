@@ -24,7 +24,7 @@ fn data_bytes(set: &Dataset) -> u64 {
 fn held_data(env: &Env) -> u64 {
     let mut seen: HashSet<*const Data> = HashSet::new();
     let mut total = 0;
-    for binding in env.names.values() {
+    for binding in env.names().values() {
         let data = match &binding.entry {
             Entry::Data(data) | Entry::Let(Value::Data(data)) => data,
             _ => continue,
@@ -363,10 +363,8 @@ mod tests {
 
     /// The first error checking `script` gives under `limits`.
     fn refusal(script: &str, limits: Limits) -> Option<Diagnostic> {
-        let mut env = Env {
-            limits,
-            ..Env::default()
-        };
+        let mut env = Env::default();
+        env.limits = limits;
         let program = syntax::parse(script, 0).program.expect("a program");
         check(&program, &mut env, Redeclare::Error)
             .diagnostics

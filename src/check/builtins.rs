@@ -122,17 +122,9 @@ pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnos
     } else {
         None
     };
-    let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (number, line) in lines {
-        let row = line
-            .split(',')
-            .enumerate()
-            .map(|(column, cell)| csv_cell(cell.trim(), number, column, path, path_span))
-            .collect::<Result<Vec<f64>, Diagnostic>>()?;
-        rows.push(row);
-    }
-    let width = rows.first().map_or(0, Vec::len);
-    if rows.is_empty() || rows.iter().any(|r| r.len() != width) {
+    let cells = read_cells(lines, MAX_VALUES, path, path_span, call_span)?;
+    let width = cells.width;
+    if cells.values.is_empty() || cells.ragged {
         return Err(Diagnostic::error(format!(
             "`{path}` has no rows, or rows of different widths"
         ))
@@ -169,12 +161,82 @@ pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnos
                 .with_label(call_span, "here"),
         );
     }
-    let pick = |cols: &[usize]| -> Vec<Vec<f64>> {
-        rows.iter()
-            .map(|r| cols.iter().map(|&c| r[c]).collect())
+    let rows = cells.values.chunks_exact(width);
+    let pick = |cols: &[usize]| -> Vec<f64> {
+        rows.clone()
+            .flat_map(|row| cols.iter().map(|&c| row[c]))
             .collect()
     };
-    Ok(dataset(&pick(&xs), &pick(&ys)))
+    Ok(Dataset {
+        n: rows.len(),
+        x_dim: xs.len(),
+        y_dim: ys.len(),
+        x: pick(&xs),
+        y: pick(&ys),
+    })
+}
+
+/// The data rows of a CSV file, cell after cell in one list.
+struct Cells {
+    values: Vec<f64>,
+    /// The first row's width.
+    width: usize,
+    /// Some row has another width; the cells are still all read, so that a cell that
+    /// is not a number is reported first, wherever it is.
+    ragged: bool,
+}
+
+/// Reads the cells of `lines` (numbered from 1), refusing the file as soon as it holds
+/// more than `cap` values: the data-set cap applies to a CSV file too, and it is
+/// counted while reading, before the whole file is held as numbers.
+fn read_cells<'a>(
+    lines: impl Iterator<Item = (usize, &'a str)>,
+    cap: usize,
+    path: &str,
+    path_span: Span,
+    call_span: Span,
+) -> Result<Cells, Diagnostic> {
+    let mut cells = Cells {
+        values: Vec::new(),
+        width: 0,
+        ragged: false,
+    };
+    for (row, (number, line)) in lines.enumerate() {
+        let mut width = 0;
+        for (column, cell) in line.split(',').enumerate() {
+            let value = csv_cell(cell.trim(), number, column, path, path_span)?;
+            if !cells.ragged {
+                cells.values.push(value);
+            }
+            width += 1;
+        }
+        if row == 0 {
+            cells.width = width;
+        } else if width != cells.width && !cells.ragged {
+            cells.ragged = true;
+            cells.values = Vec::new();
+        }
+        if cells.values.len() > cap {
+            return Err(too_big_csv(
+                cap,
+                cells.values.len(),
+                number,
+                path,
+                call_span,
+            ));
+        }
+    }
+    Ok(cells)
+}
+
+fn too_big_csv(cap: usize, values: usize, line: usize, path: &str, call_span: Span) -> Diagnostic {
+    Diagnostic::error(format!("data set above {cap} values"))
+        .with_kind(ErrorKind::TooLarge)
+        .with_label(
+            call_span,
+            format!("`{path}` holds {values} values by line {line}"),
+        )
+        .with_help("use fewer rows: gradlab simulates, it does not train production models")
 }
 
 /// Whether a first row `first` is a header, when the script does not say: all numbers
@@ -218,4 +280,52 @@ fn csv_cell(
     ))
     .with_kind(ErrorKind::InvalidValue)
     .with_label(path_span, format!("line {line}, column {column}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, cap: usize) -> Result<Cells, Diagnostic> {
+        let lines = text.lines().enumerate().map(|(i, line)| (i + 1, line));
+        let span = Span::new(0, 0);
+        read_cells(lines, cap, "f.csv", span, span)
+    }
+
+    /// Regression: `csv()` was capped only by the file's size, so 256 MiB of `0,0`
+    /// rows built a data set four times over the 50 000 000-value cap of generated
+    /// ones. The cap is counted while reading: reading stops at the row that passes it.
+    #[test]
+    fn csv_values_are_capped_while_reading() {
+        let text = "1,2\n".repeat(10);
+        let cells = read(&text, 20).expect("20 values fit a cap of 20");
+        assert_eq!(
+            (cells.values.len(), cells.width, cells.ragged),
+            (20, 2, false)
+        );
+        let error = read(&format!("{text}not,numbers\n"), 19)
+            .err()
+            .expect("over the cap");
+        assert_eq!(error.message, "data set above 19 values");
+        assert_eq!(error.kind, ErrorKind::TooLarge);
+        assert_eq!(
+            error.labels[0].message,
+            "`f.csv` holds 20 values by line 10"
+        );
+    }
+
+    /// A row of another width is noticed, but the rest is still read, so a cell that
+    /// is not a number is reported first as before; the rows read are not kept.
+    #[test]
+    fn a_ragged_file_keeps_no_rows_and_still_reports_a_bad_cell() {
+        let cells = read("1,2\n3\n4,5\n", 100).expect("numbers");
+        assert!(cells.ragged);
+        assert!(cells.values.is_empty());
+        let error = read("1,2\n3\nx,5\n", 100).err().expect("a bad cell");
+        assert!(
+            error.message.contains("line 3, column 0"),
+            "{}",
+            error.message
+        );
+    }
 }

@@ -10,13 +10,16 @@ use super::args::{Bound, bind};
 use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
-use super::value::{Data, Forward, NetRef, Spec, SpecArg, Value};
+use super::value::{Data, Forward, MAX_VALUE_ITEMS, NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::signature::{self as sig, Family, FunctionName, did_you_mean};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
 
 /// Ranges longer than this are refused: they are typos, not sweeps.
 pub const MAX_RANGE_LEN: usize = 100_000;
+
+/// What a remedy joined with `+` may hold without the join counting its size.
+const FEW_ITEMS: usize = 16;
 
 /// Names visible to an expression: the session's, plus a network's parameters while
 /// its body is being instantiated.
@@ -100,11 +103,14 @@ pub fn eval(expr: &Expr, scope: &Scope) -> Result<Value, Diagnostic> {
         ExprKind::Bool(b) => Ok(Value::Bool(*b)),
         ExprKind::None => Ok(Value::None),
         ExprKind::Var(name) => lookup(name, expr.span, scope),
-        ExprKind::List(items) | ExprKind::Tuple(items) => items
-            .iter()
-            .map(|item| eval(item, scope))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::List),
+        ExprKind::List(items) | ExprKind::Tuple(items) => {
+            let mut held = Held::new(expr.span);
+            items
+                .iter()
+                .map(|item| held.add(eval(item, scope)?))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List)
+        }
         ExprKind::Range { start, end, step } => {
             range(start, end, step.as_deref(), expr.span, scope)
         }
@@ -149,7 +155,7 @@ fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
         .locals
         .iter()
         .map(|(n, _)| n.as_str())
-        .chain(scope.env.names.keys().map(String::as_str));
+        .chain(scope.env.names().keys().map(String::as_str));
     let mut d = Diagnostic::error(format!("unknown name `{name}`"))
         .with_kind(ErrorKind::unknown_name_of(name))
         .with_label(span, "not declared anywhere above");
@@ -189,9 +195,18 @@ fn binary(
     // `+` also joins remedies: clip_norm(1) + init(he_normal). The left side of a long
     // join is the list so far: it is extended, not copied, so the join stays linear.
     if op == BinOp::Add && is_remedies(&left) && is_remedies(&right) {
+        // Counting the whole join at every term would make a long join quadratic, so
+        // it is counted when its length doubles, and when a term holds more than a
+        // remedy's few numbers (a name of a join, or of a remedy holding lists).
+        let heavy = right.items() > FEW_ITEMS;
         let mut specs = into_remedies(left);
         specs.extend(into_remedies(right));
-        return Ok(Value::Combo(specs));
+        let count_now = heavy || specs.len().is_power_of_two();
+        let joined = Value::Combo(specs);
+        if count_now && joined.items() > MAX_VALUE_ITEMS {
+            return Err(too_many_items(joined.items(), span));
+        }
+        return Ok(joined);
     }
     let a = match left {
         Value::Num(n) => n,
@@ -311,21 +326,53 @@ fn range(
     ))
 }
 
-fn eval_args(args: &[Arg], scope: &Scope) -> Result<Vec<SpecArg>, Diagnostic> {
+fn eval_args(args: &[Arg], call_span: Span, scope: &Scope) -> Result<Vec<SpecArg>, Diagnostic> {
+    let mut held = Held::new(call_span);
     args.iter()
         .map(|arg| {
             Ok(SpecArg {
                 name: arg.name.as_ref().map(|n| n.name.clone()),
-                value: eval(&arg.value, scope)?,
+                value: held.add(eval(&arg.value, scope)?)?,
                 span: arg.span,
             })
         })
         .collect()
 }
 
+/// Counts the values a list or an argument list being built holds, and refuses it as
+/// soon as they pass `MAX_VALUE_ITEMS`, before the rest of it is built.
+struct Held {
+    count: usize,
+    span: Span,
+}
+
+impl Held {
+    fn new(span: Span) -> Self {
+        Held { count: 0, span }
+    }
+
+    /// Adds one item (itself and what it holds) and hands it back.
+    fn add(&mut self, value: Value) -> Result<Value, Diagnostic> {
+        self.count = self.count.saturating_add(1 + value.items());
+        if self.count > MAX_VALUE_ITEMS {
+            return Err(too_many_items(self.count, self.span));
+        }
+        Ok(value)
+    }
+}
+
+#[inline(never)]
+fn too_many_items(count: usize, span: Span) -> Diagnostic {
+    Diagnostic::error(format!("value holds more than {MAX_VALUE_ITEMS} values"))
+        .with_kind(ErrorKind::TooLarge)
+        .with_label(span, format!("{count} values so far"))
+        .with_note("nested lists count every item; a name used again is a copy")
+        .with_help("gradlab scripts describe experiments; generate large data with `data`")
+}
+
 pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     let name = call.name.name.as_str();
-    let args = eval_args(call.args.as_deref().unwrap_or(&[]), scope)?;
+    let args = eval_args(call.args.as_deref().unwrap_or(&[]), call.span, scope)?;
     if let Some(binding) = scope.env.get(name) {
         return match &binding.entry {
             Entry::Network(decl) => network::net_ref(decl, name, args, call.span),
@@ -350,7 +397,7 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     }
     let mut candidates: Vec<&str> = scope
         .env
-        .names
+        .names()
         .iter()
         .filter(|(_, b)| matches!(b.entry, Entry::Network(_)))
         .map(|(n, _)| n.as_str())
@@ -436,4 +483,77 @@ fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
         seed: scope.env.seed,
         precision: scope.env.precision,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Redeclare, check};
+
+    /// The errors of checking `script` in a fresh environment.
+    fn errors_of(script: &str) -> Vec<Diagnostic> {
+        let parsed = crate::syntax::parse(script, 0);
+        let program = parsed.program.expect("a program");
+        check(&program, &mut Env::default(), Redeclare::Error).diagnostics
+    }
+
+    fn too_large(script: &str) -> Diagnostic {
+        let mut errors = errors_of(script);
+        assert_eq!(errors.len(), 1, "{script}: {errors:?}");
+        let error = errors.remove(0);
+        assert_eq!(error.kind, ErrorKind::TooLarge, "{script}: {error:?}");
+        error
+    }
+
+    /// Regression: a range nested into lists of lists through `let`s grew without
+    /// bound (each level ten times the last). A list is refused, at its own span, as
+    /// soon as what it holds passes `MAX_VALUE_ITEMS`, before the rest is copied.
+    #[test]
+    fn nested_lists_are_capped() {
+        let tenfold = |name: &str| [name; 10].join(", ");
+        let fits = format!("let a = 1..90000\nlet b = [{}]\nprint 1", tenfold("a"));
+        assert!(errors_of(&fits).is_empty());
+        let script = format!("let a = 1..100000\nlet b = [{}, a]", tenfold("a"));
+        let error = too_large(&script);
+        assert_eq!(
+            error.message,
+            format!("value holds more than {MAX_VALUE_ITEMS} values")
+        );
+        let list_start = script.find('[').expect("a list");
+        assert_eq!(error.labels[0].span, Span::new(list_start, script.len()));
+        assert_eq!(error.labels[0].message, "1000010 values so far");
+    }
+
+    /// Arguments and remedy joins hold values too: they are counted as lists are.
+    #[test]
+    fn arguments_and_joins_are_capped() {
+        let big = "let a = 1..100000\nlet b = [a, a, a, a, a, a, a, a, a]\n";
+        too_large(&format!("{big}let c = sgd(b, b)"));
+        too_large(&format!(
+            "{big}network n(w = 1) {{ input 1 dense 1 relu }}\nlet c = n(w = [b, b])"
+        ));
+        too_large(&format!("{big}let r = clip_norm(b)\nlet s = r + r"));
+        let small = vec!["clip_norm(1)"; 100].join(" + ");
+        let joined = format!("let r = {small}\nlet s = r + r + r + r");
+        assert!(errors_of(&joined).is_empty());
+    }
+
+    #[test]
+    fn items_count_every_nested_value() {
+        let list = |items: Vec<Value>| Value::List(items);
+        assert_eq!(Value::Num(1.0).items(), 0);
+        let inner = list(vec![Value::Num(1.0), Value::Num(2.0)]);
+        assert_eq!(list(vec![inner.clone(), inner, list(vec![])]).items(), 7);
+        let spec = Spec {
+            name: "clip_norm".to_string(),
+            args: vec![SpecArg {
+                name: None,
+                value: Value::Num(1.0),
+                span: Span::new(0, 0),
+            }],
+            span: Span::new(0, 0),
+        };
+        assert_eq!(Value::Spec(spec.clone()).items(), 1);
+        assert_eq!(Value::Combo(vec![spec.clone(), spec]).items(), 4);
+    }
 }

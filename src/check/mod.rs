@@ -129,7 +129,7 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
         }
         ItemKind::Network(decl) => {
             let replaced = check_redeclare(env, &decl.name, redeclare)?;
-            let previous = env.names.insert(
+            env.bind(
                 decl.name.name.clone(),
                 Binding {
                     entry: Entry::Network(Rc::new(decl.clone())),
@@ -146,10 +146,7 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
                 env,
             );
             if let Err(error) = check {
-                match previous {
-                    Some(old) => env.names.insert(decl.name.name.clone(), old),
-                    None => env.names.remove(&decl.name.name),
-                };
+                env.undo_last();
                 return Err(error);
             }
             Ok(Plan::Declared {
@@ -249,7 +246,7 @@ fn declare(
     }
     let replaced = check_redeclare(env, name, redeclare)?;
     let kind = entry.kind();
-    env.names.insert(
+    env.bind(
         name.name.clone(),
         Binding {
             entry,

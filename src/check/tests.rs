@@ -65,10 +65,8 @@ fn csv_reads_a_header_only_where_the_rule_says() {
 
 /// Checks `PRELUDE` and then `script`, returning the last item's plan.
 fn last_plan(script: &str) -> Plan {
-    let mut env = Env {
-        base_dir: csv_folder().to_path_buf(),
-        ..Env::default()
-    };
+    let mut env = Env::default();
+    env.base_dir = csv_folder().to_path_buf();
     let text = format!("{PRELUDE}\n{script}\n");
     let parsed = crate::syntax::parse(&text, 0);
     assert!(

@@ -80,7 +80,41 @@ pub enum Value {
     Forward(Rc<Forward>),
 }
 
+/// A value may hold at most this many values: the items of its lists, counted through
+/// nested lists, the arguments of its names and networks, and the remedies it joins. Every value costs about
+/// 70 bytes and is copied wherever its name is used, and a few nested `let`s of a
+/// range (`[a, a, a, …]`) grew without bound. Data sets have their own cap.
+pub const MAX_VALUE_ITEMS: usize = 1_000_000;
+
 impl Value {
+    /// How many values this one holds (see [`MAX_VALUE_ITEMS`]); walked with a stack of
+    /// its own, since lists nested through `let`s can be deeper than the call stack.
+    pub fn items(&self) -> usize {
+        let mut count = 0;
+        let mut stack = vec![self];
+        while let Some(value) = stack.pop() {
+            let before = stack.len();
+            match value {
+                Value::List(items) => stack.extend(items),
+                Value::Spec(spec) => stack.extend(spec.args.iter().map(|a| &a.value)),
+                Value::Combo(specs) => {
+                    count += specs.len();
+                    stack.extend(specs.iter().flat_map(|s| s.args.iter().map(|a| &a.value)))
+                }
+                Value::Network(net) => stack.extend(net.args.iter().map(|(_, v, _)| v)),
+                // Data sets are capped as data; a network output by its input, a list.
+                Value::Num(_)
+                | Value::Str(_)
+                | Value::Bool(_)
+                | Value::None
+                | Value::Data(_)
+                | Value::Forward(_) => {}
+            }
+            count += stack.len() - before;
+        }
+        count
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Num(_) => "number",

@@ -95,8 +95,9 @@ pub struct Repl {
     inputs: usize,
     /// Whether any input failed (the exit status of a piped session).
     failed: bool,
-    /// The declared names, shared with the completer.
-    declared: Rc<RefCell<Vec<String>>>,
+    /// The declared names, shared with the completer; `None` without one (piped
+    /// input), where refreshing after every input made a long session quadratic.
+    declared: Option<Rc<RefCell<Vec<String>>>>,
 }
 
 impl Repl {
@@ -108,7 +109,7 @@ impl Repl {
             color_err: color.enabled(std::io::stderr().is_terminal()),
             inputs: 0,
             failed: false,
-            declared: Rc::new(RefCell::new(Vec::new())),
+            declared: None,
         }
     }
 
@@ -145,7 +146,9 @@ impl Repl {
     }
 
     fn refresh_names(&mut self) {
-        *self.declared.borrow_mut() = self.session.names().map(String::from).collect();
+        if let Some(declared) = &self.declared {
+            *declared.borrow_mut() = self.session.names().map(String::from).collect();
+        }
     }
 
     fn say(&self, text: &str) {
@@ -299,7 +302,9 @@ fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
             return piped(repl);
         }
     };
-    editor.set_helper(Some(ReplHelper::new(repl.declared.clone(), highlight)));
+    let declared = Rc::new(RefCell::new(Vec::new()));
+    repl.declared = Some(declared.clone());
+    editor.set_helper(Some(ReplHelper::new(declared, highlight)));
     let history = history_path();
     let mut history_ok = true;
     match &history {

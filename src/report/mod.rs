@@ -5,6 +5,7 @@ pub mod info;
 pub mod json;
 pub mod outcome;
 pub mod output;
+mod reader_gone;
 pub mod shown;
 pub mod text;
 pub mod warnings;

@@ -4,7 +4,9 @@
 //! This writer remembers the first failure instead, drops everything written after it,
 //! and raises the session's interrupt flag, so a run whose output nobody can read
 //! (`gradlab run x | head`, a full disk) stops at its next step instead of computing
-//! for minutes. The front end asks [`WatchedOutput::failure`] at the end.
+//! for minutes. With [`WatchedOutput::watch_reader`], a pipe whose reader is gone is
+//! noticed within a second even while nothing is written, and counts as a failed
+//! write. The front end asks [`WatchedOutput::failure`] at the end.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -14,6 +16,8 @@ pub struct WatchedOutput<W: Write> {
     inner: W,
     failure: Option<io::Error>,
     stop: Arc<AtomicBool>,
+    /// Set by the watcher thread when the pipe's reader has gone.
+    reader_gone: Arc<AtomicBool>,
 }
 
 impl<W: Write> WatchedOutput<W> {
@@ -23,12 +27,32 @@ impl<W: Write> WatchedOutput<W> {
             inner,
             failure: None,
             stop,
+            reader_gone: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Watches standard output (which `inner` must write to) for a pipe whose reader
+    /// has gone: once it has, `stop` is set at once, and the next write or flush fails
+    /// as a write to the closed pipe would.
+    pub fn watch_reader(&self) {
+        let (gone, stop) = (self.reader_gone.clone(), self.stop.clone());
+        super::reader_gone::on_reader_gone(move || {
+            gone.store(true, Ordering::SeqCst);
+            stop.store(true, Ordering::SeqCst);
+        });
     }
 
     /// The first write error, if any.
     pub fn failure(&self) -> Option<&io::Error> {
         self.failure.as_ref()
+    }
+
+    /// Whether writing must stop: it failed, or the reader is gone.
+    fn failed(&mut self) -> bool {
+        if self.failure.is_none() && self.reader_gone.load(Ordering::SeqCst) {
+            self.fail(io::ErrorKind::BrokenPipe.into());
+        }
+        self.failure.is_some()
     }
 
     fn fail(&mut self, error: io::Error) {
@@ -41,7 +65,7 @@ impl<W: Write> WatchedOutput<W> {
 
 impl<W: Write> Write for WatchedOutput<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.failure.is_some() {
+        if self.failed() {
             return Ok(buf.len());
         }
         match self.inner.write(buf) {
@@ -56,7 +80,7 @@ impl<W: Write> Write for WatchedOutput<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if self.failure.is_some() {
+        if self.failed() {
             return Ok(());
         }
         if let Err(error) = self.inner.flush() {
@@ -90,6 +114,19 @@ mod tests {
         assert!(stop.load(Ordering::SeqCst));
         let kind = out.failure().map(io::Error::kind);
         assert_eq!(kind, Some(io::ErrorKind::BrokenPipe));
+    }
+
+    /// What the watcher thread does when the reader has gone: the next write is
+    /// dropped and kept as a closed-pipe failure.
+    #[test]
+    fn a_gone_reader_fails_the_next_write() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut out = WatchedOutput::new(Vec::new(), stop.clone());
+        out.reader_gone.store(true, Ordering::SeqCst);
+        writeln!(out, "one").expect("errors are kept, not returned");
+        let kind = out.failure().map(io::Error::kind);
+        assert_eq!(kind, Some(io::ErrorKind::BrokenPipe));
+        assert!(out.inner.is_empty());
     }
 
     #[test]

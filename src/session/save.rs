@@ -35,7 +35,7 @@ pub fn script(env: &Env, sources: &SourceMap) -> Result<(String, Option<String>)
         let text = render(env, sources, &literal);
         let (fresh, status, errors) = check(&text, env);
         let mismatched: Vec<String> = env
-            .names
+            .names()
             .iter()
             .filter(|(name, _)| !literal.contains(*name))
             .filter_map(
@@ -93,7 +93,7 @@ fn check(text: &str, env: &Env) -> (Session, EvalStatus, String) {
 }
 
 fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> String {
-    let mut bindings: Vec<(&String, &crate::check::env::Binding)> = env.names.iter().collect();
+    let mut bindings: Vec<(&String, &crate::check::env::Binding)> = env.names().iter().collect();
     bindings.sort_by_key(|(_, b)| b.span.start);
     let mut out = String::from("# Saved from a gradlab session.\n");
     if env.seed != DEFAULT_SEED {

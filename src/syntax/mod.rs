@@ -26,13 +26,14 @@ pub fn parse(src: &str, base: usize) -> Parsed {
     let token::Lexed {
         tokens,
         errors: mut diagnostics,
+        hidden_errors,
         too_deep,
     } = token::lex(src, base);
     if too_deep {
         // Refused before parsing, so nothing downstream recurses that deep.
         return Parsed {
             program: None,
-            diagnostics,
+            diagnostics: capped(diagnostics, hidden_errors),
         };
     }
     let error_spans: Vec<Span> = tokens
@@ -51,8 +52,18 @@ pub fn parse(src: &str, base: usize) -> Parsed {
         diagnostics.push(syntax_error(&error, src, base, &unmatched));
     }
     diagnostics.sort_by_key(|d| d.primary_span().start);
-    if diagnostics.len() > MAX_SYNTAX_ERRORS {
-        let hidden = diagnostics.len() - MAX_SYNTAX_ERRORS;
+    Parsed {
+        program,
+        diagnostics: capped(diagnostics, hidden_errors),
+    }
+}
+
+/// The first `MAX_SYNTAX_ERRORS` of `diagnostics`, the last one saying how many more
+/// there are: those cut here and `uncounted`, which the lexer only counted.
+fn capped(mut diagnostics: Vec<Diagnostic>, uncounted: usize) -> Vec<Diagnostic> {
+    let total = diagnostics.len() + uncounted;
+    if total > MAX_SYNTAX_ERRORS {
+        let hidden = total - MAX_SYNTAX_ERRORS;
         diagnostics.truncate(MAX_SYNTAX_ERRORS);
         if let Some(last) = diagnostics.last_mut() {
             last.notes.push(format!(
@@ -61,10 +72,7 @@ pub fn parse(src: &str, base: usize) -> Parsed {
             ));
         }
     }
-    Parsed {
-        program,
-        diagnostics,
-    }
+    diagnostics
 }
 
 /// Start offsets of the closing brackets that close no open bracket of their kind.
@@ -395,6 +403,55 @@ mod tests {
                 parsed.diagnostics
             );
         }
+    }
+
+    /// A run of characters gradlab does not use is one mistake, reported once; the
+    /// run is quoted up to a few characters.
+    #[test]
+    fn a_run_of_unknown_characters_is_one_error() {
+        let parsed = parse("let a = 1 @@@ 2\nlet b = 1 @ @", 0);
+        let messages: Vec<&str> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "unexpected characters `@@@`",
+                "unexpected character `@`",
+                "unexpected character `@`"
+            ]
+        );
+        let long = parse(&"$".repeat(1000), 0);
+        assert_eq!(long.diagnostics.len(), 1);
+        assert_eq!(
+            long.diagnostics[0].message,
+            format!("unexpected characters `{}`…", "$".repeat(16))
+        );
+    }
+
+    /// Regression: every lexing error was kept, with its token, before the reports
+    /// were cut to `MAX_SYNTAX_ERRORS`: 3 MB of `@` took 2.1 GB. Past the cap they are
+    /// only counted, and the last report says how many were hidden.
+    #[test]
+    fn lexing_errors_past_the_cap_are_counted_not_kept() {
+        const MISTAKES: usize = 100_000;
+        let src = "@ ".repeat(MISTAKES);
+        let lexed = token::lex(&src, 0);
+        assert_eq!(lexed.errors.len(), MAX_SYNTAX_ERRORS);
+        assert_eq!(lexed.hidden_errors, MISTAKES - MAX_SYNTAX_ERRORS);
+        assert_eq!(lexed.tokens.len(), MAX_SYNTAX_ERRORS);
+        let parsed = parse(&src, 0);
+        assert_eq!(parsed.diagnostics.len(), MAX_SYNTAX_ERRORS);
+        let notes = &parsed.diagnostics[MAX_SYNTAX_ERRORS - 1].notes;
+        let hidden = MISTAKES - MAX_SYNTAX_ERRORS;
+        assert_eq!(
+            notes,
+            &[format!(
+                "{hidden} more syntax errors not shown; fix these first"
+            )]
+        );
     }
 
     #[test]

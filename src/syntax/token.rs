@@ -5,9 +5,11 @@
 //! the lexer's own message (which knows *why*) is what the user sees.
 
 use std::fmt;
+use std::ops::Range;
 
 use logos::Logos;
 
+use super::MAX_SYNTAX_ERRORS;
 use crate::diagnostics::{Diagnostic, Span};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -237,61 +239,109 @@ pub const MAX_NESTING: usize = 256;
 
 pub struct Lexed<'src> {
     pub tokens: Vec<(Token<'src>, Span)>,
+    /// The first `MAX_SYNTAX_ERRORS` lexing errors, in source order.
     pub errors: Vec<Diagnostic>,
+    /// Lexing errors past those, only counted: 10 MB of `@ @ @ …` kept every report
+    /// (and its token) and took gigabytes. Their tokens are left out too, so the
+    /// parser does not report around them; nothing past the cap is shown anyway.
+    pub hidden_errors: usize,
     /// Nesting passed `MAX_NESTING`: the tokens must not be parsed.
     pub too_deep: bool,
 }
 
 /// Lexes the whole source, whose spans start at `base`. Errors come back as
 /// diagnostics, and their tokens stay in the stream as `Token::Error` so the parser
-/// can recover around them.
+/// can recover around them. A run of unknown characters (`@@@`) is one error.
 pub fn lex(src: &str, base: usize) -> Lexed<'_> {
-    let mut tokens = Vec::new();
-    let mut errors = Vec::new();
+    let mut lexed = Lexed {
+        tokens: Vec::new(),
+        errors: Vec::new(),
+        hidden_errors: 0,
+        too_deep: false,
+    };
+    let mut unknown_run: Option<Range<usize>> = None;
     for (result, range) in Token::lexer(src).spanned() {
-        let span = Span::new(base + range.start, base + range.end);
-        match result {
-            Ok(token) => tokens.push((token, span)),
-            Err(error) => {
-                let text = &src[range];
-                // A `%` comment and a stray `:` are reported and then left out, as the
-                // fix is to delete them: the parser must not report them a second time.
-                let drop = error == LexError::PercentComment
-                    || (error == LexError::UnknownCharacter && text == ":");
-                errors.push(lex_error(error, text, span));
-                if !drop {
-                    tokens.push((Token::Error, span));
+        // A stray `:` has its own help, so it is never part of a run.
+        if result == Err(LexError::UnknownCharacter) && &src[range.clone()] != ":" {
+            match &mut unknown_run {
+                Some(run) if run.end == range.start => run.end = range.end,
+                _ => {
+                    if let Some(run) = unknown_run.replace(range) {
+                        lexed.error(LexError::UnknownCharacter, src, run, base);
+                    }
                 }
             }
+            continue;
+        }
+        if let Some(run) = unknown_run.take() {
+            lexed.error(LexError::UnknownCharacter, src, run, base);
+        }
+        match result {
+            Ok(token) => lexed
+                .tokens
+                .push((token, Span::new(base + range.start, base + range.end))),
+            Err(error) => lexed.error(error, src, range, base),
         }
     }
-    let too_deep = match check_nesting(&tokens) {
-        Some(error) => {
-            errors.push(error);
-            true
+    if let Some(run) = unknown_run {
+        lexed.error(LexError::UnknownCharacter, src, run, base);
+    }
+    if let Some(error) = check_nesting(&lexed.tokens) {
+        lexed.errors.push(error);
+        lexed.too_deep = true;
+    }
+    lexed
+}
+
+impl Lexed<'_> {
+    /// Records a lexing error at `range` of `src`: reported (up to the cap) and kept in
+    /// the stream as `Token::Error`, or past the cap only counted.
+    fn error(&mut self, error: LexError, src: &str, range: Range<usize>, base: usize) {
+        if self.errors.len() == MAX_SYNTAX_ERRORS {
+            self.hidden_errors += 1;
+            return;
         }
-        None => false,
-    };
-    Lexed {
-        tokens,
-        errors,
-        too_deep,
+        let text = &src[range.clone()];
+        let span = Span::new(base + range.start, base + range.end);
+        // A `%` comment and a stray `:` are reported and then left out, as the fix is
+        // to delete them: the parser must not report them a second time.
+        let drop = error == LexError::PercentComment
+            || (error == LexError::UnknownCharacter && text == ":");
+        self.errors.push(lex_error(error, text, span));
+        if !drop {
+            self.tokens.push((Token::Error, span));
+        }
     }
 }
+
+/// How many characters of a run of unknown ones a report quotes.
+const SHOWN_RUN: usize = 16;
 
 fn lex_error(error: LexError, text: &str, span: Span) -> Diagnostic {
     match error {
         LexError::UnknownCharacter => {
-            let c = text.chars().next().unwrap_or('?');
-            let shown = if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
+            let shown: String = text
+                .chars()
+                .take(SHOWN_RUN)
+                .map(|c| match c.is_control() {
+                    true => c.escape_debug().to_string(),
+                    false => c.to_string(),
+                })
+                .collect();
+            let d = match text.chars().nth(1) {
+                None => Diagnostic::error(format!("unexpected character `{shown}`"))
+                    .with_label(span, "gradlab does not use this character"),
+                Some(_) => {
+                    let count = text.chars().count();
+                    let cut = if count > SHOWN_RUN { "…" } else { "" };
+                    Diagnostic::error(format!("unexpected characters `{shown}`{cut}")).with_label(
+                        span,
+                        format!("gradlab does not use these {count} characters"),
+                    )
+                }
             };
-            let d = Diagnostic::error(format!("unexpected character `{shown}`"))
-                .with_label(span, "gradlab does not use this character");
-            match c {
-                ':' => d.with_help("settings take no colon: write `loss mse`, not `loss: mse`"),
+            match text {
+                ":" => d.with_help("settings take no colon: write `loss mse`, not `loss: mse`"),
                 _ => d,
             }
         }
