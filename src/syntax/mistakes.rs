@@ -1,0 +1,325 @@
+//! Mistakes people make often, recognised in the tokens before parsing. Each gets the
+//! report a person needs (`trian` → did you mean `train`?, `**` → powers are `^`), and
+//! the tokens are mended, so that the parser reports only what is left instead of a
+//! generic error at some later token.
+
+use super::token::Token;
+use crate::diagnostics::{Diagnostic, Span};
+use crate::signature::{self, RUN_SETTINGS, SHOW, did_you_mean};
+
+/// What a block holds, which decides the words expected at the start of a line in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Block {
+    Network,
+    Run,
+    Other,
+}
+
+const STATEMENTS: &[&str] = &[
+    "let",
+    "print",
+    "network",
+    "data",
+    "train",
+    "compare",
+    "explain",
+    "sweep",
+    "seed",
+    "precision",
+];
+
+const LAYERS: &[&str] = &["input", "dense", "repeat", "residual"];
+
+/// Finds the mistakes in `tokens` (lexed from `src`, whose spans start at `base`),
+/// reports each, and mends the tokens.
+pub fn mend<'s>(
+    tokens: Vec<(Token<'s>, Span)>,
+    src: &'s str,
+    base: usize,
+) -> (Vec<(Token<'s>, Span)>, Vec<Diagnostic>) {
+    let mut mender = Mender {
+        src,
+        base,
+        input: tokens,
+        out: Vec::new(),
+        diagnostics: Vec::new(),
+        blocks: Vec::new(),
+        statement: None,
+    };
+    mender.run();
+    (mender.out, mender.diagnostics)
+}
+
+struct Mender<'s> {
+    src: &'s str,
+    base: usize,
+    input: Vec<(Token<'s>, Span)>,
+    out: Vec<(Token<'s>, Span)>,
+    diagnostics: Vec<Diagnostic>,
+    /// The blocks open at the current token, innermost last.
+    blocks: Vec<Block>,
+    /// The keyword that began the statement (or layer) the current token is in.
+    statement: Option<Token<'s>>,
+}
+
+impl<'s> Mender<'s> {
+    fn run(&mut self) {
+        let mut i = 0;
+        while i < self.input.len() {
+            i = self.step(i);
+        }
+    }
+
+    fn token(&self, i: usize) -> Option<&Token<'s>> {
+        self.input.get(i).map(|(t, _)| t)
+    }
+
+    fn span(&self, i: usize) -> Span {
+        self.input[i].1
+    }
+
+    /// The source text of `span`.
+    fn text(&self, span: Span) -> &'s str {
+        let start = span.start.saturating_sub(self.base);
+        let end = span.end.saturating_sub(self.base);
+        self.src.get(start..end).unwrap_or_default()
+    }
+
+    /// True if token `i` is the first of its line, or follows a bracket that opens or
+    /// closes a block: where a statement, a layer or a setting starts.
+    fn starts_a_line(&self, i: usize) -> bool {
+        if i == 0 || matches!(self.token(i - 1), Some(Token::LBrace | Token::RBrace)) {
+            return true;
+        }
+        let start = self.span(i).start.saturating_sub(self.base);
+        let before = self.src.get(..start).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+        before[line_start..].trim().is_empty()
+    }
+
+    /// True if tokens `i` and `i + 1` touch, as the two characters of `**` or `//` do.
+    fn touch(&self, i: usize) -> bool {
+        i + 1 < self.input.len() && self.span(i).end == self.span(i + 1).start
+    }
+
+    fn keep(&mut self, i: usize) -> usize {
+        let (token, span) = self.input[i].clone();
+        self.track(&token);
+        self.out.push((token, span));
+        i + 1
+    }
+
+    /// Keeps the block stack and the current statement up to date with `token`.
+    fn track(&mut self, token: &Token<'s>) {
+        match token {
+            Token::LBrace => {
+                let block = match &self.statement {
+                    Some(Token::Network | Token::Repeat | Token::Residual) => Block::Network,
+                    Some(Token::Train | Token::Compare | Token::Explain | Token::Sweep) => {
+                        Block::Run
+                    }
+                    _ => Block::Other,
+                };
+                self.blocks.push(block);
+                self.statement = None;
+            }
+            Token::RBrace => {
+                self.blocks.pop();
+                self.statement = None;
+            }
+            Token::Let
+            | Token::Print
+            | Token::Network
+            | Token::Data
+            | Token::Train
+            | Token::Compare
+            | Token::Explain
+            | Token::Sweep
+            | Token::Seed
+            | Token::Precision
+            | Token::Input
+            | Token::Dense
+            | Token::Repeat
+            | Token::Residual => self.statement = Some(token.clone()),
+            _ => {}
+        }
+    }
+
+    fn block(&self) -> Option<Block> {
+        self.blocks.last().copied()
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Looks at token `i`, reports and mends a mistake that starts there, and returns
+    /// the index of the next token to look at.
+    fn step(&mut self, i: usize) -> usize {
+        let span = self.span(i);
+        let next = self.token(i + 1).cloned();
+        match self.token(i).cloned() {
+            Some(Token::Slash) if self.touch(i) && self.token(i + 1) == Some(&Token::Slash) => {
+                self.comment(i)
+            }
+            Some(Token::Star) if self.touch(i) && next == Some(Token::Star) => {
+                let both = Span::new(span.start, self.span(i + 1).end);
+                self.report(
+                    Diagnostic::error("gradlab writes powers as `^`, not `**`")
+                        .with_label(both, "write `^` here")
+                        .with_help("for example `2 ^ 3`"),
+                );
+                self.track(&Token::Caret);
+                self.out.push((Token::Caret, both));
+                i + 2
+            }
+            Some(Token::Ident(word)) if self.starts_a_line(i) => self.unknown_word(i, word, next),
+            Some(Token::Step) if self.block() == Some(Block::Run) && self.starts_a_line(i) => {
+                self.unknown_setting(i, "step")
+            }
+            _ => self.keep(i),
+        }
+    }
+
+    /// `// text`: skipped to the end of its line, as a `#` comment would be.
+    fn comment(&mut self, i: usize) -> usize {
+        let start = self.span(i).start;
+        let line_end = self.src[start.saturating_sub(self.base)..]
+            .find('\n')
+            .map_or(self.base + self.src.len(), |n| start + n);
+        let text = self.text(Span::new(start, line_end)).trim_end();
+        self.report(
+            Diagnostic::error("comments start with `#`")
+                .with_label(Span::new(start, start + 2), "not a comment in gradlab")
+                .with_help(format!("write `#{}`", text.trim_start_matches('/'))),
+        );
+        let mut j = i;
+        while j < self.input.len() && self.span(j).start < line_end {
+            j += 1;
+        }
+        j
+    }
+
+    /// An identifier at the start of a line: a misspelt statement, layer or `show`.
+    fn unknown_word(&mut self, i: usize, word: &'s str, next: Option<Token<'s>>) -> usize {
+        let span = self.span(i);
+        let followed_by_word_or_number = matches!(
+            next,
+            Some(Token::Ident(_) | Token::Num(_) | Token::LBrace)
+        );
+        match self.block() {
+            None if matches!(next, Some(Token::Ident(_))) => {
+                if let Some(keyword) = did_you_mean(word, STATEMENTS) {
+                    self.report(
+                        Diagnostic::error(format!("unknown statement `{word}`"))
+                            .with_label(span, format!("did you mean `{keyword}`?"))
+                            .with_help(statement_forms()),
+                    );
+                    return self.replace(i, &keyword);
+                }
+            }
+            Some(Block::Network) if word == "activation" && next == Some(Token::Eq) => {
+                return self.activation_attribute(i);
+            }
+            Some(Block::Network) if followed_by_word_or_number => {
+                if let Some(keyword) = did_you_mean(word, LAYERS) {
+                    self.report(
+                        Diagnostic::error(format!("unknown layer `{word}`"))
+                            .with_label(span, format!("did you mean `{keyword}`?"))
+                            .with_help(
+                                "a network holds `input N`, `dense WIDTH ACTIVATION`, \
+                                 `repeat N { … }` and `residual { … }`",
+                            ),
+                    );
+                    return self.replace(i, &keyword);
+                }
+            }
+            Some(Block::Run) if word == "show" => return self.show_list(i),
+            _ => {}
+        }
+        self.keep(i)
+    }
+
+    /// A keyword where a run block's setting is expected: `step 10` for `steps 10`.
+    fn unknown_setting(&mut self, i: usize, word: &str) -> usize {
+        let settings = RUN_SETTINGS.iter().map(|(name, _)| *name);
+        let Some(setting) = did_you_mean(word, settings) else {
+            return self.keep(i);
+        };
+        self.report(
+            Diagnostic::error(format!("unknown setting `{word}`"))
+                .with_label(self.span(i), format!("did you mean `{setting}`?")),
+        );
+        let span = self.span(i);
+        let name: &'static str = RUN_SETTINGS
+            .iter()
+            .map(|(name, _)| *name)
+            .find(|name| *name == setting)
+            .expect("a run setting");
+        self.out.push((Token::Ident(name), span));
+        i + 1
+    }
+
+    /// Replaces token `i` with the keyword `keyword` names.
+    fn replace(&mut self, i: usize, keyword: &str) -> usize {
+        let token = super::token::keyword(keyword).expect("a keyword");
+        self.track(&token);
+        self.out.push((token, self.span(i)));
+        i + 1
+    }
+
+    /// `activation="relu"` or `activation=relu` on a layer, for `dense 8 relu`.
+    fn activation_attribute(&mut self, i: usize) -> usize {
+        let value = i + 2;
+        let (name, end) = match self.token(value) {
+            Some(Token::Str(_)) => {
+                let quoted = self.text(self.span(value));
+                (quoted.trim_matches('"'), self.span(value).end)
+            }
+            Some(Token::Ident(name)) => (*name, self.span(value).end),
+            _ => ("relu", self.span(i + 1).end),
+        };
+        let whole = Span::new(self.span(i).start, end);
+        self.report(
+            Diagnostic::error("a layer's activation is written bare")
+                .with_label(whole, format!("write `{name}` here"))
+                .with_help(format!("for example `dense 8 {name}`")),
+        );
+        if matches!(self.token(value), Some(Token::Str(_) | Token::Ident(_))) {
+            self.out.push((Token::Ident(name), self.span(value)));
+            value + 1
+        } else {
+            i + 2
+        }
+    }
+
+    /// `show gradients weights`: the items of `show` are separated by commas.
+    fn show_list(&mut self, i: usize) -> usize {
+        let mut j = self.keep(i);
+        let items: Vec<&str> = signature::names(SHOW).collect();
+        let is_item = |t: Option<&Token<'s>>| matches!(t, Some(Token::Ident(w)) if items.contains(w));
+        while is_item(self.token(j)) {
+            j = self.keep(j);
+            if is_item(self.token(j)) && !self.starts_a_line(j) {
+                let span = self.span(j);
+                let previous = self.text(self.span(j - 1));
+                let word = self.text(span);
+                self.report(
+                    Diagnostic::error("separate what `show` prints with `,`")
+                        .with_label(Span::new(span.start, span.start), "a `,` is missing here")
+                        .with_help(format!("show {previous}, {word}")),
+                );
+                self.out.push((Token::Comma, Span::new(span.start, span.start)));
+            } else if self.token(j) == Some(&Token::Comma) {
+                j = self.keep(j);
+            } else {
+                break;
+            }
+        }
+        j
+    }
+}
+
+fn statement_forms() -> String {
+    "a statement starts with one of: ".to_string() + &STATEMENTS.join(", ")
+}
