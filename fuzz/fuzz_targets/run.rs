@@ -5,14 +5,15 @@
 
 use gradlab::report::text::TextReporter;
 use gradlab::session::{Mode, Redeclare, Session};
-use gradlab_fuzz::{FILE, parse_and_check, tiny_plan};
+use gradlab_fuzz::invariants::{FILE, parse_and_check};
+use gradlab_fuzz::tiny_plan::is_tiny;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
     let Some(checked) = parse_and_check(text) else {
         return;
     };
-    if !checked.diagnostics.is_empty() || !tiny_plan::is_tiny(&checked.plans) {
+    if !checked.diagnostics.is_empty() || !is_tiny(&checked.plans) {
         return;
     }
     let (mut out, mut err) = (Vec::new(), Vec::new());
