@@ -4,7 +4,8 @@
 //!
 //! * No input panics the lexer, the parser or the checker: arbitrary text, "token
 //!   soup" made of gradlab's own keywords, names and punctuation (so that inputs get
-//!   deep into the grammar), and the examples with their numbers replaced.
+//!   deep into the grammar), and the examples with lines dropped, repeated or replaced
+//!   by soup, or with their numbers replaced.
 //! * Every diagnostic points inside the source and is rendered with its location.
 //! * A bounded run is deterministic: the same script gives byte-identical output, and
 //!   every JSON line it writes is valid JSON.
@@ -97,6 +98,40 @@ fn example_with_numbers(probability: f64) -> impl Strategy<Value = String> {
         prop::collection::vec(prop::option::weighted(probability, select(NUMBERS)), 64),
     )
         .prop_map(move |(index, replacements)| replace_numbers(&examples[index], &replacements))
+}
+
+/// What happens to one line of an example in `example_with_lines_edited`.
+#[derive(Debug, Clone)]
+enum LineEdit {
+    Keep,
+    Drop,
+    Repeat,
+    Replace(String),
+}
+
+/// An example with some lines dropped, repeated or replaced by token soup: scripts
+/// that are mostly right, so that the parser recovers in context and the checker sees
+/// missing layers, unknown names and declarations made twice.
+fn example_with_lines_edited() -> impl Strategy<Value = String> {
+    let examples = examples();
+    let edit = prop_oneof![
+        12 => Just(LineEdit::Keep),
+        1 => Just(LineEdit::Drop),
+        1 => Just(LineEdit::Repeat),
+        1 => prop::collection::vec(token(), 1..6).prop_map(|t| LineEdit::Replace(t.join(" "))),
+    ];
+    (0..examples.len(), prop::collection::vec(edit, 128)).prop_map(move |(index, edits)| {
+        let mut out = String::new();
+        for (line, edit) in examples[index].lines().zip(edits.iter().cycle()) {
+            match edit {
+                LineEdit::Keep => out.extend([line, "\n"]),
+                LineEdit::Drop => {}
+                LineEdit::Repeat => out.extend([line, "\n", line, "\n"]),
+                LineEdit::Replace(soup) => out.extend([soup.as_str(), "\n"]),
+            }
+        }
+        out
+    })
 }
 
 /// Replaces the n-th number of `text` outside comments by `replacements[n]`, when it
@@ -266,8 +301,13 @@ fn repl_session(text: &str) -> Session {
     session
 }
 
-/// `cases` cases, a failing one kept in `tests/properties.proptest-regressions`.
+/// `cases` cases (or `PROPTEST_CASES`, to search longer), a failing one kept in
+/// `tests/properties.proptest-regressions`.
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
@@ -287,6 +327,11 @@ proptest! {
 
     #[test]
     fn token_soup_never_panics(text in token_soup()) {
+        parse_and_check(&text);
+    }
+
+    #[test]
+    fn examples_with_lines_edited_never_panic(text in example_with_lines_edited()) {
         parse_and_check(&text);
     }
 
