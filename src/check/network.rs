@@ -243,7 +243,10 @@ fn too_many_instances(net: &NetRef, building: Option<&Building>, env: &Env) -> D
         "building network `{outermost}` builds more than {MAX_INSTANCES} networks"
     ))
     .with_kind(ErrorKind::InvalidValue)
-    .with_label(net.span, format!("network {} is built here", MAX_INSTANCES + 1));
+    .with_label(
+        net.span,
+        format!("network {} is built here", MAX_INSTANCES + 1),
+    );
     if let Some(binding) = env.get(outermost) {
         d = d.with_label(binding.span, "the network is declared here");
     }
