@@ -47,6 +47,9 @@ pub struct Building<'a> {
     /// What of the network is being evaluated: a parameter's default, or a layer.
     pub part: Cell<Span>,
     pub outer: Option<&'a Building<'a>>,
+    /// How many networks the outermost instantiation has instantiated so far, shared
+    /// by every `Building` under it (see `network::MAX_INSTANCES`).
+    pub instances: &'a Cell<usize>,
 }
 
 impl<'a> Building<'a> {

@@ -22,6 +22,10 @@ use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
 pub const MAX_LAYERS: usize = 10_000;
 /// No layer may be wider than this.
 pub const MAX_WIDTH: usize = 1 << 16;
+/// Instantiating one network may instantiate at most this many (itself included):
+/// a default or a layer that calls `forward` of another network instantiates that one
+/// each time, so a chain of them that each call the previous one twice is exponential.
+pub const MAX_INSTANCES: usize = 256;
 
 /// Where a layer of an instantiated network came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +131,12 @@ pub fn instantiate_within(
     if let Some(cycle) = Building::find(building, &net.name) {
         return Err(uses_itself(net, cycle, env));
     }
+    let outermost = Cell::new(0);
+    let instances = building.map_or(&outermost, |b| b.instances);
+    instances.set(instances.get() + 1);
+    if instances.get() > MAX_INSTANCES {
+        return Err(too_many_instances(net, building, env));
+    }
     let decl = match env.get(&net.name).map(|b| &b.entry) {
         Some(Entry::Network(decl)) => decl.clone(),
         _ => {
@@ -146,6 +156,7 @@ pub fn instantiate_within(
                     name: &net.name,
                     part: Cell::new(param.default.span),
                     outer: building,
+                    instances,
                 };
                 let scope = Scope {
                     env,
@@ -170,6 +181,7 @@ pub fn instantiate_within(
             name: &net.name,
             part: Cell::new(decl.name.span),
             outer: building,
+            instances,
         },
     };
     builder.layers_of(&decl.body, None)?;
@@ -219,6 +231,29 @@ fn uses_itself(net: &NetRef, cycle: &Building, env: &Env) -> Diagnostic {
         d = d.with_label(binding.span, "the network is declared here");
     }
     d.with_help("a network's defaults and layers cannot depend on the network itself")
+}
+
+/// Points at the use that passed `MAX_INSTANCES` and at the declaration of the
+/// outermost network, whose instantiation it was part of.
+fn too_many_instances(net: &NetRef, building: Option<&Building>, env: &Env) -> Diagnostic {
+    let outermost = std::iter::successors(building, |b| b.outer)
+        .last()
+        .map_or(net.name.as_str(), |b| b.name);
+    let mut d = Diagnostic::error(format!(
+        "building network `{outermost}` builds more than {MAX_INSTANCES} networks"
+    ))
+    .with_kind(ErrorKind::InvalidValue)
+    .with_label(
+        net.span,
+        format!("network {} is built here", MAX_INSTANCES + 1),
+    );
+    if let Some(binding) = env.get(outermost) {
+        d = d.with_label(binding.span, "the network is declared here");
+    }
+    d.with_help(
+        "each `forward` in a default or a layer builds its network again; \
+         compute the value once with `let` and use its name",
+    )
 }
 
 struct Builder<'a> {
