@@ -9,14 +9,14 @@ use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
 use super::value::{NetRef, Spec, SpecArg, Value};
-use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::diagnostics::{Diagnostic, ErrorKind, LabelText, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::format::plural;
 use crate::signature::{
     self as sig, ActivationName, Choice, Family, InitName, Kind, LAYER_ATTRS, LayerAttr,
     did_you_mean,
 };
-use crate::syntax::ast::{Attr, Layer, LayerKind, NetworkDecl};
+use crate::syntax::ast::{Attr, ExprKind, Layer, LayerKind, NetworkDecl};
 
 /// No network may have more dense layers than this after `repeat`s are expanded.
 pub const MAX_LAYERS: usize = 10_000;
@@ -172,6 +172,7 @@ pub fn instantiate_within(
     let mut builder = Builder {
         env,
         locals: &locals,
+        args: &net.args,
         input: None,
         layers: Vec::new(),
         origins: Vec::new(),
@@ -259,6 +260,8 @@ fn too_many_instances(net: &NetRef, building: Option<&Building>, env: &Env) -> D
 struct Builder<'a> {
     env: &'a Env,
     locals: &'a [(String, Value)],
+    /// The arguments the network was called with, with their places.
+    args: &'a [(String, Value, Span)],
     input: Option<(usize, Span)>,
     layers: Vec<LayerSpec>,
     origins: Vec<LayerOrigin>,
@@ -283,7 +286,44 @@ impl Builder<'_> {
         what: &str,
         kind: Kind,
     ) -> Result<f64, Diagnostic> {
+        if let ExprKind::Var(name) = &expr.kind {
+            let known =
+                self.locals.iter().any(|(local, _)| local == name) || self.env.get(name).is_some();
+            if !known {
+                return Err(Diagnostic::error(format!(
+                    "`{name}` is not a parameter of `{}`",
+                    self.net_name
+                ))
+                .with_kind(ErrorKind::unknown_name_of(name))
+                .with_label(expr.span, format!("used as the {what}"))
+                .with_help(format!("add it: `network {}({name} = 4)`", self.net_name)));
+            }
+        }
         check_number(what, kind, &eval(expr, &self.scope())?, expr.span)
+            .map_err(|error| self.blame_argument(error, expr))
+    }
+
+    /// An out-of-range number written as a parameter (`repeat depth`) whose value came
+    /// from the call (`chain(depth = 0)`): the call is what to change, so it is the
+    /// primary label, and the place in the body the secondary one.
+    fn blame_argument(&self, mut error: Diagnostic, expr: &crate::syntax::ast::Expr) -> Diagnostic {
+        let ExprKind::Var(name) = &expr.kind else {
+            return error;
+        };
+        let Some((_, value, at)) = self.args.iter().find(|(arg, _, _)| arg == name) else {
+            return error;
+        };
+        for label in &mut error.labels {
+            label.message = format!("used here: {}", label.message);
+        }
+        error.labels.insert(
+            0,
+            LabelText {
+                span: *at,
+                message: format!("`{name} = {value}` is given here"),
+            },
+        );
+        error
     }
 
     fn layers_of(&mut self, body: &[Layer], repeat: Option<Span>) -> Result<(), Diagnostic> {

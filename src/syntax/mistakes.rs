@@ -3,6 +3,8 @@
 //! the tokens are mended, so that the parser reports only what is left instead of a
 //! generic error at some later token.
 
+use logos::Logos;
+
 use super::token::Token;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::signature::{self, RUN_SETTINGS, SHOW, did_you_mean};
@@ -173,6 +175,11 @@ impl<'s> Mender<'s> {
                 self.out.push((Token::Caret, both));
                 i + 2
             }
+            Some(Token::Ident("activation"))
+                if self.block() == Some(Block::Network) && next == Some(Token::Eq) =>
+            {
+                self.activation_attribute(i)
+            }
             Some(Token::Ident(word)) if self.starts_a_line(i) => self.unknown_word(i, word, next),
             Some(Token::Step) if self.block() == Some(Block::Run) && self.starts_a_line(i) => {
                 self.unknown_setting(i, "step")
@@ -203,26 +210,20 @@ impl<'s> Mender<'s> {
     /// An identifier at the start of a line: a misspelt statement, layer or `show`.
     fn unknown_word(&mut self, i: usize, word: &'s str, next: Option<Token<'s>>) -> usize {
         let span = self.span(i);
-        let followed_by_word_or_number = matches!(
-            next,
-            Some(Token::Ident(_) | Token::Num(_) | Token::LBrace)
-        );
+        let followed_by_word_or_number =
+            matches!(next, Some(Token::Ident(_) | Token::Num(_) | Token::LBrace));
         match self.block() {
             None if matches!(next, Some(Token::Ident(_))) => {
-                if let Some(keyword) = did_you_mean(word, STATEMENTS) {
+                if let Some(keyword) = suggest(word, STATEMENTS) {
                     self.report(
                         Diagnostic::error(format!("unknown statement `{word}`"))
-                            .with_label(span, format!("did you mean `{keyword}`?"))
-                            .with_help(statement_forms()),
+                            .with_label(span, format!("did you mean `{keyword}`?")),
                     );
-                    return self.replace(i, &keyword);
+                    return self.replace(i, keyword);
                 }
             }
-            Some(Block::Network) if word == "activation" && next == Some(Token::Eq) => {
-                return self.activation_attribute(i);
-            }
             Some(Block::Network) if followed_by_word_or_number => {
-                if let Some(keyword) = did_you_mean(word, LAYERS) {
+                if let Some(keyword) = suggest(word, LAYERS) {
                     self.report(
                         Diagnostic::error(format!("unknown layer `{word}`"))
                             .with_label(span, format!("did you mean `{keyword}`?"))
@@ -231,7 +232,7 @@ impl<'s> Mender<'s> {
                                  `repeat N { … }` and `residual { … }`",
                             ),
                     );
-                    return self.replace(i, &keyword);
+                    return self.replace(i, keyword);
                 }
             }
             Some(Block::Run) if word == "show" => return self.show_list(i),
@@ -261,8 +262,11 @@ impl<'s> Mender<'s> {
     }
 
     /// Replaces token `i` with the keyword `keyword` names.
-    fn replace(&mut self, i: usize, keyword: &str) -> usize {
-        let token = super::token::keyword(keyword).expect("a keyword");
+    fn replace(&mut self, i: usize, keyword: &'static str) -> usize {
+        let token = match Token::lexer(keyword).next() {
+            Some(Ok(token)) if !matches!(token, Token::Ident(_)) => token,
+            _ => return self.keep(i),
+        };
         self.track(&token);
         self.out.push((token, self.span(i)));
         i + 1
@@ -297,7 +301,8 @@ impl<'s> Mender<'s> {
     fn show_list(&mut self, i: usize) -> usize {
         let mut j = self.keep(i);
         let items: Vec<&str> = signature::names(SHOW).collect();
-        let is_item = |t: Option<&Token<'s>>| matches!(t, Some(Token::Ident(w)) if items.contains(w));
+        let is_item =
+            |t: Option<&Token<'s>>| matches!(t, Some(Token::Ident(w)) if items.contains(w));
         while is_item(self.token(j)) {
             j = self.keep(j);
             if is_item(self.token(j)) && !self.starts_a_line(j) {
@@ -306,10 +311,11 @@ impl<'s> Mender<'s> {
                 let word = self.text(span);
                 self.report(
                     Diagnostic::error("separate what `show` prints with `,`")
-                        .with_label(Span::new(span.start, span.start), "a `,` is missing here")
-                        .with_help(format!("show {previous}, {word}")),
+                        .with_label(span, "a `,` is missing before this")
+                        .with_help(format!("write `show {previous}, {word}`")),
                 );
-                self.out.push((Token::Comma, Span::new(span.start, span.start)));
+                self.out
+                    .push((Token::Comma, Span::new(span.start, span.start)));
             } else if self.token(j) == Some(&Token::Comma) {
                 j = self.keep(j);
             } else {
@@ -320,6 +326,78 @@ impl<'s> Mender<'s> {
     }
 }
 
-fn statement_forms() -> String {
-    "a statement starts with one of: ".to_string() + &STATEMENTS.join(", ")
+/// The word of `words` that `word` is a likely misspelling of.
+fn suggest(word: &str, words: &'static [&'static str]) -> Option<&'static str> {
+    let best = did_you_mean(word, words)?;
+    words.iter().copied().find(|w| *w == best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse, token};
+    use super::*;
+
+    /// Every example and grammar snippet that parses is left exactly as it is.
+    #[test]
+    fn valid_scripts_are_untouched() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("examples") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_none_or(|e| e != "grad") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).expect("an example");
+            let tokens = token::lex(&src, 0).tokens;
+            let (mended, reports) = mend(tokens.clone(), &src, 0);
+            assert!(reports.is_empty(), "{}: {reports:?}", path.display());
+            assert_eq!(mended, tokens, "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 10, "only {seen} examples");
+    }
+
+    /// After mending, the parser has nothing left to report: one mistake, one report.
+    #[test]
+    fn a_mended_mistake_is_the_only_report() {
+        let net = "network n { input 2 dense 4 relu dense 1 sigmoid }\n";
+        for (src, says) in [
+            ("trian n on xor() { steps 3 }", "unknown statement `trian`"),
+            ("explian n on xor()", "unknown statement `explian`"),
+            ("train n on xor() { step 10 }", "unknown setting `step`"),
+            ("let a = 2 ** 3", "powers"),
+            ("train n on xor() { show loss gradients }", "separate"),
+            ("// note\nlet a = 1", "comments start with `#`"),
+            ("network m { imput 1 dens 2 relu }", "unknown layer `imput`"),
+            (
+                "network m { input 1 dense 2 activation=tanh }",
+                "activation",
+            ),
+        ] {
+            let src = format!("{net}{src}");
+            let parsed = parse(&src, 0);
+            let messages: Vec<&str> = parsed
+                .diagnostics
+                .iter()
+                .map(|d| d.message.as_str())
+                .collect();
+            assert!(
+                messages.first().is_some_and(|m| m.contains(says)),
+                "{src}: {messages:?}"
+            );
+            let extra = if src.contains("dens 2") { 2 } else { 1 };
+            assert_eq!(messages.len(), extra, "{src}: {messages:?}");
+            assert!(parsed.program.is_some(), "{src}");
+        }
+    }
+
+    /// A word that is no near miss is left to the parser and the checker.
+    #[test]
+    fn unknown_words_without_a_near_keyword_are_left_alone() {
+        let src = "network n { input 2 dense 4 relu }\nfoo n on xor()";
+        let tokens = token::lex(src, 0).tokens;
+        let (mended, reports) = mend(tokens.clone(), src, 0);
+        assert!(reports.is_empty());
+        assert_eq!(mended, tokens);
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod input;
+mod mistakes;
 mod parser;
 pub mod token;
 
@@ -41,6 +42,8 @@ pub fn parse(src: &str, base: usize) -> Parsed {
         .filter(|(t, _)| *t == token::Token::Error)
         .map(|(_, s)| *s)
         .collect();
+    let (tokens, mistakes) = mistakes::mend(tokens, src, base);
+    diagnostics.extend(mistakes);
     let unmatched = unmatched_closers(&tokens);
     let (program, errors) = parser::parse_tokens(tokens, base + src.len());
     for error in errors {
@@ -136,7 +139,12 @@ fn syntax_error(
             Diagnostic::error(message.clone()).with_label(at, message.clone())
         }
         RichReason::ExpectedFound { .. } => {
-            let mut expected: Vec<String> = error.expected().map(describe_pattern).collect();
+            // chumsky's "something else" tells a reader nothing: it is left out.
+            let mut expected: Vec<String> = error
+                .expected()
+                .filter(|p| !matches!(p, RichPattern::SomethingElse))
+                .map(describe_pattern)
+                .collect();
             expected.sort();
             expected.dedup();
             let list = join_alternatives(&expected);

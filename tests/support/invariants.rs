@@ -60,4 +60,9 @@ pub fn assert_renders(diagnostics: &[Diagnostic], sources: &SourceMap) {
         text.matches(&format!("{FILE}:")).count() >= located,
         "a diagnostic rendered without its location:\n{text}"
     );
+    // chumsky's fallback pattern tells a reader nothing.
+    assert!(
+        !text.contains("something else"),
+        "a report says \"something else\":\n{text}"
+    );
 }
