@@ -684,9 +684,15 @@ pub fn did_you_mean<'a, S: AsRef<str> + ?Sized + 'a>(
     };
     // Fewest edits first, then the highest similarity; ties keep the first candidate.
     let mut best: Option<(&str, usize, f64)> = None;
+    let lower = name.to_lowercase();
     for candidate in candidates {
         let candidate = candidate.as_ref();
-        let edits = strsim::osa_distance(name, candidate);
+        // `Relu`, `ADAM`: only the case is wrong, which beats any near miss.
+        let edits = if candidate == lower {
+            0
+        } else {
+            strsim::osa_distance(name, candidate)
+        };
         let score = strsim::jaro_winkler(name, candidate);
         if edits > max_edits && score < 0.8 {
             continue;
@@ -709,6 +715,10 @@ mod tests {
         assert_eq!(did_you_mean("mes", losses).as_deref(), Some("mse"));
         assert_eq!(
             did_you_mean("rleu", ["relu", "elu"]).as_deref(),
+            Some("relu")
+        );
+        assert_eq!(
+            did_you_mean("Relu", ["elu", "relu"]).as_deref(),
             Some("relu")
         );
         assert_eq!(did_you_mean("z", ["x", "y"]), None);

@@ -6,6 +6,7 @@ use super::env::Env;
 use super::eval::{Scope, eval};
 use super::value::{Data, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::format::count;
 use crate::signature::did_you_mean;
 use crate::syntax::ast::Setting;
 
@@ -58,12 +59,14 @@ pub fn from_fields(
             .with_help("add the targets: y = [[1], [0]]"));
     };
     if x.len() != y.len() {
-        return Err(
-            Diagnostic::error(format!("`x` has {} rows but `y` has {}", x.len(), y.len()))
-                .with_kind(ErrorKind::ShapeMismatch)
-                .with_label(x_span, format!("{} rows", x.len()))
-                .with_label(y_span, format!("{} rows", y.len())),
-        );
+        return Err(Diagnostic::error(format!(
+            "`x` has {} but `y` has {}",
+            count(x.len(), "row"),
+            count(y.len(), "row")
+        ))
+        .with_kind(ErrorKind::ShapeMismatch)
+        .with_label(x_span, count(x.len(), "row"))
+        .with_label(y_span, count(y.len(), "row")));
     }
     Ok(Data {
         name: name.to_string(),

@@ -47,6 +47,7 @@ pub fn mend<'s>(
         diagnostics: Vec::new(),
         blocks: Vec::new(),
         statement: None,
+        open_brackets: 0,
     };
     mender.run();
     (mender.out, mender.diagnostics)
@@ -62,6 +63,8 @@ struct Mender<'s> {
     blocks: Vec<Block>,
     /// The keyword that began the statement (or layer) the current token is in.
     statement: Option<Token<'s>>,
+    /// Round and square brackets open at the current token.
+    open_brackets: usize,
 }
 
 impl<'s> Mender<'s> {
@@ -129,6 +132,10 @@ impl<'s> Mender<'s> {
                 self.blocks.pop();
                 self.statement = None;
             }
+            Token::LParen | Token::LBracket => self.open_brackets += 1,
+            Token::RParen | Token::RBracket => {
+                self.open_brackets = self.open_brackets.saturating_sub(1);
+            }
             Token::Let
             | Token::Print
             | Token::Network
@@ -180,7 +187,40 @@ impl<'s> Mender<'s> {
             {
                 self.activation_attribute(i)
             }
+            Some(Token::Ident(word)) if self.outside_the_run_block(i, word) => {
+                let line_end = self.line_end(span.start);
+                let rest = self.text(Span::new(span.start, line_end)).trim_end();
+                self.report(
+                    Diagnostic::error("a run's settings go in braces")
+                        .with_label(span, "this setting is outside the run's `{ … }`")
+                        .with_help(format!("write them after the data: `… {{ {rest} }}`")),
+                );
+                self.keep(i)
+            }
             Some(Token::Ident(word)) if self.starts_a_line(i) => self.unknown_word(i, word, next),
+            Some(Token::Comma)
+                if self.block() == Some(Block::Network)
+                    && self.open_brackets == 0
+                    && (next == Some(Token::RBrace) || self.starts_a_line(i + 1)) =>
+            {
+                self.report(
+                    Diagnostic::error("layers are written one per line, without commas")
+                        .with_label(span, "remove this `,`"),
+                );
+                i + 1
+            }
+            Some(keyword @ (Token::Seed | Token::Precision))
+                if self.block().is_none() && next == Some(Token::Eq) =>
+            {
+                let value = self.input.get(i + 2).map_or("…", |(_, at)| self.text(*at));
+                self.report(
+                    Diagnostic::error(format!("`{keyword}` takes its value without `=`"))
+                        .with_label(self.span(i + 1), "remove this `=`")
+                        .with_help(format!("write `{keyword} {value}`")),
+                );
+                self.keep(i);
+                i + 2
+            }
             Some(Token::Step) if self.block() == Some(Block::Run) && self.starts_a_line(i) => {
                 self.unknown_setting(i, "step")
             }
@@ -188,12 +228,32 @@ impl<'s> Mender<'s> {
         }
     }
 
+    /// Where the line holding offset `at` ends.
+    fn line_end(&self, at: usize) -> usize {
+        self.src[at.saturating_sub(self.base)..]
+            .find('\n')
+            .map_or(self.base + self.src.len(), |n| at + n)
+    }
+
+    /// True if `word`, token `i`, is a run setting written after a run's data with no
+    /// block around it: `train net on xor() steps 10`.
+    fn outside_the_run_block(&self, i: usize, word: &str) -> bool {
+        self.block().is_none()
+            && matches!(
+                self.statement,
+                Some(Token::Train | Token::Compare | Token::Explain | Token::Sweep)
+            )
+            && matches!(
+                self.token(i.wrapping_sub(1)),
+                Some(Token::RParen | Token::Ident(_))
+            )
+            && RUN_SETTINGS.iter().any(|(name, _)| *name == word)
+    }
+
     /// `// text`: skipped to the end of its line, as a `#` comment would be.
     fn comment(&mut self, i: usize) -> usize {
         let start = self.span(i).start;
-        let line_end = self.src[start.saturating_sub(self.base)..]
-            .find('\n')
-            .map_or(self.base + self.src.len(), |n| start + n);
+        let line_end = self.line_end(start);
         let text = self.text(Span::new(start, line_end)).trim_end();
         self.report(
             Diagnostic::error("comments start with `#`")
@@ -394,7 +454,7 @@ mod tests {
     /// A word that is no near miss is left to the parser and the checker.
     #[test]
     fn unknown_words_without_a_near_keyword_are_left_alone() {
-        let src = "network n { input 2 dense 4 relu }\nfoo n on xor()";
+        let src = "network n { input 2 dense 4 relu init=normal(0,\n 1) }\nfoo n on xor()";
         let tokens = token::lex(src, 0).tokens;
         let (mended, reports) = mend(tokens.clone(), src, 0);
         assert!(reports.is_empty());
