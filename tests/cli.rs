@@ -1095,3 +1095,39 @@ fn budget_options_are_checked_and_reach_the_repl() {
     );
     assert_eq!(output.stdout.trim(), "2");
 }
+
+/// A deep tanh classifier stuck at chance has no gradient warning, yet it learned
+/// nothing: `compare` calls it `stuck`, not `healthy`, and shows the accuracy beside the
+/// loss (a classification loss of 0.69 says little on its own).
+#[test]
+fn compare_calls_a_classifier_at_chance_stuck_and_shows_its_accuracy() {
+    let path = script(
+        "stuck.grad",
+        b"network deep(depth = 10, width = 8) {
+    input 2
+    repeat depth { dense width tanh }
+    dense 2 linear
+}
+compare deep on spiral(50, classes=2) {
+    loss cross_entropy
+    optimizer sgd(lr=0.01)
+    steps 200
+    variant init(xavier_uniform)
+}
+",
+    );
+    let out = survives("run", &path, QUICK);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let row = |label: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} row: {}", out.stdout))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert!(out.stdout.contains(" accuracy "), "{}", out.stdout);
+    assert_eq!(row("baseline")[3], "50.00%", "{}", out.stdout);
+    assert_eq!(row("baseline").last(), Some(&"stuck"), "{}", out.stdout);
+    assert_eq!(row("init(").last(), Some(&"healthy"), "{}", out.stdout);
+}

@@ -382,9 +382,11 @@ fn poor_training(info: &RunInfo, step: usize, reason: &PoorReason) -> Diagnostic
     let d = match reason {
         PoorReason::Plateau {
             oscillates: true, ..
-        } => d.with_help(
-            "a loss that bounces takes steps too large: lower the learning rate, or `remedy clip_norm(1.0)`",
-        ),
+        } => d.with_help(if info.clipping {
+            "a loss that bounces takes steps too large: lower the learning rate"
+        } else {
+            "a loss that bounces takes steps too large: lower the learning rate, or `remedy clip_norm(1.0)`"
+        }),
         _ => d,
     };
     // The run already prints its gradients: only `explain` is left to suggest.
