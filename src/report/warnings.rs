@@ -444,6 +444,7 @@ fn amplifier_labels(
                 (lo.min(gains[l]), hi.max(gains[l]))
             });
             let even = high <= low * 1.01;
+            let which = scattered_layers(info, group);
             let what = if group.len() == gains.len() && even {
                 format!(
                     "each of the {} layers multiplies the backward signal by {}",
@@ -464,15 +465,10 @@ fn amplifier_labels(
                     sig(high)
                 )
             } else if even {
-                format!(
-                    "{} each multiply the backward signal by {}",
-                    layer_list(group),
-                    sig(high)
-                )
+                format!("{which} each multiply the backward signal by {}", sig(high))
             } else {
                 format!(
-                    "{} multiply the backward signal by {} to {}",
-                    layer_list(group),
+                    "{which} multiply the backward signal by {} to {}",
                     sig(low),
                     sig(high)
                 )
@@ -488,6 +484,22 @@ fn amplifier_labels(
             (group[0], format!("{what}; {cause}"))
         })
         .collect()
+}
+
+/// Several layers of one script line: `layers 2–10`, `layers 2, 5, 7`, or, when that
+/// list would be long, `17 of the 30 layers of line 12`.
+fn scattered_layers(info: &RunInfo, group: &[usize]) -> String {
+    const LONGEST_LIST: usize = 5;
+    let line = info.layer(group[0]).map(|l| l.line);
+    if is_run(group) || group.len() <= LONGEST_LIST {
+        return layer_list(group);
+    }
+    let on_line = info.layers.iter().filter(|l| Some(l.line) == line).count();
+    format!(
+        "{} of the {on_line} layers of line {}",
+        group.len(),
+        line.unwrap_or(0)
+    )
 }
 
 /// `layers 2–10` or `layers 2, 5, 7` (1-based).

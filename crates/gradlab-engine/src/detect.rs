@@ -44,9 +44,9 @@
 //!   (the targets' variance for MSE, their entropy for the cross-entropies): a loss far
 //!   below that has converged, which is not a plateau. The event also gives the window's
 //!   lowest and highest loss, and whether the loss *oscillates*: its direction changed in
-//!   at least [`OSCILLATION_TURNS`] of the window's steps and its range `high - low` is more
+//!   at least [`OSCILLATION_TURNS`] of the window's steps and its rises add up to more
 //!   than `plateau_fraction` of the oldest mean (an unimproving loss that bounces, rather
-//!   than one that sits still).
+//!   than one that sits still, creeps or flattens out with rounding noise).
 //! * **PoorTraining / EndedAboveStart** (end of run, ≥ 2 steps): with
 //!   `k = min(10, steps per epoch, steps/2)`, mean of the last k losses > mean of the first k.
 //! * **PoorTraining / NearChance** (end of run, classification, ≥ 2 steps): mean batch
@@ -404,9 +404,9 @@ impl Detectors {
         if self.latches.plateau.update(plateau.is_some())
             && let Some((window, improvement, old)) = plateau
         {
-            let (low, high, turns) = self.window_shape();
+            let (low, high, turns, rises) = self.window_shape();
             let oscillates = turns as f64 >= OSCILLATION_TURNS * window as f64
-                && high - low > self.th.plateau_fraction * old.abs();
+                && rises > self.th.plateau_fraction * old.abs();
             out.push(DiagnosticEvent::PoorTraining {
                 step: v.step,
                 reason: PoorReason::Plateau {
@@ -420,12 +420,13 @@ impl Detectors {
         }
     }
 
-    /// The plateau window's lowest and highest loss, and how often the loss changed
-    /// direction in it. Only read when a plateau fires, so its cost is once per finding.
-    fn window_shape(&self) -> (f64, f64, usize) {
+    /// The plateau window's lowest and highest loss, how often the loss changed direction
+    /// in it, and the sum of its rises. Only read when a plateau fires, so its cost is
+    /// once per finding.
+    fn window_shape(&self) -> (f64, f64, usize, f64) {
         let w = &self.window;
         let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
-        let (mut turns, mut rising) = (0, None);
+        let (mut turns, mut rising, mut rises) = (0, None, 0.0);
         for i in 0..w.len {
             let loss = w.get(i);
             (low, high) = (low.min(loss), high.max(loss));
@@ -435,13 +436,16 @@ impl Detectors {
             let change = loss - w.get(i - 1);
             if change != 0.0 {
                 let up = change > 0.0;
+                if up {
+                    rises += change;
+                }
                 if rising.is_some_and(|r| r != up) {
                     turns += 1;
                 }
                 rising = Some(up);
             }
         }
-        (low, high, turns)
+        (low, high, turns, rises)
     }
 
     /// Book-keeping for the next step's LossJump and the end-of-run checks.
@@ -800,6 +804,13 @@ mod tests {
         assert!(
             matches!(rising, PoorReason::Plateau { oscillates: false, improvement, .. } if improvement < 0.0),
             "{rising:?}"
+        );
+        // A slow decline with rounding-sized wiggles turns often, but its rises are tiny:
+        // it does not oscillate.
+        let wiggling = plateau_of(|s| 1.0 - s as f64 * 1e-3 + (s % 2) as f64 * 1e-4);
+        assert!(
+            matches!(wiggling, PoorReason::Plateau { oscillates: false, improvement, .. } if improvement > 0.0),
+            "{wiggling:?}"
         );
         // Flat: low and high are the same.
         let flat = plateau_of(|_| 1.0);
