@@ -130,6 +130,12 @@ compare line on sine(8) {
     assert_eq!(rows[0]["verdict"], "stuck", "{stdout}");
     assert_eq!(rows[0]["final_accuracy"], 0.5, "{stdout}");
     assert_eq!(rows[1]["verdict"], "healthy", "{stdout}");
-    assert!(rows[1]["final_accuracy"].as_f64().unwrap() > 0.7, "{stdout}");
-    assert!(compares[1]["rows"][0]["final_accuracy"].is_null(), "{stdout}");
+    assert!(
+        rows[1]["final_accuracy"].as_f64().unwrap() > 0.7,
+        "{stdout}"
+    );
+    assert!(
+        compares[1]["rows"][0]["final_accuracy"].is_null(),
+        "{stdout}"
+    );
 }

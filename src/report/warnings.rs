@@ -604,3 +604,115 @@ fn deepest_below(depth: f64, calm: impl Fn(f64) -> bool) -> Option<f64> {
         .map(|n| n as f64)
         .find(|&n| calm(n))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{LossKind, Thresholds};
+    use crate::report::info::{LayerInfo, Settings, ShowOptions};
+
+    /// The seed chain: `depth` layers of one ReLU unit on line 9, inside a `repeat`.
+    fn chain(depth: usize) -> RunInfo {
+        let span = Span { start: 0, end: 1 };
+        RunInfo {
+            kind: "train",
+            network: "chain".into(),
+            data: "one".into(),
+            span,
+            layers: (0..depth)
+                .map(|i| LayerInfo {
+                    number: i + 1,
+                    line: 9,
+                    span,
+                    repeat: Some(span),
+                    width: 1,
+                    activation: Activation::Relu,
+                    weights: "`weight=2.34`".into(),
+                })
+                .collect(),
+            settings: Settings {
+                loss: LossKind::Mse,
+                training: None,
+                precision: Precision::F32,
+                seed: 0,
+            },
+            planned_steps: 60,
+            show: ShowOptions::default(),
+            depth: Some(depth as f64),
+            thresholds: Thresholds::default(),
+            clipping: false,
+            residual: false,
+            normalised: false,
+        }
+    }
+
+    #[test]
+    fn the_depth_advice_comes_from_the_measured_gain() {
+        // The seed chain at depth 20: ×2.34 per layer and ‖∇‖ 2.244e15. Depth 3 is the
+        // deepest that trains (examples/remedy_depth.grad: ‖∇‖ 224.1 at 3, 1485 at 4).
+        assert_eq!(depth_under_threshold(&chain(20), 2.34, 2.244e15), Some(3.0));
+        // Nothing grows: fewer layers would not shrink the norm.
+        assert_eq!(depth_under_threshold(&chain(20), 0.9, 2e3), None);
+        // A shrinking signal of 0.5 per layer over 19 factors (1.9e-6) reaches 1e-4
+        // again with 13 factors (1.2e-4): 14 layers.
+        let ratio = 0.5f64.powi(19);
+        assert_eq!(depth_above_ratio(&chain(20), None, ratio), Some(14.0));
+        assert_eq!(depth_above_ratio(&chain(20), None, 0.0), None);
+    }
+
+    fn plateau(
+        info: &RunInfo,
+        low: f64,
+        high: f64,
+        improvement: f64,
+        oscillates: bool,
+    ) -> Diagnostic {
+        let reason = PoorReason::Plateau {
+            window: 50,
+            improvement,
+            low,
+            high,
+            oscillates,
+        };
+        poor_training(info, 60, &reason)
+    }
+
+    #[test]
+    fn a_plateau_says_how_the_loss_behaved() {
+        let info = chain(3);
+        let bouncing = plateau(&info, 0.34, 0.7, -0.1689, true);
+        assert_eq!(
+            bouncing.labels[0].message,
+            "over the last 50 steps it oscillates between 0.3400 and 0.7000 instead of falling"
+        );
+        assert!(bouncing.helps[0].contains("lower the learning rate"));
+        let rising = plateau(&info, 1.0, 1.2, -0.1689, false);
+        assert_eq!(
+            rising.labels[0].message,
+            "over the last 50 steps it rose by 16.89%"
+        );
+        let flat = plateau(&info, 1.0, 1.0, 0.0, false);
+        assert_eq!(
+            flat.labels[0].message,
+            "over the last 50 steps it stays at 1.000"
+        );
+    }
+
+    #[test]
+    fn the_plateau_help_does_not_suggest_what_is_already_on() {
+        let mut info = chain(3);
+        let plain = plateau(&info, 1.0, 1.01, 0.005, false);
+        assert!(
+            plain.helps[0].contains("`show gradients`"),
+            "{:?}",
+            plain.helps
+        );
+        info.show.gradients = true;
+        let shown = plateau(&info, 1.0, 1.01, 0.005, false);
+        assert!(
+            shown.helps.iter().all(|h| !h.contains("show gradients")),
+            "{:?}",
+            shown.helps
+        );
+    }
+}
