@@ -217,7 +217,10 @@ mod tests {
             layers: vec![0],
         };
         assert_eq!(Verdict::of(&[]), Verdict::Healthy);
-        assert_eq!(Verdict::of(&[plateau.clone()]), Verdict::Plateau);
+        assert_eq!(
+            Verdict::of(std::slice::from_ref(&plateau)),
+            Verdict::Plateau
+        );
         assert_eq!(Verdict::of(&[plateau.clone(), chance]), Verdict::Stuck);
         assert_eq!(
             Verdict::of(&[above.clone(), plateau.clone()]),

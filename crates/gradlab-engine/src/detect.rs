@@ -334,11 +334,14 @@ impl Detectors {
         let mut vanish = None;
         if nl >= 2 && !layers.iter().any(|l| l.dead) {
             let per_unit = |l: usize| self.per_unit(layers, l);
-            let blind = |l: usize| self.no_weight_gradient.get(l).copied().unwrap_or(false);
             let weight_grad = |l: usize| layers[l].grad_weight_norm;
-            let measures: [(&dyn Fn(usize) -> f64, &dyn Fn(usize) -> bool); 2] =
-                [(&weight_grad, &blind), (&per_unit, &|_| false)];
-            for (measure, skip) in measures {
+            // (measure, whether it is the weight gradient, blind in some layers)
+            let measures: [(&dyn Fn(usize) -> f64, bool); 2] =
+                [(&weight_grad, true), (&per_unit, false)];
+            for (measure, of_weights) in measures {
+                let skip = |l: usize| {
+                    of_weights && self.no_weight_gradient.get(l).copied().unwrap_or(false)
+                };
                 let last = measure(nl - 1);
                 let first = measure(0);
                 if skip(0) || !(last > 0.0 && last.is_finite() && first.is_finite()) {
