@@ -519,7 +519,7 @@ family! {
         Verdict => sig(
             "verdict",
             &[],
-            "exploding, vanishing, dead, diverged or healthy",
+            "diverged, exploding, vanishing, dead, unstable, stuck, plateau or healthy",
         ),
     }
 }
@@ -536,7 +536,9 @@ impl Metric {
             Metric::FinalLoss => "final_loss = the loss at the last step",
             Metric::MaxGradNorm => "max_grad_norm = the largest global gradient norm",
             Metric::GradRatio => "grad_ratio = first-layer / last-layer ‖∂L/∂W‖ at step 1",
-            Metric::Verdict => "verdict = exploding, vanishing, dead, diverged or healthy",
+            Metric::Verdict => {
+                "verdict = diverged, exploding, vanishing, dead, unstable, stuck, plateau or healthy"
+            }
         }
     }
 }

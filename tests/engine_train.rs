@@ -361,3 +361,36 @@ fn detector_detail_leaves_out_only_display_statistics() {
         }
     }
 }
+
+/// Batch norm right after a single input divides out each unit's one weight, so that
+/// layer's weight gradient is 0 up to rounding, by construction: no vanishing warning.
+#[test]
+fn batch_norm_after_one_input_raises_no_vanishing_warning() {
+    let net = NetSpec::new(
+        1,
+        vec![
+            LayerSpec::dense(16, Activation::Tanh)
+                .with_batchnorm()
+                .with_origin(1),
+            LayerSpec::dense(1, Activation::Linear).with_origin(2),
+        ],
+    );
+    let spec = TrainSpec::new(net, data::sine(64, 0))
+        .with_loss(LossKind::Mse)
+        .with_optimizer(OptimizerSpec::adam(0.01))
+        .with_stop(Stop::Steps(200));
+    let (events, _) = train_events(&spec);
+    // The weight-gradient ratio the old rule read is far below the threshold...
+    let smallest = steps(&events)
+        .iter()
+        .map(|s| s.layers[0].grad_weight_norm / s.layers[1].grad_weight_norm)
+        .fold(f64::INFINITY, f64::min);
+    assert!(smallest < 1e-4, "{smallest}");
+    // ...and yet the gradient reaches the first layer.
+    let d = diags(&events);
+    assert!(
+        !d.iter()
+            .any(|e| matches!(e, DiagnosticEvent::Vanishing { .. })),
+        "{d:?}"
+    );
+}

@@ -87,3 +87,55 @@ fn chain3_json_matches_the_checked_in_output() {
     assert_eq!(code, 0, "{stderr}");
     assert_golden("tests/json/chain3.jsonl", &stdout);
 }
+
+/// A compare row carries the accuracy of a classifier (and `null` for a regression), and
+/// the verdict of a run that learned nothing is `stuck`.
+#[test]
+fn compare_rows_carry_final_accuracy_and_loss_verdicts() {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("json_stuck.grad");
+    fs::write(
+        &path,
+        "network deep(depth = 10, width = 8) {
+    input 2
+    repeat depth { dense width tanh }
+    dense 2 linear
+}
+compare deep on spiral(50, classes=2) {
+    loss cross_entropy
+    optimizer sgd(lr=0.01)
+    steps 200
+    variant init(xavier_uniform)
+}
+network line {
+    input 1
+    dense 1 linear
+}
+compare line on sine(8) {
+    loss mse
+    steps 1
+    variant clip_norm(1)
+}
+",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run_json(path.to_str().unwrap());
+    assert_eq!(code, 0, "{stderr}");
+    let compares: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == "compare")
+        .collect();
+    assert_eq!(compares.len(), 2, "{stdout}");
+    let rows = &compares[0]["rows"];
+    assert_eq!(rows[0]["verdict"], "stuck", "{stdout}");
+    assert_eq!(rows[0]["final_accuracy"], 0.5, "{stdout}");
+    assert_eq!(rows[1]["verdict"], "healthy", "{stdout}");
+    assert!(
+        rows[1]["final_accuracy"].as_f64().unwrap() > 0.7,
+        "{stdout}"
+    );
+    assert!(
+        compares[1]["rows"][0]["final_accuracy"].is_null(),
+        "{stdout}"
+    );
+}

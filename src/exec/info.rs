@@ -1,9 +1,11 @@
 //! What reports are told about a run, read off its checked plan.
 
+use crate::check::network::LayerOrigin;
 use crate::check::run::RunPlan;
 use crate::check::value::Value;
 use crate::diagnostics::SourceMap;
-use crate::engine::Stop;
+use crate::engine::{LayerSpec, Stop, WeightSpec};
+use crate::format;
 use crate::report::info::{LayerInfo, RunInfo, Settings, ShowOptions, Training};
 use crate::syntax::ast::RunKind;
 
@@ -25,6 +27,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
                 repeat: origin.repeat,
                 width: layer.width,
                 activation: layer.activation,
+                weights: weights_source(plan, layer, origin, sources),
             }
         })
         .collect();
@@ -52,7 +55,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
             every: plan.every,
         },
         depth,
-        vanish_ratio: plan.thresholds.vanish_ratio,
+        thresholds: plan.thresholds,
         clipping: plan.remedies.clip_norm.is_some() || plan.remedies.clip_value.is_some(),
         residual: !plan.net.spec.residuals.is_empty(),
         normalised: plan
@@ -61,6 +64,26 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
             .layers
             .iter()
             .any(|l| l.batchnorm || l.layernorm),
+    }
+}
+
+/// What sets a layer's initial weights, as the script writes it: a `remedy init(…)`
+/// overrides what the layer says.
+fn weights_source(
+    plan: &RunPlan,
+    layer: &LayerSpec,
+    origin: &LayerOrigin,
+    sources: &SourceMap,
+) -> String {
+    if let Some(remedy) = plan.remedy_specs.iter().find(|s| s.name == "init") {
+        let line = sources.locate(remedy.span.start).map_or(0, |(_, l, _)| l);
+        return format!("`remedy {}` on line {line}", Value::Spec(remedy.clone()));
+    }
+    match (&origin.init, &layer.weight) {
+        (Some(init), _) => format!("`init={}`", Value::Spec(init.clone())),
+        (None, WeightSpec::Const(w)) => format!("`weight={}`", format::number(*w)),
+        (None, WeightSpec::Matrix(_)) => "its `weight=[…]` matrix".to_string(),
+        (None, WeightSpec::Default | WeightSpec::Init(_)) => "PyTorch's default init".to_string(),
     }
 }
 

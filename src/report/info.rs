@@ -5,7 +5,7 @@ use crate::signature::Metric;
 use std::fmt;
 
 use crate::diagnostics::Span;
-use crate::engine::{Activation, LossKind, OptimizerSpec, Precision, Stop};
+use crate::engine::{Activation, LossKind, OptimizerSpec, Precision, Stop, Thresholds};
 use crate::format::{self, count};
 
 use super::outcome::Outcome;
@@ -21,6 +21,10 @@ pub struct LayerInfo {
     pub repeat: Option<Span>,
     pub width: usize,
     pub activation: Activation,
+    /// What sets the layer's initial weights, as the script says it (`` `init=normal(0, 1)` ``,
+    /// `` `remedy init(he_normal)` on line 30 ``), for blaming the weights of a layer that
+    /// amplifies.
+    pub weights: String,
 }
 
 /// What to print per step.
@@ -94,8 +98,8 @@ pub struct RunInfo {
     pub show: ShowOptions,
     /// The network's `depth` parameter, when it has one, for advice on fewer layers.
     pub depth: Option<f64>,
-    /// The vanishing-gradient threshold in force, for the warning's text.
-    pub vanish_ratio: f64,
+    /// The detectors' thresholds in force, for the warnings' text and advice.
+    pub thresholds: Thresholds,
     /// Whether gradients are clipped, so the summary says how often.
     pub clipping: bool,
     /// Whether the network has skip connections, which carry gradient past dead layers.

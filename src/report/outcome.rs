@@ -1,6 +1,6 @@
 //! How a whole run went, in a few numbers: the rows of `compare` and the cells of `sweep`.
 
-use crate::engine::{DiagnosticEvent, Event, StepRecord, StopReason, TrainSummary};
+use crate::engine::{DiagnosticEvent, Event, PoorReason, StepRecord, StopReason, TrainSummary};
 use crate::signature::Metric;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +9,13 @@ pub enum Verdict {
     Exploding,
     Vanishing,
     Dead,
+    /// No gradient warning, but the loss jumped.
+    Unstable,
+    /// No gradient warning, but the run learned nothing: its accuracy stays near chance,
+    /// or its loss ended above where it started.
+    Stuck,
+    /// No gradient warning, but the loss stopped improving well above what it could reach.
+    Plateau,
     Healthy,
     /// Stopped (Ctrl-C, or output nobody reads) before its last step: no finding of a
     /// cut-short run can say it was healthy.
@@ -22,15 +29,25 @@ impl Verdict {
             Verdict::Exploding => "exploding",
             Verdict::Vanishing => "vanishing",
             Verdict::Dead => "dead",
+            Verdict::Unstable => "unstable",
+            Verdict::Stuck => "stuck",
+            Verdict::Plateau => "plateau",
             Verdict::Healthy => "healthy",
             Verdict::Interrupted => "interrupted",
         }
     }
 
     /// The most serious finding of a run decides: a loss that is no longer a number
-    /// beats an explosion, which beats vanishing, which beats dead units.
+    /// beats an explosion, which beats vanishing, which beats dead units. The gradient
+    /// findings name the cause, so they come first; a run without one is still not
+    /// healthy when its loss jumped, learned nothing, or stopped improving.
     pub fn of(findings: &[DiagnosticEvent]) -> Verdict {
         let has = |f: fn(&DiagnosticEvent) -> bool| findings.iter().any(f);
+        let poor = |f: fn(&PoorReason) -> bool| {
+            findings
+                .iter()
+                .any(|e| matches!(e, DiagnosticEvent::PoorTraining { reason, .. } if f(reason)))
+        };
         if has(|e| matches!(e, DiagnosticEvent::NonFinite { .. })) {
             Verdict::Diverged
         } else if has(|e| matches!(e, DiagnosticEvent::Exploding { .. })) {
@@ -39,6 +56,17 @@ impl Verdict {
             Verdict::Vanishing
         } else if has(|e| matches!(e, DiagnosticEvent::DeadLayer { .. })) {
             Verdict::Dead
+        } else if has(|e| matches!(e, DiagnosticEvent::LossJump { .. })) {
+            Verdict::Unstable
+        } else if poor(|r| {
+            matches!(
+                r,
+                PoorReason::NearChance { .. } | PoorReason::EndedAboveStart { .. }
+            )
+        }) {
+            Verdict::Stuck
+        } else if poor(|r| matches!(r, PoorReason::Plateau { .. })) {
+            Verdict::Plateau
         } else {
             Verdict::Healthy
         }
@@ -50,6 +78,8 @@ pub struct Outcome {
     pub steps: usize,
     pub final_loss: Option<f64>,
     pub best_loss: Option<f64>,
+    /// The batch accuracy at the last step, for classification losses.
+    pub final_accuracy: Option<f64>,
     pub max_grad_norm: f64,
     /// The first step whose loss or gradients were not finite.
     pub first_nonfinite: Option<usize>,
@@ -123,6 +153,7 @@ impl OutcomeCollector {
             steps: summary.steps,
             final_loss: summary.final_loss,
             best_loss: self.best_loss,
+            final_accuracy: summary.final_accuracy,
             max_grad_norm: self.max_grad_norm,
             first_nonfinite: self.first_nonfinite,
             first_grad: self.first_grad,
@@ -145,5 +176,57 @@ pub fn metric(outcome: &Outcome, metric: Metric) -> Option<f64> {
         Metric::MaxGradNorm => Some(outcome.max_grad_norm),
         Metric::GradRatio => outcome.grad_ratio,
         Metric::Verdict => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poor(reason: PoorReason) -> DiagnosticEvent {
+        DiagnosticEvent::PoorTraining { step: 1, reason }
+    }
+
+    #[test]
+    fn the_loss_warnings_count_after_the_gradient_ones() {
+        let plateau = poor(PoorReason::Plateau {
+            window: 50,
+            improvement: 0.0,
+            low: 1.0,
+            high: 1.0,
+            oscillates: false,
+        });
+        let chance = poor(PoorReason::NearChance {
+            accuracy: 0.5,
+            chance: 0.5,
+        });
+        let above = poor(PoorReason::EndedAboveStart {
+            start: 1.0,
+            end: 2.0,
+        });
+        let jump = DiagnosticEvent::LossJump {
+            step: 2,
+            from: 1.0,
+            to: 20.0,
+            factor: 20.0,
+        };
+        let dead = DiagnosticEvent::DeadLayer {
+            step: 1,
+            layer: 0,
+            origin: 0,
+            layers: vec![0],
+        };
+        assert_eq!(Verdict::of(&[]), Verdict::Healthy);
+        assert_eq!(
+            Verdict::of(std::slice::from_ref(&plateau)),
+            Verdict::Plateau
+        );
+        assert_eq!(Verdict::of(&[plateau.clone(), chance]), Verdict::Stuck);
+        assert_eq!(
+            Verdict::of(&[above.clone(), plateau.clone()]),
+            Verdict::Stuck
+        );
+        assert_eq!(Verdict::of(&[above, jump.clone()]), Verdict::Unstable);
+        assert_eq!(Verdict::of(&[plateau, jump, dead]), Verdict::Dead);
     }
 }

@@ -9,7 +9,7 @@ use super::shown;
 use super::warnings::warning;
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
-use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
+use crate::engine::{DiagnosticEvent, Explanation, LossKind, StepRecord, StopReason, TrainSummary};
 use crate::format::{self, plural, sig, sig_opt};
 
 pub struct TextReporter<'a> {
@@ -480,41 +480,51 @@ impl Reporter for TextReporter<'_> {
             .max()
             .unwrap_or(7)
             .max(7);
-        let _ = writeln!(
-            self.out,
-            "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  verdict",
-            "variant", "final loss", "best loss", "max ‖∇‖", "non-finite", "first/last"
-        );
+        // A classifier's loss says little on its own: its accuracy gets a column.
+        let classifies = matches!(report.settings.loss, LossKind::Bce | LossKind::CrossEntropy);
+        let mut headings = vec!["final loss", "best loss"];
+        if classifies {
+            headings.push("accuracy");
+        }
+        headings.extend(["max ‖∇‖", "non-finite", "first/last"]);
+        let mut header = format!("  {:<width$}", "variant");
+        for heading in &headings {
+            header += &format!("  {heading:>10}");
+        }
+        let _ = writeln!(self.out, "{header}  verdict");
         let mut refused = Vec::new();
         for (label, row) in &report.rows {
-            let line = match row {
-                Ok(o) if o.interrupted() => format!(
-                    "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
-                    "—",
-                    "—",
-                    "—",
-                    "—",
-                    "—",
-                    o.verdict.name()
-                ),
-                Ok(o) => format!(
-                    "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
-                    sig_opt(o.final_loss),
-                    sig_opt(o.best_loss),
-                    sig(o.max_grad_norm),
-                    o.first_nonfinite
-                        .map_or_else(|| "—".to_string(), |s| format!("step {s}")),
-                    sig_opt(o.grad_ratio),
-                    o.verdict.name()
-                ),
-                Err(reason) => {
-                    refused.push((label, reason));
-                    format!(
-                        "  {label:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  refused",
-                        "—", "—", "—", "—", "—"
-                    )
-                }
-            };
+            let (cells, verdict): (Vec<String>, &str) =
+                match row {
+                    Ok(o) if o.interrupted() => {
+                        (vec!["—".to_string(); headings.len()], o.verdict.name())
+                    }
+                    Ok(o) => {
+                        let mut cells = vec![sig_opt(o.final_loss), sig_opt(o.best_loss)];
+                        if classifies {
+                            cells.push(o.final_accuracy.map_or_else(
+                                || "—".to_string(),
+                                |a| format!("{}%", sig(a * 100.0)),
+                            ));
+                        }
+                        cells.extend([
+                            sig(o.max_grad_norm),
+                            o.first_nonfinite
+                                .map_or_else(|| "—".to_string(), |s| format!("step {s}")),
+                            sig_opt(o.grad_ratio),
+                        ]);
+                        (cells, o.verdict.name())
+                    }
+                    Err(reason) => {
+                        refused.push((label, reason));
+                        (vec!["—".to_string(); headings.len()], "refused")
+                    }
+                };
+            let mut line = format!("  {label:<width$}");
+            for cell in cells {
+                line += &format!("  {cell:>10}");
+            }
+            line += &format!("  {verdict}");
             let _ = writeln!(self.out, "{}", line.trim_end());
         }
         for (label, reason) in refused {
@@ -524,9 +534,14 @@ impl Reporter for TextReporter<'_> {
             }
         }
         self.interrupted_note(report.finished(), report.rows.len(), "variants");
+        let accuracy = if classifies {
+            "accuracy = of the last step's batch; "
+        } else {
+            ""
+        };
         let _ = writeln!(
             self.out,
-            "(first/last = the first layer's ‖∂L/∂W‖ over the last layer's at step 1; non-finite = the first step whose loss was not a number)"
+            "({accuracy}first/last = the first layer's ‖∂L/∂W‖ over the last layer's at step 1; non-finite = the first step whose loss was not a number)"
         );
         let _ = writeln!(self.out);
         self.deliver();

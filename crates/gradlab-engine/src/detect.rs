@@ -24,13 +24,17 @@
 //!   input `(g_0 / g_{L-1})^(1/(L-1)) > explode_factor` (2) with a total amplification
 //!   `g_0 / g_{L-1} > MIN_AMPLIFICATION` (100), or the global gradient norm
 //!   `> explode_norm` (1e3). `layer` = the layer with the largest gain `g_{l-1}/g_l` (ties:
-//!   the one nearest the output) when the growth rule holds, else the layer with the largest
-//!   ‖∂L/∂W‖. `factor_per_layer` is the growth (1 layer: its gain).
+//!   the one nearest the output) when the growth rule holds or some layer's gain is above 1
+//!   (the layers that amplify are the cause, whichever rule fired), else the layer with the
+//!   largest ‖∂L/∂W‖. `factor_per_layer` is the growth (1 layer: its gain).
 //! * **Vanishing**: L ≥ 2, no layer dead, and `‖∂L/∂W_0‖ / ‖∂L/∂W_{L-1}‖ < vanish_ratio`
 //!   (1e-4), or the same ratio of the per-unit backward signal `g_0 / g_{L-1}` (as for
 //!   Exploding), the last layer's value being finite and > 0. `layer` = the layer nearest
 //!   the output whose ratio to the last layer is below `vanish_ratio` (where the gradient
-//!   has vanished).
+//!   has vanished). The weight gradient of a layer with batch norm and a single input is
+//!   0 by construction (the norm divides out each unit's one weight, and its bias): such a
+//!   layer is left out of the weight-gradient measure, which is skipped altogether when it
+//!   is the first layer (see [`Detectors::without_weight_gradient`]).
 //! * **DeadLayer**: some ReLU-family layer (`Relu`, `LeakyRelu` with slope 0) outputs exactly
 //!   0 for every row and unit of the batch. `layer` = the first dead layer; `layers` = all.
 //! * **PoorTraining / Plateau**: once `plateau_steps` (50) losses are in the window, with
@@ -38,7 +42,11 @@
 //!   < plateau_fraction` (0.01), while the newest mean is still above
 //!   [`PLATEAU_CONVERGED`] × the baseline loss, the loss of the best constant prediction
 //!   (the targets' variance for MSE, their entropy for the cross-entropies): a loss far
-//!   below that has converged, which is not a plateau.
+//!   below that has converged, which is not a plateau. The event also gives the window's
+//!   lowest and highest loss, and whether the loss *oscillates*: its direction changed in
+//!   at least [`OSCILLATION_TURNS`] of the window's steps and its rises add up to more
+//!   than `plateau_fraction` of the oldest mean (an unimproving loss that bounces, rather
+//!   than one that sits still, creeps or flattens out with rounding noise).
 //! * **PoorTraining / EndedAboveStart** (end of run, ≥ 2 steps): with
 //!   `k = min(10, steps per epoch, steps/2)`, mean of the last k losses > mean of the first k.
 //! * **PoorTraining / NearChance** (end of run, classification, ≥ 2 steps): mean batch
@@ -56,6 +64,9 @@ pub const MIN_AMPLIFICATION: f64 = 100.0;
 pub const CLEAR_STEPS: usize = 10;
 /// A plateau is only reported while the loss is above this fraction of the baseline loss.
 pub const PLATEAU_CONVERGED: f64 = 0.01;
+/// A plateau oscillates when the loss changes direction in at least this fraction of
+/// its window's steps.
+pub const OSCILLATION_TURNS: f64 = 0.25;
 /// NearChance fires when accuracy ≤ chance + this.
 pub const NEAR_CHANCE_MARGIN: f64 = 0.05;
 /// Windows longer than this disable the plateau detector (memory bound).
@@ -158,6 +169,8 @@ pub(crate) struct Detectors {
     latches: Latches,
     baseline: f64,
     widths: Vec<usize>,
+    /// Layers whose weight gradient is 0 by construction (see `without_weight_gradient`).
+    no_weight_gradient: Vec<bool>,
     window: Ring,
     end_k: usize,
     head: Vec<f64>,
@@ -190,6 +203,7 @@ impl Detectors {
             th,
             latches: Latches::default(),
             baseline,
+            no_weight_gradient: vec![false; widths.len()],
             widths,
             window: Ring::new(w),
             end_k,
@@ -199,6 +213,14 @@ impl Detectors {
             steps: 0,
             chance,
         }
+    }
+
+    /// Marks the layers whose weight gradient is 0 by construction, whatever the gradient
+    /// that reaches them: batch norm right after a single input divides out each unit's
+    /// one weight (and its bias). Their weight gradient says nothing about vanishing.
+    pub fn without_weight_gradient(mut self, layers: Vec<bool>) -> Self {
+        self.no_weight_gradient = layers;
+        self
     }
 
     /// Non-finite latch: call every step with whether loss/gradients were non-finite.
@@ -256,7 +278,11 @@ impl Detectors {
         if !self.latches.exploding.update(growth_bad || norm_bad) {
             return;
         }
-        let (layer, blame) = if growth_bad {
+        let amplifies = layers
+            .iter()
+            .skip(1)
+            .any(|l| l.gain > 1.0 && l.gain.is_finite());
+        let (layer, blame) = if growth_bad || amplifies {
             (largest_gain(layers), ExplodingBlame::Gain)
         } else {
             (largest_weight_grad(layers), ExplodingBlame::WeightGradient)
@@ -308,18 +334,24 @@ impl Detectors {
         let mut vanish = None;
         if nl >= 2 && !layers.iter().any(|l| l.dead) {
             let per_unit = |l: usize| self.per_unit(layers, l);
-            let measures: [&dyn Fn(usize) -> f64; 2] = [&|l| layers[l].grad_weight_norm, &per_unit];
-            for measure in measures {
+            let weight_grad = |l: usize| layers[l].grad_weight_norm;
+            // (measure, whether it is the weight gradient, blind in some layers)
+            let measures: [(&dyn Fn(usize) -> f64, bool); 2] =
+                [(&weight_grad, true), (&per_unit, false)];
+            for (measure, of_weights) in measures {
+                let skip = |l: usize| {
+                    of_weights && self.no_weight_gradient.get(l).copied().unwrap_or(false)
+                };
                 let last = measure(nl - 1);
                 let first = measure(0);
-                if !(last > 0.0 && last.is_finite() && first.is_finite()) {
+                if skip(0) || !(last > 0.0 && last.is_finite() && first.is_finite()) {
                     continue;
                 }
                 let ratio = first / last;
                 if ratio < self.th.vanish_ratio {
                     let layer = (0..nl - 1)
                         .rev()
-                        .find(|&l| measure(l) / last < self.th.vanish_ratio)
+                        .find(|&l| !skip(l) && measure(l) / last < self.th.vanish_ratio)
                         .unwrap_or(0);
                     vanish = Some((ratio, layer));
                     break;
@@ -368,21 +400,55 @@ impl Detectors {
                 let improvement = (old - new) / old.abs();
                 if improvement < self.th.plateau_fraction && new > PLATEAU_CONVERGED * self.baseline
                 {
-                    plateau = Some((w, improvement));
+                    plateau = Some((w, improvement, old));
                 }
             }
         }
         if self.latches.plateau.update(plateau.is_some())
-            && let Some((window, improvement)) = plateau
+            && let Some((window, improvement, old)) = plateau
         {
+            let (low, high, turns, rises) = self.window_shape();
+            let oscillates = turns as f64 >= OSCILLATION_TURNS * window as f64
+                && rises > self.th.plateau_fraction * old.abs();
             out.push(DiagnosticEvent::PoorTraining {
                 step: v.step,
                 reason: PoorReason::Plateau {
                     window,
                     improvement,
+                    low,
+                    high,
+                    oscillates,
                 },
             });
         }
+    }
+
+    /// The plateau window's lowest and highest loss, how often the loss changed direction
+    /// in it, and the sum of its rises. Only read when a plateau fires, so its cost is
+    /// once per finding.
+    fn window_shape(&self) -> (f64, f64, usize, f64) {
+        let w = &self.window;
+        let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut turns, mut rising, mut rises) = (0, None, 0.0);
+        for i in 0..w.len {
+            let loss = w.get(i);
+            (low, high) = (low.min(loss), high.max(loss));
+            if i == 0 {
+                continue;
+            }
+            let change = loss - w.get(i - 1);
+            if change != 0.0 {
+                let up = change > 0.0;
+                if up {
+                    rises += change;
+                }
+                if rising.is_some_and(|r| r != up) {
+                    turns += 1;
+                }
+                rising = Some(up);
+            }
+        }
+        (low, high, turns, rises)
     }
 
     /// Book-keeping for the next step's LossJump and the end-of-run checks.
@@ -633,5 +699,135 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_norm_only_explosion_blames_the_amplifying_layers() {
+        // The global norm passes 1000 while the growth is mild (×1.5 per layer): the
+        // layer that amplifies most is blamed, not the last layer with the largest ∂W.
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 4]);
+        let layers = stats(&[4.0, 2.0, 1.0, 1.0], &[1.0, 1.0, 1.0, 50.0], &[false; 4]);
+        let mut out = Vec::new();
+        let big = StepView {
+            grad_norm: 5e3,
+            ..view(1, 1.0, &layers)
+        };
+        d.observe(&big, &mut out);
+        assert!(
+            matches!(
+                out[..],
+                [DiagnosticEvent::Exploding {
+                    layer: 2,
+                    blame: ExplodingBlame::Gain,
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
+        // With no gain above 1, the largest weight gradient is all there is to blame.
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 3]);
+        let flat = stats(&[1.0, 1.0, 1.0], &[1.0, 1.0, 50.0], &[false; 3]);
+        out.clear();
+        d.observe(
+            &StepView {
+                grad_norm: 5e3,
+                ..view(1, 1.0, &flat)
+            },
+            &mut out,
+        );
+        assert!(
+            matches!(
+                out[..],
+                [DiagnosticEvent::Exploding {
+                    layer: 2,
+                    blame: ExplodingBlame::WeightGradient,
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn batch_norm_after_one_input_is_not_vanishing() {
+        // The first layer's weight gradient is 0 by construction (batch norm right after a
+        // single input), while its backward signal is as large as the last layer's.
+        let layers = stats(&[1.0, 1.0, 1.0], &[1e-9, 1.0, 1.0], &[false; 3]);
+        let mut out = Vec::new();
+        let mut plain = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 3]);
+        plain.observe(&view(1, 1.0, &layers), &mut out);
+        assert!(
+            matches!(out[..], [DiagnosticEvent::Vanishing { .. }]),
+            "without the mark the tiny ∂W reads as vanishing: {out:?}"
+        );
+        out.clear();
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 3])
+            .without_weight_gradient(vec![true, false, false]);
+        d.observe(&view(1, 1.0, &layers), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // A backward signal that does vanish is still reported.
+        let faded = stats(&[1e-9, 1.0, 1.0], &[1e-9, 1.0, 1.0], &[false; 3]);
+        let mut d = Detectors::new(Thresholds::default(), 100, 1, None, 0.0, vec![1; 3])
+            .without_weight_gradient(vec![true, false, false]);
+        d.observe(&view(1, 1.0, &faded), &mut out);
+        assert!(
+            matches!(out[..], [DiagnosticEvent::Vanishing { layer: 0, .. }]),
+            "{out:?}"
+        );
+    }
+
+    /// The plateau found over `losses`, with a window of 10 steps.
+    fn plateau_of(losses: impl Fn(usize) -> f64) -> PoorReason {
+        let th = Thresholds {
+            plateau_steps: 10,
+            ..Thresholds::default()
+        };
+        let mut d = Detectors::new(th, 100, 4, None, 0.25, vec![2; 2]);
+        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
+        let mut out = Vec::new();
+        for s in 1..=10 {
+            d.observe(&view(s, losses(s), &calm), &mut out);
+        }
+        match &out[..] {
+            [DiagnosticEvent::PoorTraining { reason, .. }] => reason.clone(),
+            other => panic!("no plateau: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plateau_says_whether_the_loss_oscillates() {
+        // Up and down every step, and no better at the end: it oscillates.
+        let bouncing = plateau_of(|s| if s % 2 == 0 { 0.6 } else { 0.35 });
+        assert!(
+            matches!(bouncing, PoorReason::Plateau { low: 0.35, high: 0.6, oscillates: true, improvement, .. } if improvement < 0.0),
+            "{bouncing:?}"
+        );
+        // Rising slowly without turning back: no oscillation.
+        let rising = plateau_of(|s| 1.0 + s as f64 * 1e-3);
+        assert!(
+            matches!(rising, PoorReason::Plateau { oscillates: false, improvement, .. } if improvement < 0.0),
+            "{rising:?}"
+        );
+        // A slow decline with rounding-sized wiggles turns often, but its rises are tiny:
+        // it does not oscillate.
+        let wiggling = plateau_of(|s| 1.0 - s as f64 * 1e-3 + (s % 2) as f64 * 1e-4);
+        assert!(
+            matches!(wiggling, PoorReason::Plateau { oscillates: false, improvement, .. } if improvement > 0.0),
+            "{wiggling:?}"
+        );
+        // Flat: low and high are the same.
+        let flat = plateau_of(|_| 1.0);
+        assert!(
+            matches!(
+                flat,
+                PoorReason::Plateau {
+                    low: 1.0,
+                    high: 1.0,
+                    oscillates: false,
+                    ..
+                }
+            ),
+            "{flat:?}"
+        );
     }
 }

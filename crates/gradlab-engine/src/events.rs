@@ -85,10 +85,12 @@ impl Clone for StepRecord {
 /// Which layer an exploding finding blames, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExplodingBlame {
-    /// The gradient grows layer by layer toward the input: the layer with the largest
-    /// gain (‖∂L/∂x‖ / ‖∂L/∂a‖).
+    /// Some layers amplify the backward signal (gain ‖∂L/∂x‖ / ‖∂L/∂a‖ above 1): the one
+    /// with the largest gain. Chosen whenever a layer amplifies, whichever rule fired: the
+    /// amplifying layers are the cause, even when the largest ‖∂L/∂W‖ is elsewhere.
     Gain,
-    /// Only the global gradient norm is too large: the layer with the largest ‖∂L/∂W‖.
+    /// Only the global gradient norm is too large, and no layer amplifies the backward
+    /// signal (every gain is at most 1): the layer with the largest ‖∂L/∂W‖.
     WeightGradient,
 }
 
@@ -152,8 +154,15 @@ pub enum PoorReason {
     Plateau {
         /// Steps in the window.
         window: usize,
-        /// Relative improvement over the window (see `detect.rs`).
+        /// Relative improvement over the window (see `detect.rs`); negative when the
+        /// loss ended the window higher than it began it.
         improvement: f64,
+        /// The lowest and highest loss in the window.
+        low: f64,
+        /// See `low`.
+        high: f64,
+        /// The loss went up and down rather than sitting still (see `detect.rs`).
+        oscillates: bool,
     },
     /// The loss at the end is above the loss at the start.
     EndedAboveStart {

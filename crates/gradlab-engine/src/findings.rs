@@ -60,7 +60,8 @@ impl Findings {
                 chance_rate(data, loss, classes),
                 baseline_loss(data, loss, classes),
                 spec.net.layers.iter().map(|l| l.width).collect(),
-            ),
+            )
+            .without_weight_gradient(normalised_single_inputs(spec)),
             degenerate_seen: vec![false; spec.net.layers.len()],
             fired: Vec::new(),
             kept: Vec::new(),
@@ -166,6 +167,19 @@ fn degenerate_reason<R: Real>(
         }
         _ => None,
     }
+}
+
+/// Which layers have batch norm right after a single input: per unit the norm divides
+/// out the one weight `w` (and the bias), `BN(w·x + b) = sign(w)·BN(x)` up to its `eps`, so
+/// the weights' gradient is 0 by construction.
+fn normalised_single_inputs(spec: &TrainSpec) -> Vec<bool> {
+    let net = &spec.net;
+    let fan_ins = std::iter::once(net.input).chain(net.layers.iter().map(|l| l.width));
+    net.layers
+        .iter()
+        .zip(fan_ins)
+        .map(|(layer, fan_in)| layer.batchnorm && fan_in == 1)
+        .collect()
 }
 
 /// Majority-class rate of the data set for classification losses.

@@ -52,6 +52,7 @@ mod types;
 
 // The whole public face, besides the `data` generators.
 pub use cost::{MemoryEstimate, MemoryPart, memory_estimate, run_steps, step_work};
+pub use detect::MIN_AMPLIFICATION;
 pub use events::{
     Control, DegenerateReason, DiagnosticEvent, Event, ExplodingBlame, LayerStats, NonFiniteSite,
     Pass, PoorReason, StepRecord, StopReason, TrainSummary,
