@@ -154,6 +154,15 @@ pub fn lookup(name: &str, span: Span, scope: &Scope) -> Result<Value, Diagnostic
 }
 
 fn unknown_name(name: &str, span: Span, scope: &Scope) -> Diagnostic {
+    if sig::find(sig::FUNCTIONS, name).is_some() {
+        // `train net on xor { … }`: the generator named, not called.
+        return Diagnostic::error(format!("`{name}` is a function: call it"))
+            .with_kind(ErrorKind::unknown_name_of(name))
+            .with_label(span, format!("write `{name}()`"))
+            .with_help(format!(
+                "`{name}()` uses its defaults; `:help {name}` in the REPL lists its arguments"
+            ));
+    }
     let declared = scope
         .locals
         .iter()
