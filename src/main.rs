@@ -12,6 +12,7 @@ use gradlab::diagnostics::ColorChoice;
 use gradlab::limits::{self, Limits};
 use gradlab::report::json::{JsonReporter, file_error_json};
 use gradlab::report::output::WatchedOutput;
+use gradlab::report::progress::{ClearsProgress, Progress};
 use gradlab::report::text::TextReporter;
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 use gradlab::text_file::{self, MAX_SCRIPT_BYTES};
@@ -142,16 +143,29 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format, limits: L
     }
     let name = path.display().to_string();
     let interrupted = stop_on_ctrl_c(&session);
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let buffered = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
+    // A person at a terminal sees long runs progress; a pipe, JSON and `check` never do.
+    let progress = if format == Format::Text && mode == Mode::Run && std::io::stderr().is_terminal()
+    {
+        Progress::on_terminal()
+    } else {
+        Progress::default()
+    };
+    let stdout = ClearsProgress {
+        inner: std::io::stdout().lock(),
+        progress: progress.clone(),
+    };
+    let buffered = BufWriter::with_capacity(STDOUT_BUFFER, stdout);
     let mut out = WatchedOutput::new(buffered, session.interrupt_flag());
     out.watch_reader();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: the bar is drawn on stderr from other threads too.
+    let mut err = ClearsProgress {
+        inner: std::io::stderr(),
+        progress: progress.clone(),
+    };
     let status = match format {
         Format::Text => {
             let color = color.enabled(std::io::stderr().is_terminal());
-            let mut reporter = TextReporter::new(&mut out, &mut err, color);
+            let mut reporter = TextReporter::new(&mut out, &mut err, color).with_progress(progress);
             session.eval(&name, &text, mode, &mut reporter)
         }
         Format::Json => {

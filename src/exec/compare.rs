@@ -19,7 +19,9 @@ pub fn compare(
 ) -> Result<(), Diagnostic> {
     let mut plans: Vec<&RunPlan> = vec![plan];
     plans.extend(plan.variants.iter().map(|v| v.plan.as_ref()));
-    let outcomes = outcomes_of(&plans, interrupt);
+    let progress = reporter.progress();
+    progress.start_runs(plans.len() as u64, "run");
+    let outcomes = outcomes_of(&plans, interrupt, &progress);
     let mut labels = vec![if plan.remedy_specs.is_empty() {
         "baseline".to_string()
     } else {

@@ -23,7 +23,9 @@ pub fn sweep(
     };
     let runs: Vec<&RunPlan> = plan.points.iter().collect();
     let mut points = Vec::with_capacity(runs.len());
-    for (index, (outcome, run)) in outcomes_of(&runs, interrupt)
+    let progress = reporter.progress();
+    progress.start_runs(runs.len() as u64, "point");
+    for (index, (outcome, run)) in outcomes_of(&runs, interrupt, &progress)
         .into_iter()
         .zip(&plan.points)
         .enumerate()

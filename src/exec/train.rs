@@ -18,11 +18,14 @@ pub fn train(
     let info = run_info(plan, sources);
     let spec = RunParts::of(plan).spec(reporter.step_detail(&info));
     reporter.run_start(&info, sources);
+    let progress = reporter.progress();
+    progress.start_steps(engine::run_steps(plan.stop, plan.data.set.n, plan.batch));
     // Findings arrive right after the step they are about.
     let mut last: Option<engine::StepRecord> = None;
     let summary = engine::train(&spec, &mut |event| {
         match event {
             Event::Step(record) => {
+                progress.step(record.step as u64, record.loss);
                 reporter.step(record, &info);
                 match &mut last {
                     Some(kept) => kept.clone_from(record),
@@ -41,8 +44,9 @@ pub fn train(
         } else {
             Control::Continue
         }
-    })
-    .map_err(|e| engine_error(plan, e))?;
+    });
+    progress.finish();
+    let summary = summary.map_err(|e| engine_error(plan, e))?;
     reporter.run_end(&summary, &info);
     Ok(())
 }

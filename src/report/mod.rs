@@ -5,6 +5,7 @@ pub mod info;
 pub mod json;
 pub mod outcome;
 pub mod output;
+pub mod progress;
 mod reader_gone;
 pub mod shown;
 pub mod text;
@@ -42,6 +43,11 @@ pub trait Reporter {
     fn explanation(&mut self, explanation: &Explanation, info: &RunInfo);
     fn sweep(&mut self, report: &SweepReport, sources: &SourceMap);
     fn compare(&mut self, report: &CompareReport, sources: &SourceMap);
+
+    /// The progress bar that long runs advance; off unless the reporter draws one.
+    fn progress(&self) -> progress::Progress {
+        progress::Progress::default()
+    }
 
     /// What step records must measure for this reporter: the default shows the
     /// statistics of a per-layer table only when the run shows one.

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::{Outcome, metric};
+use super::progress::Progress;
 use super::shown;
 use super::warnings::warning;
 use super::{Printed, Reporter};
@@ -18,6 +19,7 @@ pub struct TextReporter<'a> {
     /// Colour diagnostics (stderr).
     pub color: bool,
     run: RunState,
+    progress: Progress,
 }
 
 /// What the reporter remembers during one run, to summarise it.
@@ -40,7 +42,15 @@ impl<'a> TextReporter<'a> {
             err,
             color,
             run: RunState::default(),
+            progress: Progress::default(),
         }
+    }
+
+    /// Draws `progress` for long runs (see `report::progress`); `out` and `err` must
+    /// then take the bar down around their writes.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Ends every event but a step record: a person or a pipe reader waits for it, so
@@ -324,6 +334,10 @@ fn sweep_cell(report: &SweepReport, outcome: &Outcome) -> String {
 }
 
 impl Reporter for TextReporter<'_> {
+    fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
     fn diagnostics(&mut self, diagnostics: &[Diagnostic], sources: &SourceMap) {
         // Output is delivered first so a warning lands after the lines it comments on.
         self.deliver();
