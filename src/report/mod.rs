@@ -1,6 +1,7 @@
 //! Reports: turning results and diagnostics into text or JSON Lines. Nothing here
 //! knows how a script was parsed; it gets values, spans and the source map.
 
+pub mod chart;
 pub mod info;
 pub mod json;
 pub mod outcome;

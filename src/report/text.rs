@@ -3,6 +3,7 @@
 use crate::signature::Metric;
 use std::io::Write;
 
+use super::chart::{self, LossTrace, log_bar, positive_range};
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::{Outcome, metric};
 use super::progress::Progress;
@@ -22,6 +23,9 @@ pub struct TextReporter<'a> {
     progress: Progress,
 }
 
+/// Cells of a bar in a per-layer table.
+const BAR_WIDTH: usize = 16;
+
 /// What the reporter remembers during one run, to summarise it.
 #[derive(Default)]
 struct RunState {
@@ -33,6 +37,7 @@ struct RunState {
     every: usize,
     max_grad_norm: f64,
     best_loss: Option<f64>,
+    trace: LossTrace,
 }
 
 impl<'a> TextReporter<'a> {
@@ -116,10 +121,11 @@ impl<'a> TextReporter<'a> {
         }
         if info.show.gradients {
             header += &format!(
-                "  {:>10}  {:>10}  {:>10}  {:>10}",
-                "‖∂L/∂W‖", "‖∂L/∂b‖", "‖∂L/∂a‖", "gain"
+                "  {:>10}  {:>10}  {:>10}  {:>10}  {}",
+                "‖∂L/∂W‖", "‖∂L/∂b‖", "‖∂L/∂a‖", "gain", "‖∂L/∂a‖, log scale"
             );
         }
+        let signal = positive_range(r.layers.iter().map(|l| l.grad_output_norm));
         let _ = writeln!(self.out, "{}", header.trim_end());
         for stats in &r.layers {
             let layer = info.layer(stats.index);
@@ -142,17 +148,33 @@ impl<'a> TextReporter<'a> {
             }
             if info.show.gradients {
                 let dead = if stats.dead { "  dead" } else { "" };
+                let (low, high) = signal.unwrap_or((1.0, 1.0));
                 row += &format!(
-                    "  {:>10}  {:>10}  {:>10}  {:>10}{dead}",
+                    "  {:>10}  {:>10}  {:>10}  {:>10}  {}{dead}",
                     sig(stats.grad_weight_norm),
                     sig_opt(stats.grad_bias_norm),
                     sig(stats.grad_output_norm),
-                    sig(stats.gain)
+                    sig(stats.gain),
+                    log_bar(stats.grad_output_norm, low / 10.0, high, BAR_WIDTH)
                 );
             }
             let _ = writeln!(self.out, "{}", row.trim_end());
         }
     }
+    /// The run's loss, one column per span of steps, under its summary line.
+    fn loss_sparkline(&mut self, steps: usize) {
+        let Some((line, log)) = self.run.trace.sparkline() else {
+            return;
+        };
+        let scale = if log { "log scale" } else { "linear scale" };
+        let marks = if line.contains(chart::NON_FINITE) {
+            format!("; {} = not finite", chart::NON_FINITE)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(self.out, "  loss {line}  ({scale}, steps 1–{steps}{marks})");
+    }
+
     /// `explain`'s table: the factor each layer multiplies the backward signal by.
     fn factor_table(&mut self, ex: &Explanation, info: &RunInfo) {
         let _ = writeln!(
@@ -162,7 +184,7 @@ impl<'a> TextReporter<'a> {
         );
         let _ = writeln!(
             self.out,
-            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
+            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
             "layer",
             "line",
             "activation",
@@ -171,8 +193,15 @@ impl<'a> TextReporter<'a> {
             "factor",
             "product",
             "predicted",
-            "observed"
+            "observed",
+            "predicted, log scale up to the f32 limit ┃"
         );
+        // The predicted gradient, from the smallest (or 1) to where f32 overflows.
+        let limit = f32::MAX as f64;
+        let predicted =
+            |f: &crate::engine::ExplainFactor| (f.running_product * ex.output_grad).abs();
+        let low =
+            positive_range(ex.factors.iter().map(predicted)).map_or(1.0, |(low, _)| low.min(1.0));
         for f in &ex.factors {
             let (line_no, activation) = info.layer(f.layer).map_or((0, String::new()), |l| {
                 (l.line, format::activation(&l.activation))
@@ -182,9 +211,11 @@ impl<'a> TextReporter<'a> {
             } else {
                 ""
             };
+            let value = predicted(f);
+            let end = if value > limit { "╂ past it" } else { "┃" };
             let _ = writeln!(
                 self.out,
-                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}{mark}",
+                "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}{end}{mark}",
                 f.layer + 1,
                 line_no,
                 activation,
@@ -193,7 +224,8 @@ impl<'a> TextReporter<'a> {
                 sig(f.factor),
                 sig(f.running_product),
                 sig(f.running_product * ex.output_grad),
-                sig(f.observed_signal)
+                sig(f.observed_signal),
+                log_bar(value, low, limit, BAR_WIDTH)
             );
         }
         let _ = writeln!(
@@ -360,6 +392,7 @@ impl Reporter for TextReporter<'_> {
     fn run_start(&mut self, info: &RunInfo, _sources: &SourceMap) {
         self.run = RunState {
             every: shown::every(info),
+            trace: LossTrace::new(info.planned_steps),
             ..RunState::default()
         };
         let _ = writeln!(
@@ -378,6 +411,7 @@ impl Reporter for TextReporter<'_> {
     fn step(&mut self, record: &StepRecord, info: &RunInfo) {
         self.flush_pending(info, false);
         self.run.max_grad_norm = self.run.max_grad_norm.max(record.grad_norm);
+        self.run.trace.add(record.step, record.loss);
         if record.loss.is_finite() {
             self.run.best_loss = Some(
                 self.run
@@ -438,6 +472,7 @@ impl Reporter for TextReporter<'_> {
             sig_opt(self.run.best_loss),
             sig(self.run.max_grad_norm),
         );
+        self.loss_sparkline(summary.steps);
         let _ = writeln!(self.out);
         self.deliver();
     }

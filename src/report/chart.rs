@@ -1,0 +1,142 @@
+//! Charts drawn with text, for the terminal and for golden files alike: a run's loss as
+//! a sparkline, and values as bars on a log scale. Only block characters and a few
+//! marks are used, so a chart reads the same with or without colour.
+
+/// Heights of a sparkline column, lowest first.
+const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// Eighths of a bar cell, for the bar's last, partial cell.
+const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+/// A value that is not a finite number.
+pub const NON_FINITE: char = '×';
+
+/// Columns of a run's loss sparkline.
+pub const SPARK_WIDTH: usize = 60;
+
+/// The loss of every step of a run, kept as one column per span of steps so that a run
+/// of any length holds `SPARK_WIDTH` numbers: each column is the mean of its steps'
+/// finite losses, or marked if any of them was not finite.
+#[derive(Debug, Clone, Default)]
+pub struct LossTrace {
+    steps_per_column: usize,
+    columns: Vec<Column>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Column {
+    sum: f64,
+    finite: usize,
+    non_finite: bool,
+}
+
+impl LossTrace {
+    /// A trace for a run of at most `planned` steps.
+    pub fn new(planned: usize) -> Self {
+        LossTrace {
+            steps_per_column: planned.div_ceil(SPARK_WIDTH).max(1),
+            columns: Vec::new(),
+        }
+    }
+
+    /// Adds the loss of 1-based step `step`.
+    pub fn add(&mut self, step: usize, loss: f64) {
+        let index = step.saturating_sub(1) / self.steps_per_column;
+        if index >= self.columns.len() {
+            self.columns.resize(index + 1, Column::default());
+        }
+        let column = &mut self.columns[index];
+        if loss.is_finite() {
+            column.sum += loss;
+            column.finite += 1;
+        } else {
+            column.non_finite = true;
+        }
+    }
+
+    /// The sparkline and whether it is on a log scale; `None` for an empty trace.
+    ///
+    /// ```
+    /// use gradlab::report::chart::LossTrace;
+    ///
+    /// let mut trace = LossTrace::new(4);
+    /// for (step, loss) in [1.0, 0.1, 0.01, f64::NAN].into_iter().enumerate() {
+    ///     trace.add(step + 1, loss);
+    /// }
+    /// // 1 to 0.01 spans 100×: not yet a log scale.
+    /// assert_eq!(trace.sparkline(), Some(("█▂▁×".to_string(), false)));
+    /// ```
+    pub fn sparkline(&self) -> Option<(String, bool)> {
+        let means: Vec<Option<f64>> = self
+            .columns
+            .iter()
+            .map(|c| (!c.non_finite && c.finite > 0).then(|| c.sum / c.finite as f64))
+            .collect();
+        let finite: Vec<f64> = means.iter().flatten().copied().collect();
+        if means.is_empty() {
+            return None;
+        }
+        let (low, high) = finite
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                (l.min(v), h.max(v))
+            });
+        let log = low > 0.0 && high / low > 100.0;
+        let scale = |v: f64| if log { v.log10() } else { v };
+        let (low, high) = (scale(low), scale(high));
+        let line = means
+            .iter()
+            .map(|mean| match mean {
+                None => NON_FINITE,
+                Some(v) if high > low => {
+                    let t = (scale(*v) - low) / (high - low);
+                    LEVELS[((t * (LEVELS.len() - 1) as f64).round() as usize).min(7)]
+                }
+                Some(_) => LEVELS[0],
+            })
+            .collect();
+        Some((line, log))
+    }
+}
+
+/// A bar `width` cells long at most, for `value` on a log scale from `low` to `high`
+/// (both positive): empty at `low`, full at `high`, in eighths of a cell. A value that
+/// is not finite is marked; zero is left empty.
+///
+/// ```
+/// use gradlab::report::chart::log_bar;
+///
+/// assert_eq!(log_bar(100.0, 1.0, 100.0, 4), "████");
+/// assert_eq!(log_bar(10.0, 1.0, 100.0, 4), "██  ");
+/// assert_eq!(log_bar(f64::INFINITY, 1.0, 100.0, 4), "×   ");
+/// ```
+pub fn log_bar(value: f64, low: f64, high: f64, width: usize) -> String {
+    if !value.is_finite() {
+        return format!("{NON_FINITE}{}", " ".repeat(width.saturating_sub(1)));
+    }
+    let t = if value <= 0.0 || high <= low {
+        if value > 0.0 && value >= high {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        ((value.log10() - low.log10()) / (high.log10() - low.log10())).clamp(0.0, 1.0)
+    };
+    let eighths = (t * (width * 8) as f64).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        bar.push(EIGHTHS[eighths % 8]);
+    }
+    let cells = bar.chars().count();
+    bar + &" ".repeat(width.saturating_sub(cells))
+}
+
+/// The smallest and largest finite, positive values of `values`, or `None`.
+pub fn positive_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((l, h)) => Some((v.min(l), v.max(h))),
+        })
+}
