@@ -184,7 +184,8 @@ impl<'a> TextReporter<'a> {
         );
         let _ = writeln!(
             self.out,
-            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
+            "  {:>5}  {:>4}  {:<10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  \
+             predicted, log scale up to the f32 limit ┃",
             "layer",
             "line",
             "activation",
@@ -194,7 +195,6 @@ impl<'a> TextReporter<'a> {
             "product",
             "predicted",
             "observed",
-            "predicted, log scale up to the f32 limit ┃"
         );
         // The predicted gradient, from the smallest (or 1) to where f32 overflows.
         let limit = f32::MAX as f64;
