@@ -85,6 +85,17 @@ pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
         .chain(EXTRA.iter().copied())
 }
 
+/// A built-in name that takes no arguments in any of its meanings: `mse`, `relu`, but
+/// not `linear`, which is also a data set with a size.
+fn takes_no_arguments(name: &str) -> bool {
+    let mut meanings = sig::FAMILIES
+        .iter()
+        .chain([&sig::FUNCTIONS])
+        .filter_map(|table| sig::find(table, name))
+        .peekable();
+    meanings.peek().is_some() && meanings.all(|s| s.params.is_empty())
+}
+
 fn spec_family(name: &str) -> bool {
     [
         sig::ACTIVATIONS,
@@ -375,6 +386,17 @@ fn too_many_items(count: usize, span: Span) -> Diagnostic {
 
 pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     let name = call.name.name.as_str();
+    // Said before the arguments are evaluated: `mse(reduction=sum)` is about `mse`,
+    // not about the unknown name `sum`.
+    if let [first, .., last] | [first @ last] = call.args.as_deref().unwrap_or(&[])
+        && scope.env.get(name).is_none()
+        && takes_no_arguments(name)
+    {
+        return Err(Diagnostic::error(format!("`{name}` takes no arguments"))
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(first.span.join(last.span), "not expected")
+            .with_help(format!("write it bare: `{name}`")));
+    }
     let args = eval_args(call.args.as_deref().unwrap_or(&[]), call.span, scope)?;
     if let Some(binding) = scope.env.get(name) {
         return match &binding.entry {

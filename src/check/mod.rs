@@ -6,8 +6,8 @@
 //!
 //! Its modules import each other in one direction only, from the leaves up:
 //! `value`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
-//! (expressions name networks, and layers hold expressions) → `data`, `plan` →
-//! `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
+//! (expressions name networks, and layers hold expressions) → `data`, `plan`,
+//! `relevance` → `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
 //! keeps it so.
 
 pub mod args;
@@ -19,6 +19,7 @@ pub mod eval;
 pub mod init;
 pub mod network;
 pub mod plan;
+pub mod relevance;
 pub mod remedy;
 pub mod run;
 pub mod settings;
@@ -76,37 +77,48 @@ pub struct Checked {
 }
 
 /// Checks `program` item by item against `env`, declaring names into it as it goes.
+/// `diagnostics` holds every error and warning; `plans` is complete only without errors.
 pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked {
     let mut plans = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    // Names whose declaration failed: errors about them being unknown are echoes.
+    let mut errors = 0;
+    // Names whose declaration failed. They stand for what they would have declared:
+    // an error about one being unknown is an echo of that failure, and is dropped,
+    // while the rest of the statement that uses it is still checked.
     let mut poisoned: HashSet<String> = HashSet::new();
     // Reports already made, so the same one is not made twice. Both sets keep this
     // linear in the number of items, however many of them fail.
     let mut reported: HashSet<(String, Span)> = HashSet::new();
     for item in &program.items {
-        match check_item(item, env, redeclare) {
-            Ok(plan) => plans.push(plan),
-            Err(error) => {
-                if let Some(name) = declared_name(item) {
-                    poisoned.insert(name.name.clone());
-                }
-                let echo = error
-                    .kind
-                    .unknown_name()
-                    .is_some_and(|name| poisoned.contains(name));
-                if !echo && reported.insert((error.message.clone(), error.primary_span())) {
-                    diagnostics.push(error);
-                }
-                if diagnostics.len() == MAX_CHECK_ERRORS {
-                    if let Some(last) = diagnostics.last_mut() {
-                        last.notes.push(format!(
-                            "checking stopped after {MAX_CHECK_ERRORS} errors; fix these first"
-                        ));
-                    }
-                    break;
-                }
+        let mut found = Vec::new();
+        let plan = check_item(item, env, redeclare, &mut found);
+        let failed = found.iter().any(Diagnostic::is_error);
+        if failed && let Some(name) = declared_name(item) {
+            poisoned.insert(name.name.clone());
+        }
+        // Reported in the order they are written.
+        found.sort_by_key(|d| d.primary_span().start);
+        for diagnostic in found {
+            let echo = diagnostic
+                .kind
+                .unknown_name()
+                .is_some_and(|name| poisoned.contains(name));
+            if echo || !reported.insert((diagnostic.message.clone(), diagnostic.primary_span())) {
+                continue;
             }
+            errors += usize::from(diagnostic.is_error());
+            diagnostics.push(diagnostic);
+            if errors == MAX_CHECK_ERRORS {
+                if let Some(last) = diagnostics.last_mut() {
+                    last.notes.push(format!(
+                        "checking stopped after {MAX_CHECK_ERRORS} errors; fix these first"
+                    ));
+                }
+                return Checked { plans, diagnostics };
+            }
+        }
+        if let (Some(plan), false) = (plan, failed) {
+            plans.push(plan);
         }
     }
     Checked { plans, diagnostics }
@@ -121,7 +133,29 @@ fn declared_name(item: &Item) -> Option<&Ident> {
     }
 }
 
-fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
+/// The plan of one item, or `None`; its errors and warnings are added to `found`.
+fn check_item(
+    item: &Item,
+    env: &mut Env,
+    redeclare: Redeclare,
+    found: &mut Vec<Diagnostic>,
+) -> Option<Plan> {
+    match &item.kind {
+        ItemKind::Run(decl) => {
+            let plan = run::check_run(decl, item.span, env, found)?;
+            run::keep(budget::check_run(&plan, env), found)?;
+            Some(Plan::Run(Box::new(plan)))
+        }
+        ItemKind::Sweep(decl) => {
+            let plan = run::check_sweep(decl, item.span, env, found)?;
+            Some(Plan::Sweep(Box::new(plan)))
+        }
+        _ => run::keep(check_statement(item, env, redeclare), found),
+    }
+}
+
+/// The plan of an item that is not a run: one mistake stops it.
+fn check_statement(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
     match &item.kind {
         ItemKind::Let { name, value } => {
             let value = eval(value, &Scope::global(env))?;
@@ -200,14 +234,11 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
             env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
-        ItemKind::Run(decl) => {
-            let plan = run::check_run(decl, item.span, env)?;
-            budget::check_run(&plan, env)?;
-            Ok(Plan::Run(Box::new(plan)))
-        }
-        ItemKind::Sweep(decl) => Ok(Plan::Sweep(Box::new(run::check_sweep(
-            decl, item.span, env,
-        )?))),
+        ItemKind::Run(_) | ItemKind::Sweep(_) => Err(Diagnostic::error(
+            "internal error: a run is checked as a statement",
+        )
+        .with_kind(ErrorKind::Internal)
+        .with_label(item.span, "this run")),
     }
 }
 
