@@ -96,6 +96,20 @@ fn takes_no_arguments(name: &str) -> bool {
     meanings.peek().is_some() && meanings.all(|s| s.params.is_empty())
 }
 
+/// "`mse` takes no arguments", if `call`, of a built-in without parameters, has some.
+pub fn no_arguments(call: &Call) -> Result<(), Diagnostic> {
+    match call.args.as_deref().unwrap_or(&[]) {
+        [] => Ok(()),
+        [first, .., last] | [first @ last] => {
+            let name = &call.name.name;
+            Err(Diagnostic::error(format!("`{name}` takes no arguments"))
+                .with_kind(ErrorKind::InvalidValue)
+                .with_label(first.span.join(last.span), "not expected")
+                .with_help(format!("write it bare: `{name}`")))
+        }
+    }
+}
+
 fn spec_family(name: &str) -> bool {
     [
         sig::ACTIVATIONS,
@@ -388,14 +402,8 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     let name = call.name.name.as_str();
     // Said before the arguments are evaluated: `mse(reduction=sum)` is about `mse`,
     // not about the unknown name `sum`.
-    if let [first, .., last] | [first @ last] = call.args.as_deref().unwrap_or(&[])
-        && scope.env.get(name).is_none()
-        && takes_no_arguments(name)
-    {
-        return Err(Diagnostic::error(format!("`{name}` takes no arguments"))
-            .with_kind(ErrorKind::InvalidValue)
-            .with_label(first.span.join(last.span), "not expected")
-            .with_help(format!("write it bare: `{name}`")));
+    if scope.env.get(name).is_none() && takes_no_arguments(name) {
+        no_arguments(call)?;
     }
     let args = eval_args(call.args.as_deref().unwrap_or(&[]), call.span, scope)?;
     if let Some(binding) = scope.env.get(name) {

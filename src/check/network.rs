@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use super::args::{Bound, bind, check_number};
 use super::env::{Entry, Env};
-use super::eval::{Building, Scope, eval};
+use super::eval::{Building, Scope, eval, no_arguments};
 use super::init;
 use super::value::{NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, LabelText, Span};
@@ -458,6 +458,9 @@ impl Builder<'_> {
             }
             return Err(d);
         };
+        if activation.signature().params.is_empty() {
+            no_arguments(call)?;
+        }
         let args = call
             .args
             .as_deref()
