@@ -6,7 +6,7 @@ use crate::format;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::args::{Bound, bind};
+use super::args::{Bound, bind, no_arguments};
 use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
@@ -85,29 +85,15 @@ pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
         .chain(EXTRA.iter().copied())
 }
 
-/// A built-in name that takes no arguments in any of its meanings: `mse`, `relu`, but
-/// not `linear`, which is also a data set with a size.
-fn takes_no_arguments(name: &str) -> bool {
+/// The signature of a built-in name that takes no arguments in any of its meanings:
+/// `mse`, `relu`, but not `linear`, which is also a data set with a size.
+fn without_parameters(name: &str) -> Option<&'static sig::Signature> {
     let mut meanings = sig::FAMILIES
         .iter()
         .chain([&sig::FUNCTIONS])
-        .filter_map(|table| sig::find(table, name))
-        .peekable();
-    meanings.peek().is_some() && meanings.all(|s| s.params.is_empty())
-}
-
-/// "`mse` takes no arguments", if `call`, of a built-in without parameters, has some.
-pub fn no_arguments(call: &Call) -> Result<(), Diagnostic> {
-    match call.args.as_deref().unwrap_or(&[]) {
-        [] => Ok(()),
-        [first, .., last] | [first @ last] => {
-            let name = &call.name.name;
-            Err(Diagnostic::error(format!("`{name}` takes no arguments"))
-                .with_kind(ErrorKind::InvalidValue)
-                .with_label(first.span.join(last.span), "not expected")
-                .with_help(format!("write it bare: `{name}`")))
-        }
-    }
+        .filter_map(|table| sig::find(table, name));
+    let first = meanings.next()?;
+    (first.params.is_empty() && meanings.all(|s| s.params.is_empty())).then_some(first)
 }
 
 fn spec_family(name: &str) -> bool {
@@ -402,8 +388,10 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     let name = call.name.name.as_str();
     // Said before the arguments are evaluated: `mse(reduction=sum)` is about `mse`,
     // not about the unknown name `sum`.
-    if scope.env.get(name).is_none() && takes_no_arguments(name) {
-        no_arguments(call)?;
+    if scope.env.get(name).is_none()
+        && let Some(sig) = without_parameters(name)
+    {
+        no_arguments(sig, "built-in", call)?;
     }
     let args = eval_args(call.args.as_deref().unwrap_or(&[]), call.span, scope)?;
     if let Some(binding) = scope.env.get(name) {

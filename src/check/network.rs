@@ -4,9 +4,9 @@
 
 use std::cell::Cell;
 
-use super::args::{Bound, bind, check_number};
+use super::args::{Bound, bind, check_number, no_arguments};
 use super::env::{Entry, Env};
-use super::eval::{Building, Scope, eval, no_arguments};
+use super::eval::{Building, Scope, eval};
 use super::init;
 use super::value::{NetRef, Spec, SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, LabelText, Span};
@@ -458,9 +458,7 @@ impl Builder<'_> {
             }
             return Err(d);
         };
-        if activation.signature().params.is_empty() {
-            no_arguments(call)?;
-        }
+        no_arguments(activation.signature(), ActivationName::WHAT, call)?;
         let args = call
             .args
             .as_deref()

@@ -3,7 +3,7 @@
 //! its own, so every bad one of a block is reported, and a setting the block has no use
 //! for is reported too (`relevance`).
 
-use super::args::{Bound, bind, check_kind, check_number};
+use super::args::{Bound, bind, check_kind, check_number, no_arguments};
 use super::env::Env;
 use super::eval::{Scope, eval};
 use super::plan::Show;
@@ -374,6 +374,12 @@ pub fn one_value(setting: &Setting) -> Result<&Expr, Diagnostic> {
 
 /// Evaluates a setting's value as a name of family `F`, with its arguments bound.
 pub fn spec_of<F: Family>(expr: &Expr, env: &Env) -> Result<(F, Spec), Diagnostic> {
+    if let ExprKind::Call(call) = &expr.kind
+        && env.get(&call.name.name).is_none()
+        && let Some(name) = F::named(&call.name.name)
+    {
+        no_arguments(name.signature(), F::WHAT, call)?;
+    }
     let value = eval(expr, &Scope::global(env));
     let spec = match value {
         Ok(Value::Spec(spec)) => spec,

@@ -469,11 +469,15 @@ fn a_builtin_without_parameters_says_so_before_its_arguments_are_evaluated() {
     for (script, message) in [
         (
             "train n on d { loss mse(reduction=sum) }",
-            "`mse` takes no arguments",
+            "loss `mse` takes no arguments, found 1",
         ),
         (
             "network m { input 2 dense 2 relu(nope) }",
-            "`relu` takes no arguments",
+            "activation `relu` takes no arguments, found 1",
+        ),
+        (
+            "train n on d { remedy clip_norm(1) + batchnorm(nope) }",
+            "built-in `batchnorm` takes no arguments, found 1",
         ),
     ] {
         assert_eq!(
