@@ -11,6 +11,7 @@ use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
 use super::value::{Data, Forward, MAX_VALUE_ITEMS, NetRef, Spec, SpecArg, Value};
+use super::written;
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::signature::{self as sig, Family, FunctionName, did_you_mean};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
@@ -348,6 +349,7 @@ fn eval_args(args: &[Arg], call_span: Span, scope: &Scope) -> Result<Vec<SpecArg
                 name: arg.name.as_ref().map(|n| n.name.clone()),
                 value: held.add(eval(&arg.value, scope)?)?,
                 span: arg.span,
+                written: written::arithmetic(&arg.value),
             })
         })
         .collect()
@@ -407,7 +409,14 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     }
     if let Some(function) = FunctionName::named(name) {
         let bound = bind(function.signature(), FunctionName::WHAT, &args, call.span)?;
-        return call_function(function, &bound, call, scope);
+        // A data set made here is named by its call, arguments and all: `sine(256)`.
+        let label = Value::Spec(Spec {
+            name: name.to_string(),
+            args,
+            span: call.span,
+        })
+        .to_string();
+        return call_function(function, &bound, call, label, scope);
     }
     if spec_family(name) {
         return Ok(Value::Spec(Spec {
@@ -438,15 +447,11 @@ fn call_function(
     function: FunctionName,
     bound: &Bound,
     call: &Call,
+    label: String,
     scope: &Scope,
 ) -> Result<Value, Diagnostic> {
     let (span, env) = (call.span, scope.env);
-    let data = |set| {
-        Ok(Value::Data(Rc::new(Data {
-            name: function.to_string(),
-            set,
-        })))
-    };
+    let data = |set| Ok(Value::Data(Rc::new(Data { name: label, set })));
     match function {
         FunctionName::Forward => forward(bound, scope),
         FunctionName::Sqrt => Ok(Value::Num(bound.num("x")?.sqrt())),
@@ -571,6 +576,7 @@ mod tests {
                 name: None,
                 value: Value::Num(1.0),
                 span: Span::new(0, 0),
+                written: None,
             }],
             span: Span::new(0, 0),
         };

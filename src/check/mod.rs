@@ -5,7 +5,7 @@
 //! fail in numerics. It reports every mistake it finds, not just the first.
 //!
 //! Its modules import each other in one direction only, from the leaves up:
-//! `value`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
+//! `value`, `written`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
 //! (expressions name networks, and layers hold expressions) → `data`, `plan`,
 //! `relevance` → `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
 //! keeps it so.
@@ -24,6 +24,7 @@ pub mod remedy;
 pub mod run;
 pub mod settings;
 pub mod value;
+pub mod written;
 
 use crate::signature;
 use std::collections::HashSet;

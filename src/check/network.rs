@@ -469,6 +469,7 @@ impl Builder<'_> {
                     name: a.name.as_ref().map(|n| n.name.clone()),
                     value: eval(&a.value, &self.scope())?,
                     span: a.span,
+                    written: None,
                 })
             })
             .collect::<Result<Vec<_>, Diagnostic>>()?;

@@ -493,3 +493,13 @@ fn a_builtin_without_parameters_says_so_before_its_arguments_are_evaluated() {
             .any(|(_, m)| m.contains("input column"))
     );
 }
+
+#[test]
+fn labels_say_what_was_written() {
+    let plan = run_plan(
+        "network one { input 1 dense 1 linear }\ncompare one on linear(4) { steps 1 variant init(xavier_normal(gain=5/3)) }",
+    );
+    // The data set's arguments, and the variant's arithmetic as written.
+    assert_eq!(plan.data.name, "linear(4)");
+    assert_eq!(plan.variants[0].label, "init(xavier_normal(gain=5/3))");
+}
