@@ -31,10 +31,10 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
-use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, Program};
+use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, NetworkDecl, Program};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
-use network::instantiate;
+use network::instantiate_all;
 use plan::{RunPlan, SweepPlan};
 use value::{NetRef, Value};
 
@@ -151,6 +151,7 @@ fn check_item(
             let plan = run::check_sweep(decl, item.span, env, found)?;
             Some(Plan::Sweep(Box::new(plan)))
         }
+        ItemKind::Network(decl) => declare_network(decl, env, redeclare, found),
         _ => run::keep(check_statement(item, env, redeclare), found),
     }
 }
@@ -161,35 +162,6 @@ fn check_statement(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<P
         ItemKind::Let { name, value } => {
             let value = eval(value, &Scope::global(env))?;
             declare(env, name, Entry::Let(value), redeclare)
-        }
-        ItemKind::Network(decl) => {
-            let replaced = check_redeclare(env, &decl.name, redeclare)?;
-            env.bind(
-                decl.name.name.clone(),
-                Binding {
-                    entry: Entry::Network(Rc::new(decl.clone())),
-                    span: decl.name.span,
-                },
-            );
-            // Instantiating with the defaults checks every layer now, at the declaration.
-            let check = instantiate(
-                &NetRef {
-                    name: decl.name.name.clone(),
-                    args: Vec::new(),
-                    span: decl.name.span,
-                },
-                env,
-            );
-            if let Err(error) = check {
-                env.undo_last();
-                return Err(error);
-            }
-            Ok(Plan::Declared {
-                name: decl.name.name.clone(),
-                kind: "network",
-                replaced,
-                span: decl.name.span,
-            })
         }
         ItemKind::Data(decl) => {
             let data = match &decl.source {
@@ -235,12 +207,46 @@ fn check_statement(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<P
             env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
-        ItemKind::Run(_) | ItemKind::Sweep(_) => Err(Diagnostic::error(
-            "internal error: a run is checked as a statement",
+        ItemKind::Run(_) | ItemKind::Sweep(_) | ItemKind::Network(_) => Err(Diagnostic::error(
+            "internal error: a run or network is checked as a statement",
         )
         .with_kind(ErrorKind::Internal)
-        .with_label(item.span, "this run")),
+        .with_label(item.span, "this statement")),
     }
+}
+
+/// Declares network `decl`, checking every layer now with its defaults; `None`, with
+/// every independent mistake of its layers added to `found`, if one is bad.
+fn declare_network(
+    decl: &NetworkDecl,
+    env: &mut Env,
+    redeclare: Redeclare,
+    found: &mut Vec<Diagnostic>,
+) -> Option<Plan> {
+    let replaced = run::keep(check_redeclare(env, &decl.name, redeclare), found)?;
+    env.bind(
+        decl.name.name.clone(),
+        Binding {
+            entry: Entry::Network(Rc::new(decl.clone())),
+            span: decl.name.span,
+        },
+    );
+    let defaults = NetRef {
+        name: decl.name.name.clone(),
+        args: Vec::new(),
+        span: decl.name.span,
+    };
+    if let Err(errors) = instantiate_all(&defaults, env) {
+        env.undo_last();
+        found.extend(errors);
+        return None;
+    }
+    Some(Plan::Declared {
+        name: decl.name.name.clone(),
+        kind: "network",
+        replaced,
+        span: decl.name.span,
+    })
 }
 
 fn check_redeclare(env: &Env, name: &Ident, redeclare: Redeclare) -> Result<bool, Diagnostic> {

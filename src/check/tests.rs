@@ -503,3 +503,19 @@ fn labels_say_what_was_written() {
     assert_eq!(plan.data.name, "linear(4)");
     assert_eq!(plan.variants[0].label, "init(xavier_normal(gain=5/3))");
 }
+
+#[test]
+fn every_bad_layer_whose_width_is_known_is_reported() {
+    let reports = reports_of(
+        "network m { input 2 dense 4 rleu repeat 50 { dense 4 tanh init=nromal } dense 1 relu(1) }",
+    );
+    let messages: Vec<&str> = reports.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown activation `rleu`",
+            "unknown init scheme `nromal`",
+            "activation `relu` takes no arguments, found 1"
+        ]
+    );
+}
