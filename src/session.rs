@@ -150,9 +150,12 @@ impl Session {
         // Only its own changes are undone: copying the session per input was quadratic.
         let mark = self.env.mark();
         let checked = check::check(&program, &mut self.env, self.redeclare);
+        // Warnings alone (a setting a block has no use for) do not stop the input.
         if !checked.diagnostics.is_empty() {
-            self.env.roll_back(mark);
             reporter.diagnostics(&checked.diagnostics, &self.sources);
+        }
+        if checked.diagnostics.iter().any(Diagnostic::is_error) {
+            self.env.roll_back(mark);
             return EvalStatus::Failed;
         }
         self.env.commit();

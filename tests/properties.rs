@@ -243,10 +243,11 @@ fn small_run() -> impl Strategy<Value = String> {
         .prop_map(
             |(seed, depth, width, activation, init, optimizer, remedy, steps, compare)| {
                 let kind = if compare { "compare" } else { "train" };
-                let variant = if compare {
-                    "variant init(he_normal)"
+                // `compare` prints no steps: `show gradients` there is an error.
+                let (variant, show) = if compare {
+                    ("variant init(he_normal)", "")
                 } else {
-                    ""
+                    ("", "show gradients")
                 };
                 format!(
                     "seed {seed}\n\
@@ -260,7 +261,7 @@ fn small_run() -> impl Strategy<Value = String> {
                      {kind} net on d {{\n\
                          optimizer {optimizer}\n\
                          steps {steps}\n\
-                         show gradients\n\
+                         {show}\n\
                          {remedy}\n\
                          {variant}\n\
                      }}\n"

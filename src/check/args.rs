@@ -4,6 +4,7 @@
 use super::value::{SpecArg, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::signature::{Choice, Fallback, Kind, Signature, did_you_mean};
+use crate::syntax::ast::Call;
 
 /// Arguments bound to a signature, defaults filled in.
 ///
@@ -251,6 +252,20 @@ fn unknown_parameter(sig: &Signature, what: &str, name: &str, span: Span) -> Dia
         d = d.with_help(format!("its parameters are {}", names.join(", ")));
     }
     d
+}
+
+/// The error for `call`, of `sig` with no parameters, if it has arguments. Said before
+/// they are evaluated: `mse(reduction=sum)` is about `mse`, not the unknown name `sum`.
+pub fn no_arguments(sig: &Signature, what: &str, call: &Call) -> Result<(), Diagnostic> {
+    match call.args.as_deref().unwrap_or(&[]) {
+        [first, ..] if sig.params.is_empty() => Err(too_many(
+            sig,
+            what,
+            call.args.as_ref().map_or(0, Vec::len),
+            first.span,
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn too_many(sig: &Signature, what: &str, given: usize, span: Span) -> Diagnostic {

@@ -377,7 +377,7 @@ mod tests {
         check(&program, &mut env, Redeclare::Error)
             .diagnostics
             .into_iter()
-            .next()
+            .find(Diagnostic::is_error)
     }
 
     const COMPARE: &str = "

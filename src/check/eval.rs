@@ -6,11 +6,12 @@ use crate::format;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::args::{Bound, bind};
+use super::args::{Bound, bind, no_arguments};
 use super::builtins;
 use super::env::{Entry, Env};
 use super::network;
 use super::value::{Data, Forward, MAX_VALUE_ITEMS, NetRef, Spec, SpecArg, Value};
+use super::written;
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::signature::{self as sig, Family, FunctionName, did_you_mean};
 use crate::syntax::ast::{Arg, BinOp, Call, Expr, ExprKind};
@@ -83,6 +84,17 @@ pub fn builtin_words<'a>() -> impl Iterator<Item = &'a str> {
         .iter()
         .flat_map(|table| table.iter().map(|s| s.name))
         .chain(EXTRA.iter().copied())
+}
+
+/// The signature of a built-in name that takes no arguments in any of its meanings:
+/// `mse`, `relu`, but not `linear`, which is also a data set with a size.
+fn without_parameters(name: &str) -> Option<&'static sig::Signature> {
+    let mut meanings = sig::FAMILIES
+        .iter()
+        .chain([&sig::FUNCTIONS])
+        .filter_map(|table| sig::find(table, name));
+    let first = meanings.next()?;
+    (first.params.is_empty() && meanings.all(|s| s.params.is_empty())).then_some(first)
 }
 
 fn spec_family(name: &str) -> bool {
@@ -346,6 +358,7 @@ fn eval_args(args: &[Arg], call_span: Span, scope: &Scope) -> Result<Vec<SpecArg
                 name: arg.name.as_ref().map(|n| n.name.clone()),
                 value: held.add(eval(&arg.value, scope)?)?,
                 span: arg.span,
+                written: written::arithmetic(&arg.value),
             })
         })
         .collect()
@@ -384,6 +397,13 @@ fn too_many_items(count: usize, span: Span) -> Diagnostic {
 
 pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     let name = call.name.name.as_str();
+    // Said before the arguments are evaluated: `mse(reduction=sum)` is about `mse`,
+    // not about the unknown name `sum`.
+    if scope.env.get(name).is_none()
+        && let Some(sig) = without_parameters(name)
+    {
+        no_arguments(sig, "built-in", call)?;
+    }
     let args = eval_args(call.args.as_deref().unwrap_or(&[]), call.span, scope)?;
     if let Some(binding) = scope.env.get(name) {
         return match &binding.entry {
@@ -398,7 +418,14 @@ pub fn eval_call(call: &Call, scope: &Scope) -> Result<Value, Diagnostic> {
     }
     if let Some(function) = FunctionName::named(name) {
         let bound = bind(function.signature(), FunctionName::WHAT, &args, call.span)?;
-        return call_function(function, &bound, call, scope);
+        // A data set made here is named by its call, arguments and all: `sine(256)`.
+        let label = Value::Spec(Spec {
+            name: name.to_string(),
+            args,
+            span: call.span,
+        })
+        .to_string();
+        return call_function(function, &bound, call, label, scope);
     }
     if spec_family(name) {
         return Ok(Value::Spec(Spec {
@@ -429,15 +456,11 @@ fn call_function(
     function: FunctionName,
     bound: &Bound,
     call: &Call,
+    label: String,
     scope: &Scope,
 ) -> Result<Value, Diagnostic> {
     let (span, env) = (call.span, scope.env);
-    let data = |set| {
-        Ok(Value::Data(Rc::new(Data {
-            name: function.to_string(),
-            set,
-        })))
-    };
+    let data = |set| Ok(Value::Data(Rc::new(Data { name: label, set })));
     match function {
         FunctionName::Forward => forward(bound, scope),
         FunctionName::Sqrt => Ok(Value::Num(bound.num("x")?.sqrt())),
@@ -562,6 +585,7 @@ mod tests {
                 name: None,
                 value: Value::Num(1.0),
                 span: Span::new(0, 0),
+                written: None,
             }],
             span: Span::new(0, 0),
         };

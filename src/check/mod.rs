@@ -5,9 +5,9 @@
 //! fail in numerics. It reports every mistake it finds, not just the first.
 //!
 //! Its modules import each other in one direction only, from the leaves up:
-//! `value`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
-//! (expressions name networks, and layers hold expressions) → `data`, `plan` →
-//! `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
+//! `value`, `written`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
+//! (expressions name networks, and layers hold expressions) → `data`, `plan`,
+//! `relevance` → `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
 //! keeps it so.
 
 pub mod args;
@@ -19,20 +19,22 @@ pub mod eval;
 pub mod init;
 pub mod network;
 pub mod plan;
+pub mod relevance;
 pub mod remedy;
 pub mod run;
 pub mod settings;
 pub mod value;
+pub mod written;
 
 use crate::signature;
 use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
-use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, Program};
+use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, NetworkDecl, Program};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
-use network::instantiate;
+use network::instantiate_all;
 use plan::{RunPlan, SweepPlan};
 use value::{NetRef, Value};
 
@@ -76,37 +78,48 @@ pub struct Checked {
 }
 
 /// Checks `program` item by item against `env`, declaring names into it as it goes.
+/// `diagnostics` holds every error and warning; `plans` is complete only without errors.
 pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked {
     let mut plans = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    // Names whose declaration failed: errors about them being unknown are echoes.
+    let mut errors = 0;
+    // Names whose declaration failed. They stand for what they would have declared:
+    // an error about one being unknown is an echo of that failure, and is dropped,
+    // while the rest of the statement that uses it is still checked.
     let mut poisoned: HashSet<String> = HashSet::new();
     // Reports already made, so the same one is not made twice. Both sets keep this
     // linear in the number of items, however many of them fail.
     let mut reported: HashSet<(String, Span)> = HashSet::new();
     for item in &program.items {
-        match check_item(item, env, redeclare) {
-            Ok(plan) => plans.push(plan),
-            Err(error) => {
-                if let Some(name) = declared_name(item) {
-                    poisoned.insert(name.name.clone());
-                }
-                let echo = error
-                    .kind
-                    .unknown_name()
-                    .is_some_and(|name| poisoned.contains(name));
-                if !echo && reported.insert((error.message.clone(), error.primary_span())) {
-                    diagnostics.push(error);
-                }
-                if diagnostics.len() == MAX_CHECK_ERRORS {
-                    if let Some(last) = diagnostics.last_mut() {
-                        last.notes.push(format!(
-                            "checking stopped after {MAX_CHECK_ERRORS} errors; fix these first"
-                        ));
-                    }
-                    break;
-                }
+        let mut found = Vec::new();
+        let plan = check_item(item, env, redeclare, &mut found);
+        let failed = found.iter().any(Diagnostic::is_error);
+        if failed && let Some(name) = declared_name(item) {
+            poisoned.insert(name.name.clone());
+        }
+        // Reported in the order they are written.
+        found.sort_by_key(|d| d.primary_span().start);
+        for diagnostic in found {
+            let echo = diagnostic
+                .kind
+                .unknown_name()
+                .is_some_and(|name| poisoned.contains(name));
+            if echo || !reported.insert((diagnostic.message.clone(), diagnostic.primary_span())) {
+                continue;
             }
+            errors += usize::from(diagnostic.is_error());
+            diagnostics.push(diagnostic);
+            if errors == MAX_CHECK_ERRORS {
+                if let Some(last) = diagnostics.last_mut() {
+                    last.notes.push(format!(
+                        "checking stopped after {MAX_CHECK_ERRORS} errors; fix these first"
+                    ));
+                }
+                return Checked { plans, diagnostics };
+            }
+        }
+        if let (Some(plan), false) = (plan, failed) {
+            plans.push(plan);
         }
     }
     Checked { plans, diagnostics }
@@ -121,40 +134,34 @@ fn declared_name(item: &Item) -> Option<&Ident> {
     }
 }
 
-fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
+/// The plan of one item, or `None`; its errors and warnings are added to `found`.
+fn check_item(
+    item: &Item,
+    env: &mut Env,
+    redeclare: Redeclare,
+    found: &mut Vec<Diagnostic>,
+) -> Option<Plan> {
+    match &item.kind {
+        ItemKind::Run(decl) => {
+            let plan = run::check_run(decl, item.span, env, found)?;
+            run::keep(budget::check_run(&plan, env), found)?;
+            Some(Plan::Run(Box::new(plan)))
+        }
+        ItemKind::Sweep(decl) => {
+            let plan = run::check_sweep(decl, item.span, env, found)?;
+            Some(Plan::Sweep(Box::new(plan)))
+        }
+        ItemKind::Network(decl) => declare_network(decl, env, redeclare, found),
+        _ => run::keep(check_statement(item, env, redeclare), found),
+    }
+}
+
+/// The plan of an item that is not a run: one mistake stops it.
+fn check_statement(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, Diagnostic> {
     match &item.kind {
         ItemKind::Let { name, value } => {
             let value = eval(value, &Scope::global(env))?;
             declare(env, name, Entry::Let(value), redeclare)
-        }
-        ItemKind::Network(decl) => {
-            let replaced = check_redeclare(env, &decl.name, redeclare)?;
-            env.bind(
-                decl.name.name.clone(),
-                Binding {
-                    entry: Entry::Network(Rc::new(decl.clone())),
-                    span: decl.name.span,
-                },
-            );
-            // Instantiating with the defaults checks every layer now, at the declaration.
-            let check = instantiate(
-                &NetRef {
-                    name: decl.name.name.clone(),
-                    args: Vec::new(),
-                    span: decl.name.span,
-                },
-                env,
-            );
-            if let Err(error) = check {
-                env.undo_last();
-                return Err(error);
-            }
-            Ok(Plan::Declared {
-                name: decl.name.name.clone(),
-                kind: "network",
-                replaced,
-                span: decl.name.span,
-            })
         }
         ItemKind::Data(decl) => {
             let data = match &decl.source {
@@ -200,15 +207,46 @@ fn check_item(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<Plan, 
             env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
-        ItemKind::Run(decl) => {
-            let plan = run::check_run(decl, item.span, env)?;
-            budget::check_run(&plan, env)?;
-            Ok(Plan::Run(Box::new(plan)))
-        }
-        ItemKind::Sweep(decl) => Ok(Plan::Sweep(Box::new(run::check_sweep(
-            decl, item.span, env,
-        )?))),
+        ItemKind::Run(_) | ItemKind::Sweep(_) | ItemKind::Network(_) => Err(Diagnostic::error(
+            "internal error: a run or network is checked as a statement",
+        )
+        .with_kind(ErrorKind::Internal)
+        .with_label(item.span, "this statement")),
     }
+}
+
+/// Declares network `decl`, checking every layer now with its defaults; `None`, with
+/// every independent mistake of its layers added to `found`, if one is bad.
+fn declare_network(
+    decl: &NetworkDecl,
+    env: &mut Env,
+    redeclare: Redeclare,
+    found: &mut Vec<Diagnostic>,
+) -> Option<Plan> {
+    let replaced = run::keep(check_redeclare(env, &decl.name, redeclare), found)?;
+    env.bind(
+        decl.name.name.clone(),
+        Binding {
+            entry: Entry::Network(Rc::new(decl.clone())),
+            span: decl.name.span,
+        },
+    );
+    let defaults = NetRef {
+        name: decl.name.name.clone(),
+        args: Vec::new(),
+        span: decl.name.span,
+    };
+    if let Err(errors) = instantiate_all(&defaults, env) {
+        env.undo_last();
+        found.extend(errors);
+        return None;
+    }
+    Some(Plan::Declared {
+        name: decl.name.name.clone(),
+        kind: "network",
+        replaced,
+        span: decl.name.span,
+    })
 }
 
 fn check_redeclare(env: &Env, name: &Ident, redeclare: Redeclare) -> Result<bool, Diagnostic> {

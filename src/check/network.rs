@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use super::args::{Bound, bind, check_number};
+use super::args::{Bound, bind, check_number, no_arguments};
 use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
@@ -121,12 +121,42 @@ pub fn instantiate(net: &NetRef, env: &Env) -> Result<Instance, Diagnostic> {
     instantiate_within(net, env, None)
 }
 
+/// `instantiate`, with every independent mistake of the network's layers: a bad
+/// activation or attribute does not hide the next layer's.
+pub fn instantiate_all(net: &NetRef, env: &Env) -> Result<Instance, Vec<Diagnostic>> {
+    let mut found = Vec::new();
+    match build(net, env, None, &mut found) {
+        Ok(instance) if found.is_empty() => Ok(instance),
+        Ok(_) => Err(found),
+        Err(error) => {
+            found.push(error);
+            Err(found)
+        }
+    }
+}
+
 /// `instantiate`, from an expression evaluated while the networks of `building` are
 /// being instantiated: using one of them again is a cycle, refused.
 pub fn instantiate_within(
     net: &NetRef,
     env: &Env,
     building: Option<&Building>,
+) -> Result<Instance, Diagnostic> {
+    let mut found = Vec::new();
+    let instance = build(net, env, building, &mut found)?;
+    match found.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(instance),
+    }
+}
+
+/// `net` instantiated. A mistake that leaves the layers' widths known is added to
+/// `found` and checking goes on; any other is returned.
+fn build(
+    net: &NetRef,
+    env: &Env,
+    building: Option<&Building>,
+    found: &mut Vec<Diagnostic>,
 ) -> Result<Instance, Diagnostic> {
     if let Some(cycle) = Building::find(building, &net.name) {
         return Err(uses_itself(net, cycle, env));
@@ -178,6 +208,7 @@ pub fn instantiate_within(
         origins: Vec::new(),
         residuals: Vec::new(),
         net_name: &net.name,
+        found,
         here: Building {
             name: &net.name,
             part: Cell::new(decl.name.span),
@@ -267,6 +298,8 @@ struct Builder<'a> {
     origins: Vec<LayerOrigin>,
     residuals: Vec<Residual>,
     net_name: &'a str,
+    /// Mistakes after which the layers' widths are still known, so checking goes on.
+    found: &'a mut Vec<Diagnostic>,
     /// This network, for the expressions of its layers.
     here: Building<'a>,
 }
@@ -356,7 +389,11 @@ impl Builder<'_> {
                     let n = self.number(width, "width", Kind::Count)?;
                     let width_value = self.width(n, width.span)?;
                     let fan_in = self.layers.last().map_or(input, |l| l.width);
-                    let act = self.activation(activation)?;
+                    // A bad activation or attribute leaves the width known: go on.
+                    let act = self.activation(activation).unwrap_or_else(|error| {
+                        self.found.push(error);
+                        Activation::Linear
+                    });
                     let mut spec = LayerSpec {
                         width: width_value,
                         activation: act,
@@ -371,7 +408,9 @@ impl Builder<'_> {
                         repeat,
                         init: None,
                     };
-                    self.attributes(attrs, fan_in, &mut spec, &mut origin)?;
+                    if let Err(error) = self.attributes(attrs, fan_in, &mut spec, &mut origin) {
+                        self.found.push(error);
+                    }
                     if self.layers.len() >= MAX_LAYERS {
                         return Err(Diagnostic::error(format!(
                             "network `{}` has more than {MAX_LAYERS} layers",
@@ -394,8 +433,12 @@ impl Builder<'_> {
                         );
                     }
                     for _ in 0..n as usize {
-                        let before = self.layers.len();
+                        let (before, mistakes) = (self.layers.len(), self.found.len());
                         self.layers_of(body, Some(repeat.unwrap_or(header)))?;
+                        // Each turn would only make the same mistakes again.
+                        if self.found.len() > mistakes {
+                            break;
+                        }
                         // A body that adds no layer adds none the next time either:
                         // stop, or nested empty repeats would loop for billions of turns.
                         if self.layers.len() == before {
@@ -458,6 +501,7 @@ impl Builder<'_> {
             }
             return Err(d);
         };
+        no_arguments(activation.signature(), ActivationName::WHAT, call)?;
         let args = call
             .args
             .as_deref()
@@ -468,6 +512,7 @@ impl Builder<'_> {
                     name: a.name.as_ref().map(|n| n.name.clone()),
                     value: eval(&a.value, &self.scope())?,
                     span: a.span,
+                    written: None,
                 })
             })
             .collect::<Result<Vec<_>, Diagnostic>>()?;

@@ -8,11 +8,12 @@ use super::budget::Runs;
 use super::env::{Entry, Env};
 use super::eval::{Scope, eval};
 use super::network::instantiate;
+use super::relevance::Block;
 use super::remedy;
-use super::settings::{DEFAULT_STEPS, SettingsReader, one_value, spec_of};
+use super::settings::{SettingsReader, one_value, spec_of};
 use super::value::{Data, NetRef, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
-use crate::engine::{LossKind, OptimizerSpec, Remedies, Stop, Thresholds};
+use crate::engine::{LossKind, Remedies};
 use crate::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use crate::syntax::ast::{Expr, ExprKind, RunDecl, RunKind, Setting, SweepDecl};
 
@@ -28,9 +29,24 @@ struct Target {
     data_span: Span,
 }
 
-pub fn check_run(decl: &RunDecl, span: Span, env: &Env) -> Result<RunPlan, Diagnostic> {
-    let net_ref = network_of(&decl.network, env)?;
-    let (data, data_span) = data_of(&decl.data, env)?;
+/// The value of `result`, or `None` with its error added to `found`.
+pub fn keep<T>(result: Result<T, Diagnostic>, found: &mut Vec<Diagnostic>) -> Option<T> {
+    result.map_err(|error| found.push(error)).ok()
+}
+
+/// The plan of a run block, or `None` if it has errors. Its network, its data and each
+/// of its settings are checked apart, so every mistake among them is added to `found`,
+/// with the warnings about settings the block does not use.
+pub fn check_run(
+    decl: &RunDecl,
+    span: Span,
+    env: &Env,
+    found: &mut Vec<Diagnostic>,
+) -> Option<RunPlan> {
+    let net_ref = keep(network_of(&decl.network, env), found);
+    let data = keep(data_of(&decl.data, env), found);
+    let reader = read_settings(Block::of(decl.kind), &decl.settings, env, found)?;
+    let (net_ref, (data, data_span)) = (net_ref?, data?);
     let target = Target {
         kind: decl.kind,
         span,
@@ -39,10 +55,62 @@ pub fn check_run(decl: &RunDecl, span: Span, env: &Env) -> Result<RunPlan, Diagn
         data,
         data_span,
     };
-    build(target, &decl.settings, &[], env)
+    keep(build(target, reader, env), found)
 }
 
-pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan, Diagnostic> {
+/// A block's settings, read; `None` if one of them is bad. Every error and warning
+/// is added to `found`.
+fn read_settings<'a>(
+    block: Block,
+    settings: &[Setting],
+    env: &'a Env,
+    found: &mut Vec<Diagnostic>,
+) -> Option<SettingsReader<'a>> {
+    let mut reader = SettingsReader::new(block, env);
+    let errors = reader.read_all(settings);
+    let failed = !errors.is_empty();
+    found.extend(errors);
+    found.append(&mut reader.warnings);
+    (!failed).then_some(reader)
+}
+
+/// The plan of a sweep, or `None` if it has errors, added to `found` as `check_run`
+/// does.
+pub fn check_sweep(
+    decl: &SweepDecl,
+    span: Span,
+    env: &Env,
+    found: &mut Vec<Diagnostic>,
+) -> Option<SweepPlan> {
+    let metric = decl
+        .settings
+        .iter()
+        .find(|s| s.key.name == "metric")
+        .and_then(|s| keep(one_value(s).and_then(|v| spec_of::<Metric>(v, env)), found))
+        .map_or(Metric::DEFAULT, |(metric, _)| metric);
+    let settings: Vec<Setting> = decl
+        .settings
+        .iter()
+        .filter(|s| s.key.name != "metric")
+        .cloned()
+        .collect();
+    let grid = keep(grid(decl, env), found);
+    let data = keep(data_of(&decl.data, env), found);
+    let reader = read_settings(Block::Sweep, &settings, env, found);
+    keep(
+        points(decl, span, grid?, data?, reader?, metric, env),
+        found,
+    )
+}
+
+/// A sweep's network, the names of its parameters, and the axes it is swept along.
+struct Grid {
+    base: NetRef,
+    params: Vec<String>,
+    axes: Vec<SweepAxis>,
+}
+
+fn grid(decl: &SweepDecl, env: &Env) -> Result<Grid, Diagnostic> {
     let base = network_of(
         &Expr {
             kind: ExprKind::Var(decl.network.name.clone()),
@@ -54,7 +122,6 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
         Some(Entry::Network(n)) => n.params.iter().map(|p| p.name.name.clone()).collect(),
         _ => Vec::new(),
     };
-    let (data, data_span) = data_of(&decl.data, env)?;
     let mut axes = Vec::new();
     for axis in &decl.axes {
         let name = axis.name.name.as_str();
@@ -102,20 +169,19 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
             span: axis.span,
         });
     }
-    let metric = decl
-        .settings
-        .iter()
-        .find(|s| s.key.name == "metric")
-        .map(|s| Ok(spec_of::<Metric>(one_value(s)?, env)?.0))
-        .transpose()?
-        .unwrap_or(Metric::DEFAULT);
-    let settings: Vec<Setting> = decl
-        .settings
-        .iter()
-        .filter(|s| s.key.name != "metric")
-        .cloned()
-        .collect();
+    Ok(Grid { base, params, axes })
+}
 
+/// The sweep with every point of its grid as a run plan.
+fn points(
+    decl: &SweepDecl,
+    span: Span,
+    Grid { base, params, axes }: Grid,
+    (data, data_span): (Rc<Data>, Span),
+    reader: SettingsReader,
+    metric: Metric,
+    env: &Env,
+) -> Result<SweepPlan, Diagnostic> {
     let total: usize = axes.iter().map(|a| a.values.len()).product();
     if total > 10_000 {
         return Err(
@@ -158,7 +224,11 @@ pub fn check_sweep(decl: &SweepDecl, span: Span, env: &Env) -> Result<SweepPlan,
             data: data.clone(),
             data_span,
         };
-        let plan = build(target, &settings, &overrides, env)?;
+        let mut point = reader.clone();
+        for &(which, value, at) in &overrides {
+            point.sweep(which, value, at)?;
+        }
+        let plan = build(target, point, env)?;
         budget.add(&plan)?;
         points.push(plan);
     }
@@ -196,27 +266,38 @@ fn data_of(expr: &Expr, env: &Env) -> Result<(Rc<Data>, Span), Diagnostic> {
     }
 }
 
-/// The plan of a run block, with a sweep's `overrides` of its settings.
-fn build(
-    target: Target,
-    settings: &[Setting],
-    overrides: &[(SweepSetting, f64, Span)],
-    env: &Env,
-) -> Result<RunPlan, Diagnostic> {
+/// The plan of a run block, from its target and its settings as read.
+fn build(target: Target, reader: SettingsReader, env: &Env) -> Result<RunPlan, Diagnostic> {
     let (kind, keyword) = (target.kind, target.keyword);
-    let mut reader = SettingsReader::new(default_plan(target, env)?, env);
-    for setting in settings {
-        reader.read(setting)?;
-    }
-    for &(which, value, at) in overrides {
-        reader.sweep(which, value, at)?;
-    }
     let SettingsReader {
-        plan,
+        settings: s,
         batch_span,
         variants,
         ..
     } = reader;
+    let plan = RunPlan {
+        kind: target.kind,
+        span: target.span,
+        keyword: target.keyword,
+        net: instantiate(&target.net_ref, env)?,
+        net_ref: target.net_ref,
+        data: target.data,
+        data_span: target.data_span,
+        loss: s.loss,
+        optimizer: s.optimizer,
+        stop: s.stop,
+        batch: s.batch,
+        remedy_specs: s.remedy_specs,
+        remedies: Remedies::default(),
+        show: s.show,
+        every: s.every,
+        thresholds: s.thresholds,
+        diagnose: s.diagnose,
+        continue_on_nan: s.continue_on_nan,
+        seed: s.seed,
+        precision: s.precision,
+        variants: Vec::new(),
+    };
     if let Some(at) = batch_span {
         check_batch(&plan, at)?;
     }
@@ -226,41 +307,6 @@ fn build(
             .with_help("add a line such as `variant clip_norm(1.0)`"));
     }
     with_remedies(plan, variants, env)
-}
-
-/// The plan of a block with no settings.
-fn default_plan(target: Target, env: &Env) -> Result<RunPlan, Diagnostic> {
-    Ok(RunPlan {
-        kind: target.kind,
-        span: target.span,
-        keyword: target.keyword,
-        net: instantiate(&target.net_ref, env)?,
-        net_ref: target.net_ref,
-        data: target.data,
-        data_span: target.data_span,
-        loss: LossKind::Mse,
-        optimizer: OptimizerSpec::Sgd {
-            lr: 0.01,
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        },
-        stop: Stop::Steps(DEFAULT_STEPS),
-        batch: None,
-        remedy_specs: Vec::new(),
-        remedies: Remedies::default(),
-        show: Show {
-            loss: true,
-            ..Show::default()
-        },
-        every: None,
-        thresholds: Thresholds::default(),
-        diagnose: true,
-        continue_on_nan: false,
-        seed: env.seed,
-        precision: env.precision,
-        variants: Vec::new(),
-    })
 }
 
 /// A batch size set at `at` must not be larger than the data.

@@ -1,10 +1,13 @@
 //! The settings of `train`, `compare`, `explain` and `sweep` blocks: one function per
-//! setting, and the dispatcher that reads a block's settings into its plan.
+//! setting, and the dispatcher that reads a block's settings. Each setting is checked on
+//! its own, so every bad one of a block is reported, and a setting the block has no use
+//! for is reported too (`relevance`).
 
-use super::args::{Bound, bind, check_kind, check_number};
+use super::args::{Bound, bind, check_kind, check_number, no_arguments};
 use super::env::Env;
 use super::eval::{Scope, eval};
-use super::plan::{RunPlan, Show};
+use super::plan::Show;
+use super::relevance::{Asks, Block, unused};
 use super::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, OptimizerSpec, Precision, Stop, Thresholds};
@@ -12,37 +15,99 @@ use crate::signature::{
     self as sig, Choice, DetectorName, Family, Kind, LossName, ON_NAN, OnNan, OptimizerName,
     PRECISIONS, PrecisionName, RemedyName, SettingName, ShowName, SweepSetting, did_you_mean,
 };
-use crate::syntax::ast::{Call, Expr, ExprKind, Ident, RunKind, Setting};
+use crate::syntax::ast::{Call, Expr, ExprKind, Ident, Setting};
 
 /// Steps run when a script names neither `steps` nor `epochs`.
 pub const DEFAULT_STEPS: usize = 100;
 /// The most optimizer steps one run may take.
 pub const MAX_STEPS: usize = 10_000_000;
 
-/// A run's plan while its block's settings are read into it.
+/// What a block's settings say, before they are joined to its network and data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    pub loss: LossKind,
+    pub optimizer: OptimizerSpec,
+    pub stop: Stop,
+    pub batch: Option<usize>,
+    /// The remedies as written.
+    pub remedy_specs: Vec<Spec>,
+    pub show: Show,
+    pub every: Option<usize>,
+    pub thresholds: Thresholds,
+    pub diagnose: bool,
+    pub continue_on_nan: bool,
+    pub seed: u64,
+    pub precision: Precision,
+}
+
+impl RunSettings {
+    /// The settings of a block that names none.
+    pub fn defaults(env: &Env) -> Self {
+        RunSettings {
+            loss: LossKind::Mse,
+            optimizer: OptimizerSpec::Sgd {
+                lr: 0.01,
+                momentum: 0.0,
+                nesterov: false,
+                weight_decay: 0.0,
+            },
+            stop: Stop::Steps(DEFAULT_STEPS),
+            batch: None,
+            remedy_specs: Vec::new(),
+            show: Show {
+                loss: true,
+                ..Show::default()
+            },
+            every: None,
+            thresholds: Thresholds::default(),
+            diagnose: true,
+            continue_on_nan: false,
+            seed: env.seed,
+            precision: env.precision,
+        }
+    }
+}
+
+/// A block's settings while they are read.
+#[derive(Clone)]
 pub struct SettingsReader<'a> {
     env: &'a Env,
-    pub plan: RunPlan,
+    block: Block,
+    pub settings: RunSettings,
     seen: Vec<(SettingName, Span)>,
     /// Where `batch` was set, to point at if it is larger than the data.
     pub batch_span: Option<Span>,
     /// The remedies of each `variant` line, for `compare`.
     pub variants: Vec<(Vec<Spec>, Span)>,
+    /// Warnings about settings the block has no use for.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl<'a> SettingsReader<'a> {
-    pub fn new(plan: RunPlan, env: &'a Env) -> Self {
+    pub fn new(block: Block, env: &'a Env) -> Self {
         SettingsReader {
             env,
-            plan,
+            block,
+            settings: RunSettings::defaults(env),
             seen: Vec::new(),
             batch_span: None,
             variants: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
-    /// Reads one setting into the plan.
-    pub fn read(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
+    /// Reads every setting, and returns the errors of all the bad ones.
+    pub fn read_all(&mut self, settings: &[Setting]) -> Vec<Diagnostic> {
+        let errors = settings
+            .iter()
+            .filter_map(|setting| self.read(setting).err())
+            .collect();
+        self.finish();
+        errors
+    }
+
+    /// Reads one setting, then says whether the block uses it.
+    fn read(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
         let name = self.name_of(setting)?;
         match name {
             SettingName::Loss => self.loss(setting),
@@ -60,6 +125,41 @@ impl<'a> SettingsReader<'a> {
             SettingName::Precision => self.precision(setting),
             // A sweep takes its metric out before its runs are read.
             SettingName::Metric => Err(self.misplaced(setting, "`sweep` block")),
+        }?;
+        match name {
+            // These say which of their parts the block does not use.
+            SettingName::Remedy | SettingName::Show | SettingName::Diagnose => Ok(()),
+            _ => self.judge(Asks::Setting(name), setting.span),
+        }
+    }
+
+    /// Reports `asks`, written at `at`, if the block has no use for it: an error is
+    /// returned, a warning kept.
+    fn judge(&mut self, asks: Asks, at: Span) -> Result<(), Diagnostic> {
+        match unused(self.block, asks, at) {
+            Some(error) if error.is_error() => Err(error),
+            Some(warning) => {
+                self.warnings.push(warning);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// What can only be judged once every setting is read.
+    fn finish(&mut self) {
+        let shown = self.settings.show;
+        let every = self.seen.iter().find(|(k, _)| *k == SettingName::Every);
+        if let Some((_, at)) = every
+            && self.block == Block::Train
+            && !(shown.loss || shown.gradients || shown.weights)
+        {
+            self.warnings.push(
+                Diagnostic::warning("`every` has no effect with `show none`")
+                    .with_label(*at, "ignored")
+                    .with_note("`every` picks which steps are printed, and none are")
+                    .with_help("remove it, or show something: `show loss`"),
+            );
         }
     }
 
@@ -70,19 +170,19 @@ impl<'a> SettingsReader<'a> {
             SweepSetting::Batch | SweepSetting::Steps | SweepSetting::Epochs => Kind::Count,
         };
         check_number(which.name(), kind, &Value::Num(value), at)?;
-        let plan = &mut self.plan;
+        let settings = &mut self.settings;
         match which {
-            SweepSetting::Lr => match &mut plan.optimizer {
+            SweepSetting::Lr => match &mut settings.optimizer {
                 OptimizerSpec::Sgd { lr, .. }
                 | OptimizerSpec::Adam { lr, .. }
                 | OptimizerSpec::RmsProp { lr, .. } => *lr = value,
             },
             SweepSetting::Batch => {
-                plan.batch = Some(value as usize);
+                settings.batch = Some(value as usize);
                 self.batch_span = Some(at);
             }
-            SweepSetting::Steps => plan.stop = Stop::Steps(value as usize),
-            SweepSetting::Epochs => plan.stop = Stop::Epochs(value as usize),
+            SweepSetting::Steps => settings.stop = Stop::Steps(value as usize),
+            SweepSetting::Epochs => settings.stop = Stop::Epochs(value as usize),
         }
         Ok(())
     }
@@ -113,7 +213,7 @@ impl<'a> SettingsReader<'a> {
         Diagnostic::error(format!(
             "unknown setting `{}` in `{}`",
             setting.key.name,
-            self.plan.kind.keyword()
+            self.block.keyword()
         ))
         .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(setting.key.span, "not a setting here")
@@ -128,13 +228,13 @@ impl<'a> SettingsReader<'a> {
     fn loss(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
         let (name, spec) = spec_of::<LossName>(one_value(setting)?, self.env)?;
         bound_spec(name, &spec)?;
-        self.plan.loss = loss(name);
+        self.settings.loss = loss(name);
         Ok(())
     }
 
     fn optimizer(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
         let (name, spec) = spec_of::<OptimizerName>(one_value(setting)?, self.env)?;
-        self.plan.optimizer = optimizer(name, &bound_spec(name, &spec)?)?;
+        self.settings.optimizer = optimizer(name, &bound_spec(name, &spec)?)?;
         Ok(())
     }
 
@@ -161,24 +261,31 @@ impl<'a> SettingsReader<'a> {
                     .with_label(at, "too many"),
             );
         }
-        self.plan.stop = stop(n);
+        self.settings.stop = stop(n);
         Ok(())
     }
 
     fn batch(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
         let (n, at) = number(setting, Kind::Count, self.env)?;
-        self.plan.batch = Some(n as usize);
+        self.settings.batch = Some(n as usize);
         self.batch_span = Some(at);
         Ok(())
     }
 
     fn remedy(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        self.plan.remedy_specs = remedies_of(setting, self.env)?;
+        let specs = remedies_of(setting, self.env)?;
+        // The first remedy the block never applies is the one reported.
+        for spec in &specs {
+            if let Some(remedy) = RemedyName::named(&spec.name) {
+                self.judge(Asks::Remedy(remedy), spec.span)?;
+            }
+        }
+        self.settings.remedy_specs = specs;
         Ok(())
     }
 
     fn variant(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        if self.plan.kind != RunKind::Compare {
+        if self.block != Block::Compare {
             return Err(self.misplaced(setting, "`compare` block"));
         }
         self.variants
@@ -187,13 +294,13 @@ impl<'a> SettingsReader<'a> {
     }
 
     fn show(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        let show = &mut self.plan.show;
-        *show = Show::default();
+        let mut show = Show::default();
         for expr in &setting.values {
             let name = match eval(expr, &Scope::global(self.env)) {
                 Ok(Value::None) => ShowName::None,
                 _ => spec_of::<ShowName>(expr, self.env)?.0,
             };
+            self.judge(Asks::Show(name), setting.span)?;
             match name {
                 ShowName::Loss => show.loss = true,
                 ShowName::Gradients => show.gradients = true,
@@ -205,22 +312,29 @@ impl<'a> SettingsReader<'a> {
         if show.gradients || show.weights {
             show.loss = true;
         }
+        self.settings.show = show;
         Ok(())
     }
 
     fn every(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        self.plan.every = Some(number(setting, Kind::Count, self.env)?.0 as usize);
+        self.settings.every = Some(number(setting, Kind::Count, self.env)?.0 as usize);
         Ok(())
     }
 
     fn diagnose(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
         for expr in &setting.values {
             if let Ok(Value::None) = eval(expr, &Scope::global(self.env)) {
-                self.plan.diagnose = false;
+                self.settings.diagnose = false;
+                self.judge(Asks::NoWarnings, setting.span)?;
                 continue;
             }
             let (name, spec) = spec_of::<DetectorName>(expr, self.env)?;
-            threshold(&mut self.plan.thresholds, name, &bound_spec(name, &spec)?)?;
+            threshold(
+                &mut self.settings.thresholds,
+                name,
+                &bound_spec(name, &spec)?,
+            )?;
+            self.judge(Asks::Thresholds, expr.span)?;
         }
         Ok(())
     }
@@ -229,17 +343,17 @@ impl<'a> SettingsReader<'a> {
         let expr = one_value(setting)?;
         let value = eval(expr, &Scope::global(self.env))?;
         check_kind("on_nan", Kind::Choice(ON_NAN), &value, expr.span)?;
-        self.plan.continue_on_nan = chosen::<OnNan>(&value) == Some(OnNan::Continue);
+        self.settings.continue_on_nan = chosen::<OnNan>(&value) == Some(OnNan::Continue);
         Ok(())
     }
 
     fn seed(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        self.plan.seed = number(setting, Kind::Natural, self.env)?.0 as u64;
+        self.settings.seed = number(setting, Kind::Natural, self.env)?.0 as u64;
         Ok(())
     }
 
     fn precision(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        self.plan.precision = precision_of(one_value(setting)?, self.env)?;
+        self.settings.precision = precision_of(one_value(setting)?, self.env)?;
         Ok(())
     }
 }
@@ -260,6 +374,12 @@ pub fn one_value(setting: &Setting) -> Result<&Expr, Diagnostic> {
 
 /// Evaluates a setting's value as a name of family `F`, with its arguments bound.
 pub fn spec_of<F: Family>(expr: &Expr, env: &Env) -> Result<(F, Spec), Diagnostic> {
+    if let ExprKind::Call(call) = &expr.kind
+        && env.get(&call.name.name).is_none()
+        && let Some(name) = F::named(&call.name.name)
+    {
+        no_arguments(name.signature(), F::WHAT, call)?;
+    }
     let value = eval(expr, &Scope::global(env));
     let spec = match value {
         Ok(Value::Spec(spec)) => spec,
@@ -351,7 +471,32 @@ fn remedies_of(setting: &Setting, env: &Env) -> Result<Vec<Spec>, Diagnostic> {
             out.push(spec);
         }
     }
+    check_clip_order(&out)?;
     Ok(out)
+}
+
+/// Each step clips by norm, then by value, as `clip_grad_norm_` then `clip_grad_value_`
+/// (the order of the PyTorch recipes). Written the other way round, the script would
+/// say an order that does not run.
+fn check_clip_order(specs: &[Spec]) -> Result<(), Diagnostic> {
+    let find = |remedy: RemedyName| specs.iter().find(|s| s.name == remedy.name());
+    match (find(RemedyName::ClipValue), find(RemedyName::ClipNorm)) {
+        (Some(value), Some(norm)) if value.span.start < norm.span.start => Err(
+            Diagnostic::error("`clip_value` is written before `clip_norm`, but runs after it")
+                .with_kind(ErrorKind::InvalidValue)
+                .with_label(value.span, "written first")
+                .with_label(norm.span, "runs first")
+                .with_note(
+                    "each step clips the gradients by norm, then clamps each value, as `clip_grad_norm_` then `clip_grad_value_`",
+                )
+                .with_help(format!(
+                    "write them in the order they run: `{}, {}`",
+                    Value::Spec(norm.clone()),
+                    Value::Spec(value.clone())
+                )),
+        ),
+        _ => Ok(()),
+    }
 }
 
 pub fn precision_of(expr: &Expr, env: &Env) -> Result<Precision, Diagnostic> {

@@ -393,3 +393,129 @@ fn diagnostics_carry_their_kind_into_json() {
         .collect();
     assert_eq!(codes, ["unknown_builtin", "redeclared", "shape_mismatch"]);
 }
+
+/// The messages and severities `script` (after `PRELUDE`) is checked with.
+fn reports_of(script: &str) -> Vec<(bool, String)> {
+    diagnostics_of(&format!("{PRELUDE}\n{script}\n"))
+        .into_iter()
+        .map(|d| (d.is_error(), d.message))
+        .collect()
+}
+
+#[test]
+fn a_block_that_uses_a_failed_network_still_checks_its_settings() {
+    let reports = reports_of(
+        "network bad { input 2 dense 3 rleu }\ntrain bad on d { loss mes batch 0 }\nprint bad",
+    );
+    let messages: Vec<&str> = reports.iter().map(|(_, m)| m.as_str()).collect();
+    // No "unknown name `bad`", from the block or from `print`.
+    assert_eq!(
+        messages,
+        [
+            "unknown activation `rleu`",
+            "unknown loss `mes`",
+            "`batch` must be a whole number ≥ 1, found 0"
+        ]
+    );
+}
+
+#[test]
+fn every_bad_setting_of_a_sweep_is_reported() {
+    let reports = reports_of("sweep n(depth in [1, 2]) on d { loss mes every 2 metric nope }");
+    let messages: Vec<&str> = reports.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown loss `mes`",
+            "`every` does nothing in `sweep`",
+            "unknown metric `nope`"
+        ]
+    );
+}
+
+#[test]
+fn a_warning_leaves_the_plan_in_place() {
+    let script = format!("{PRELUDE}\nexplain n on d {{ steps 3 }}\n");
+    let program = crate::syntax::parse(&script, 0).program.expect("a program");
+    let checked = check(&program, &mut Env::default(), Redeclare::Error);
+    let reports: Vec<(bool, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.is_error(), d.message.as_str()))
+        .collect();
+    assert_eq!(reports, [(false, "`steps` has no effect in `explain`")]);
+    assert!(matches!(checked.plans.last(), Some(Plan::Run(_))));
+}
+
+#[test]
+fn every_without_anything_shown_is_a_warning() {
+    assert_eq!(
+        reports_of("train n on d { show none every 5 }"),
+        [(false, "`every` has no effect with `show none`".to_string())]
+    );
+    assert!(reports_of("train n on d { show loss every 5 }").is_empty());
+}
+
+#[test]
+fn clip_norm_then_clip_value_is_the_order_that_runs() {
+    assert!(reports_of("train n on d { remedy clip_norm(1), clip_value(1) }").is_empty());
+    assert!(reports_of("train n on d { remedy clip_norm(1) + clip_value(1) }").is_empty());
+    let reports = reports_of("train n on d { remedy clip_value(1) + clip_norm(1) }");
+    assert_eq!(reports.len(), 1, "{reports:?}");
+}
+
+#[test]
+fn a_builtin_without_parameters_says_so_before_its_arguments_are_evaluated() {
+    for (script, message) in [
+        (
+            "train n on d { loss mse(reduction=sum) }",
+            "loss `mse` takes no arguments, found 1",
+        ),
+        (
+            "network m { input 2 dense 2 relu(nope) }",
+            "activation `relu` takes no arguments, found 1",
+        ),
+        (
+            "train n on d { remedy clip_norm(1) + batchnorm(nope) }",
+            "built-in `batchnorm` takes no arguments, found 1",
+        ),
+    ] {
+        assert_eq!(
+            reports_of(script),
+            [(true, message.to_string())],
+            "{script}"
+        );
+    }
+    // `linear` is also a data set, which takes a size.
+    assert!(
+        reports_of("train n on linear(4) { steps 1 }")
+            .iter()
+            .any(|(_, m)| m.contains("input column"))
+    );
+}
+
+#[test]
+fn labels_say_what_was_written() {
+    let plan = run_plan(
+        "network one { input 1 dense 1 linear }\ncompare one on linear(4) { steps 1 variant init(xavier_normal(gain=5/3)) }",
+    );
+    // The data set's arguments, and the variant's arithmetic as written.
+    assert_eq!(plan.data.name, "linear(4)");
+    assert_eq!(plan.variants[0].label, "init(xavier_normal(gain=5/3))");
+}
+
+#[test]
+fn every_bad_layer_whose_width_is_known_is_reported() {
+    let reports = reports_of(
+        "network m { input 2 dense 4 rleu repeat 50 { dense 4 tanh init=nromal } dense 1 relu(1) }",
+    );
+    let messages: Vec<&str> = reports.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown activation `rleu`",
+            "unknown init scheme `nromal`",
+            "activation `relu` takes no arguments, found 1"
+        ]
+    );
+}

@@ -51,6 +51,8 @@ pub struct SpecArg {
     pub name: Option<String>,
     pub value: Value,
     pub span: Span,
+    /// The arithmetic that gave the value, as written (`5/3`), for labels.
+    pub written: Option<String>,
 }
 
 /// A value only the engine can compute; the checker knows its shape.
@@ -200,9 +202,12 @@ fn write_spec(f: &mut fmt::Formatter<'_>, spec: &Spec) -> fmt::Result {
         let args: Vec<String> = spec
             .args
             .iter()
-            .map(|a| match &a.name {
-                Some(name) => format!("{name}={}", a.value),
-                None => a.value.to_string(),
+            .map(|a| {
+                let value = a.written.clone().unwrap_or_else(|| a.value.to_string());
+                match &a.name {
+                    Some(name) => format!("{name}={value}"),
+                    None => value,
+                }
             })
             .collect();
         write!(f, "({})", args.join(", "))?;
