@@ -19,7 +19,7 @@ pub fn compare(
 ) -> Result<(), Diagnostic> {
     let mut plans: Vec<&RunPlan> = vec![plan];
     plans.extend(plan.variants.iter().map(|v| v.plan.as_ref()));
-    let outcomes = outcomes_of(&plans, interrupt);
+    let outcomes = outcomes_of(&plans, interrupt, reporter.wants_loss_curves());
     let mut labels = vec![if plan.remedy_specs.is_empty() {
         "baseline".to_string()
     } else {

@@ -23,7 +23,7 @@ pub fn sweep(
     };
     let runs: Vec<&RunPlan> = plan.points.iter().collect();
     let mut points = Vec::with_capacity(runs.len());
-    for (index, (outcome, run)) in outcomes_of(&runs, interrupt)
+    for (index, (outcome, run)) in outcomes_of(&runs, interrupt, false)
         .into_iter()
         .zip(&plan.points)
         .enumerate()

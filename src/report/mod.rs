@@ -1,11 +1,15 @@
 //! Reports: turning results and diagnostics into text or JSON Lines. Nothing here
 //! knows how a script was parsed; it gets values, spans and the source map.
 
+pub mod history;
+pub mod html;
 pub mod info;
 pub mod json;
 pub mod outcome;
 pub mod output;
+pub mod plots;
 mod reader_gone;
+pub mod recorder;
 pub mod shown;
 pub mod text;
 pub mod warnings;
@@ -51,5 +55,11 @@ pub trait Reporter {
         } else {
             StepDetail::Detectors
         }
+    }
+
+    /// Whether the outcomes of `compare` should keep every step's loss, for a chart;
+    /// only a reporter that draws them asks, so other runs keep nothing.
+    fn wants_loss_curves(&self) -> bool {
+        false
     }
 }
