@@ -17,6 +17,8 @@ pub fn chart(report: &CompareReport, name: String) -> Result<Chart, DrawError> {
         .iter()
         .filter_map(|(label, row)| Some((label.as_str(), row.as_ref().ok()?)))
         .collect();
+    // Exact values as the run computed them (an f32 loss reads as an f32).
+    let precision = report.settings.precision;
     let steps = rows.iter().map(|(_, o)| o.losses.len()).max().unwrap_or(0);
     let scale = Scale::fitting(rows.iter().flat_map(|(_, o)| o.losses.iter().copied()));
     let mut svg = String::new();
@@ -63,7 +65,7 @@ pub fn chart(report: &CompareReport, name: String) -> Result<Chart, DrawError> {
             .map(|s| {
                 let at = rows.iter().filter_map(|(label, o)| {
                     let loss = o.losses.get(s)?;
-                    Some(format!("{label} {}", format::number(*loss)))
+                    Some(format!("{label} {}", format::number_in(*loss, precision)))
                 });
                 format!("step {}: loss {}", s + 1, at.collect::<Vec<_>>().join("; "))
             })

@@ -17,6 +17,8 @@ use crate::report::info::RunInfo;
 const MAX_REACH: usize = 8;
 
 pub fn chart(info: &RunInfo, ex: &Explanation, name: String) -> Result<Chart, DrawError> {
+    // Exact values as the run computed them (an f32 loss reads as an f32).
+    let precision = info.settings.precision;
     let depth = ex.factors.len();
     let o = &ex.overflow;
     let overflow = [
@@ -125,9 +127,9 @@ pub fn chart(info: &RunInfo, ex: &Explanation, name: String) -> Result<Chart, Dr
                 Some(f) => format!(
                     "depth {d} (layer {}): factor {}, running product {}, observed ‖∂L/∂W‖ {}",
                     f.layer + 1,
-                    format::number(f.factor),
-                    format::number(f.running_product),
-                    format::number(f.observed_grad)
+                    format::number_in(f.factor, precision),
+                    format::number_in(f.running_product, precision),
+                    format::number_in(f.observed_grad, precision)
                 ),
                 None => format!("depth {d}: extended product {}", format::number(growth(d))),
             })

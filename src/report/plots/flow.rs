@@ -14,6 +14,8 @@ use crate::format;
 use crate::report::history::{LayerPoint, RunHistory};
 
 pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
+    // Exact values as the run computed them (an f32 loss reads as an f32).
+    let precision = run.info.settings.precision;
     let picks = run.profile_steps();
     let layers = picks.first().map_or(0, |s| s.layers.len());
     let values = picks
@@ -108,8 +110,8 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
                     Some(format!(
                         "step {}: ‖∂L/∂W‖ {}, ‖∂L/∂a‖ {}{}",
                         s.step,
-                        format::number(l.grad_weight),
-                        format::number(l.grad_output),
+                        format::number_in(l.grad_weight, precision),
+                        format::number_in(l.grad_output, precision),
                         if l.dead { " (dead)" } else { "" }
                     ))
                 });

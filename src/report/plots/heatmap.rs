@@ -16,6 +16,8 @@ const WIDTH: u32 = 760;
 const BAR_WIDTH: u32 = 150;
 
 pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
+    // Exact values as the run computed them (an f32 loss reads as an f32).
+    let precision = run.info.settings.precision;
     let columns = thinned(&run.steps);
     let layers = run
         .info
@@ -76,7 +78,7 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
                         "step {}, layer {}: ‖∂L/∂W‖ {}{}",
                         step.step,
                         row + 1,
-                        format::number(l.grad_weight),
+                        format::number_in(l.grad_weight, precision),
                         if l.dead { " (dead)" } else { "" }
                     ),
                     None => String::new(),

@@ -11,6 +11,8 @@ use crate::format;
 use crate::report::history::RunHistory;
 
 pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
+    // Exact values as the run computed them (an f32 loss reads as an f32).
+    let precision = run.info.settings.precision;
     let steps = &run.steps;
     let scale = Scale::fitting(steps.iter().map(|s| s.loss));
     let mut svg = String::new();
@@ -65,8 +67,8 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
                 format!(
                     "step {}: loss {}, ‖∇‖ {}",
                     s.step,
-                    format::number(s.loss),
-                    format::number(s.grad_norm)
+                    format::number_in(s.loss, precision),
+                    format::number_in(s.grad_norm, precision)
                 )
             })
             .collect();

@@ -37,6 +37,8 @@ fn verdict_colour(verdict: Verdict) -> RGBColor {
 }
 
 pub fn chart(report: &SweepReport, name: String) -> Result<Chart, DrawError> {
+    // Exact values as the run computed them (an f32 loss reads as an f32).
+    let precision = report.settings.precision;
     let (across_name, across) = report.axes.last().cloned().unwrap_or_default();
     let columns = across.len().max(1);
     let rows = report.points.len() / columns;
@@ -132,7 +134,7 @@ pub fn chart(report: &SweepReport, name: String) -> Result<Chart, DrawError> {
                 let i = r * columns + c;
                 let point = &report.points[i];
                 let value = values[i].map_or_else(String::new, |v| {
-                    format!("{} = {}, ", report.metric, format::number(v))
+                    format!("{} = {}, ", report.metric, format::number_in(v, precision))
                 });
                 cells.push(format!(
                     "{}{across_name}={}: {value}{}",
