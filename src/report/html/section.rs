@@ -72,29 +72,37 @@ fn table(out: &mut String, rows: &[(&str, String)]) {
 
 /// Network, data, settings and layers, with `more` rows after them.
 fn header(out: &mut String, info: &RunInfo, more: &[(&str, String)]) {
-    let widths: Vec<String> = info.layers.iter().map(|l| l.width.to_string()).collect();
-    let mut activations: Vec<String> = info
-        .layers
-        .iter()
-        .map(|l| format::activation(&l.activation))
-        .collect();
-    activations.dedup();
     let mut rows = vec![
         ("network", info.network.clone()),
         ("data", info.data.clone()),
         ("settings", info.settings.to_string()),
-        (
-            "layers",
-            format!(
-                "{} (widths {}; {})",
-                info.layers.len(),
-                widths.join(", "),
-                activations.join(", ")
-            ),
-        ),
+        ("layers", layers(info)),
     ];
     rows.extend(more.iter().cloned());
     table(out, &rows);
+}
+
+/// The layers, runs of alike ones counted: `20 × dense 1 relu`.
+fn layers(info: &RunInfo) -> String {
+    let mut runs: Vec<(String, usize)> = Vec::new();
+    for l in &info.layers {
+        let text = format!("dense {} {}", l.width, format::activation(&l.activation));
+        match runs.last_mut() {
+            Some((last, n)) if *last == text => *n += 1,
+            _ => runs.push((text, 1)),
+        }
+    }
+    let parts: Vec<String> = runs
+        .into_iter()
+        .map(|(text, n)| {
+            if n == 1 {
+                text
+            } else {
+                format!("{n} × {text}")
+            }
+        })
+        .collect();
+    parts.join(", ")
 }
 
 fn train(out: &mut String, run: &RunHistory) {

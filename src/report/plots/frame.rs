@@ -13,16 +13,19 @@ use super::{DrawError, Hover};
 pub type Plane<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// How an axis labels a position.
+pub type Labeller<'f> = &'f dyn Fn(&f64) -> String;
+
 /// What the axes say.
 pub struct Axes<'f> {
     pub x: Range<f64>,
     pub x_desc: String,
-    pub x_label: &'f dyn Fn(&f64) -> String,
+    pub x_label: Labeller<'f>,
     pub x_labels: usize,
     pub y: Scale,
     pub y_desc: String,
     /// Labels of the y axis other than the scale's own (layer numbers), with their count.
-    pub y_ticks: Option<(&'f dyn Fn(&f64) -> String, usize)>,
+    pub y_ticks: Option<(Labeller<'f>, usize)>,
 }
 
 /// A chart with a caption and labelled axes on `area`.
@@ -38,7 +41,7 @@ pub fn frame<'a, 'b>(
         .y_label_area_size(76)
         .build_cartesian_2d(axes.x.clone(), axes.y.axis_range())?;
     let scale_label = |v: &f64| axes.y.label(*v);
-    let (y_label, y_labels): (&dyn Fn(&f64) -> String, usize) =
+    let (y_label, y_labels): (Labeller, usize) =
         axes.y_ticks.unwrap_or((&scale_label, axes.y.labels()));
     chart
         .configure_mesh()

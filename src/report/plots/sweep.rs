@@ -130,7 +130,7 @@ pub fn chart(report: &SweepReport, name: String) -> Result<Chart, DrawError> {
         }
         let mut cells = Vec::with_capacity(report.points.len());
         for r in 0..rows {
-            for c in 0..columns {
+            for (c, x) in across.iter().enumerate() {
                 let i = r * columns + c;
                 let point = &report.points[i];
                 let value = values[i].map_or_else(String::new, |v| {
@@ -143,7 +143,7 @@ pub fn chart(report: &SweepReport, name: String) -> Result<Chart, DrawError> {
                     } else {
                         format!("{}, ", row_label(r))
                     },
-                    format::axis_value(across[c]),
+                    format::axis_value(*x),
                     point.outcome.verdict.name()
                 ));
             }
