@@ -44,11 +44,7 @@ pub fn chart(info: &RunInfo, ex: &Explanation, name: String) -> Result<Chart, Dr
             .chain(shows_limit.then_some(f32::MAX as f64))
             .chain([1.0]),
     )
-    .unwrap_or(Scale {
-        low: 0.1,
-        high: 10.0,
-        log: true,
-    });
+    .unwrap_or(Scale::AROUND_ONE);
     let mut svg = String::new();
     let hover;
     {

@@ -21,11 +21,7 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
     let values = picks
         .iter()
         .flat_map(|s| s.layers.iter().flat_map(|l| [l.grad_weight, l.grad_output]));
-    let scale = Scale::log(values).unwrap_or(Scale {
-        low: 0.1,
-        high: 10.0,
-        log: true,
-    });
+    let scale = Scale::log(values).unwrap_or(Scale::AROUND_ONE);
     let mut svg = String::new();
     let hover;
     {

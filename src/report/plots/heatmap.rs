@@ -27,11 +27,7 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
     let norms = columns
         .iter()
         .flat_map(|s| s.layers.iter().map(|l| l.grad_weight));
-    let scale = Scale::log(norms).unwrap_or(Scale {
-        low: 0.1,
-        high: 10.0,
-        log: true,
-    });
+    let scale = Scale::log(norms).unwrap_or(Scale::AROUND_ONE);
     let height = (120 + 16 * layers as u32).clamp(320, 640);
     let mut svg = String::new();
     let hover;

@@ -56,6 +56,13 @@ pub struct Scale {
 pub const LOG_SPAN: f64 = 100.0;
 
 impl Scale {
+    /// The log scale of a chart with nothing positive to show: 0.1 to 10.
+    pub const AROUND_ONE: Scale = Scale {
+        low: 0.1,
+        high: 10.0,
+        log: true,
+    };
+
     /// A log scale from the decade at or below the smallest positive finite value to the
     /// decade at or above the largest; `None` when no value is positive and finite.
     pub fn log(values: impl IntoIterator<Item = f64>) -> Option<Scale> {
