@@ -10,10 +10,14 @@ use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
 use gradlab::diagnostics::ColorChoice;
 use gradlab::limits::{self, Limits};
+use gradlab::report::Reporter;
+use gradlab::report::history::Section;
 use gradlab::report::json::{JsonReporter, file_error_json};
 use gradlab::report::output::WatchedOutput;
 use gradlab::report::progress::{ClearsProgress, Progress};
+use gradlab::report::recorder::Recorder;
 use gradlab::report::text::TextReporter;
+use gradlab::report::{html, plots};
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 use gradlab::text_file::{self, MAX_SCRIPT_BYTES};
 
@@ -42,7 +46,15 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a script: train, compare, sweep, explain and print.
-    Run { file: PathBuf },
+    Run {
+        file: PathBuf,
+        /// Also write a self-contained HTML report of every run, with charts.
+        #[arg(long, value_name = "FILE.html")]
+        report: Option<PathBuf>,
+        /// Also write every chart as its own SVG file into this folder.
+        #[arg(long, value_name = "DIR")]
+        plots: Option<PathBuf>,
+    },
     /// Parse and check a script without running it.
     Check { file: PathBuf },
     /// Start the interactive session (also what `gradlab` alone does).
@@ -107,8 +119,18 @@ fn dispatch(cli: Cli) -> ExitCode {
         ..defaults
     };
     match cli.command {
-        Some(Command::Run { file }) => script(&file, Mode::Run, color, cli.format, limits),
-        Some(Command::Check { file }) => script(&file, Mode::Check, color, cli.format, limits),
+        Some(Command::Run {
+            file,
+            report,
+            plots,
+        }) => {
+            let pictures = Pictures { report, plots };
+            script(&file, Mode::Run, color, cli.format, limits, &pictures)
+        }
+        Some(Command::Check { file }) => {
+            let none = Pictures::default();
+            script(&file, Mode::Check, color, cli.format, limits, &none)
+        }
         Some(Command::Repl) | None if cli.format == Format::Json => {
             // The REPL talks to a person: prompts, notes and hints are text.
             eprintln!(
@@ -120,7 +142,21 @@ fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
-fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format, limits: Limits) -> ExitCode {
+/// Where to write pictures of the runs, if anywhere.
+#[derive(Default)]
+struct Pictures {
+    report: Option<PathBuf>,
+    plots: Option<PathBuf>,
+}
+
+fn script(
+    path: &Path,
+    mode: Mode,
+    color: ColorChoice,
+    format: Format,
+    limits: Limits,
+    pictures: &Pictures,
+) -> ExitCode {
     let text = match read_script(path) {
         Ok(text) => text,
         Err(message) => {
@@ -162,18 +198,35 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format, limits: L
         inner: std::io::stderr(),
         progress: progress.clone(),
     };
-    let status = match format {
+    let mut text_reporter;
+    let mut json_reporter;
+    let reporter: &mut dyn Reporter = match format {
         Format::Text => {
             let color = color.enabled(std::io::stderr().is_terminal());
-            let mut reporter = TextReporter::new(&mut out, &mut err, color).with_progress(progress);
-            session.eval(&name, &text, mode, &mut reporter)
+            text_reporter = TextReporter::new(&mut out, &mut err, color).with_progress(progress);
+            &mut text_reporter
         }
         Format::Json => {
-            let mut reporter = JsonReporter { out: &mut out };
-            session.eval(&name, &text, mode, &mut reporter)
+            json_reporter = JsonReporter { out: &mut out };
+            &mut json_reporter
         }
     };
+    let (status, pictured) = if pictures.report.is_some() || pictures.plots.is_some() {
+        // Only a run asked for pictures keeps its history.
+        let mut recorder = Recorder::new(reporter);
+        let status = session.eval(&name, &text, mode, &mut recorder);
+        (
+            status,
+            write_pictures(pictures, &name, &recorder.into_sections()),
+        )
+    } else {
+        (session.eval(&name, &text, mode, reporter), Ok(()))
+    };
     let _ = out.flush();
+    if let Err(message) = pictured {
+        eprintln!("error: {message}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Some(error) = out.failure() {
         return output_failed(error);
     }
@@ -182,6 +235,19 @@ fn script(path: &Path, mode: Mode, color: ColorChoice, format: Format, limits: L
         EvalStatus::Ok if interrupted.load(Ordering::SeqCst) => ExitCode::from(EXIT_INTERRUPTED),
         EvalStatus::Ok => ExitCode::SUCCESS,
     }
+}
+
+/// Writes the HTML report and the SVG charts that `pictures` asks for.
+fn write_pictures(pictures: &Pictures, script: &str, sections: &[Section]) -> Result<(), String> {
+    if let Some(path) = &pictures.report {
+        let page =
+            html::page(script, sections).map_err(|e| format!("cannot draw the report: {e}"))?;
+        std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(dir) = &pictures.plots {
+        plots::write_svgs(dir, sections)?;
+    }
+    Ok(())
 }
 
 /// Standard output could not be written. A closed pipe (the reader, say `head`, has

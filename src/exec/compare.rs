@@ -21,7 +21,7 @@ pub fn compare(
     plans.extend(plan.variants.iter().map(|v| v.plan.as_ref()));
     let progress = reporter.progress();
     progress.start_runs(plans.len() as u64, "run");
-    let outcomes = outcomes_of(&plans, interrupt, &progress);
+    let outcomes = outcomes_of(&plans, interrupt, reporter.wants_loss_curves(), &progress);
     let mut labels = vec![if plan.remedy_specs.is_empty() {
         "baseline".to_string()
     } else {

@@ -14,10 +14,12 @@ use crate::report::progress::Progress;
 /// Trains `plans`, each summed up as an outcome or the engine's reason for refusing it,
 /// in the order given. The runs are independent: small ones train side by side, one per
 /// core; a large one, whose products already keep every core busy, trains alone, so the
-/// cores are never asked for more threads than they have.
+/// cores are never asked for more threads than they have. With `keep_losses`, each
+/// outcome keeps every step's loss.
 pub fn outcomes_of(
     plans: &[&RunPlan],
     interrupt: &AtomicBool,
+    keep_losses: bool,
     progress: &Progress,
 ) -> Vec<Result<Outcome, String>> {
     // Each spec is built on the thread that trains it and dropped when the run ends:
@@ -27,11 +29,11 @@ pub fn outcomes_of(
     let mut outcomes: Vec<Option<Result<Outcome, String>>> = runs
         .par_iter()
         .zip(&large)
-        .map(|(run, &large)| (!large).then(|| outcome(run, interrupt, progress)))
+        .map(|(run, &large)| (!large).then(|| outcome(run, interrupt, keep_losses, progress)))
         .collect();
     for ((slot, run), &large) in outcomes.iter_mut().zip(&runs).zip(&large) {
         if large {
-            *slot = Some(outcome(run, interrupt, progress));
+            *slot = Some(outcome(run, interrupt, keep_losses, progress));
         }
     }
     progress.finish();
@@ -39,9 +41,18 @@ pub fn outcomes_of(
 }
 
 /// One run, trained and summed up.
-fn outcome(run: &RunParts, interrupt: &AtomicBool, progress: &Progress) -> Result<Outcome, String> {
+fn outcome(
+    run: &RunParts,
+    interrupt: &AtomicBool,
+    keep_losses: bool,
+    progress: &Progress,
+) -> Result<Outcome, String> {
     let spec = run.spec(StepDetail::Detectors);
-    let mut collector = OutcomeCollector::default();
+    let mut collector = if keep_losses {
+        OutcomeCollector::keeping_losses()
+    } else {
+        OutcomeCollector::default()
+    };
     let summary = engine::train(&spec, &mut |event| {
         collector.observe(event);
         if interrupt.load(Ordering::Relaxed) {

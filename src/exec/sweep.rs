@@ -25,7 +25,7 @@ pub fn sweep(
     let mut points = Vec::with_capacity(runs.len());
     let progress = reporter.progress();
     progress.start_runs(runs.len() as u64, "point");
-    for (index, (outcome, run)) in outcomes_of(&runs, interrupt, &progress)
+    for (index, (outcome, run)) in outcomes_of(&runs, interrupt, false, &progress)
         .into_iter()
         .zip(&plan.points)
         .enumerate()

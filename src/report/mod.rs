@@ -2,12 +2,16 @@
 //! knows how a script was parsed; it gets values, spans and the source map.
 
 pub mod chart;
+pub mod history;
+pub mod html;
 pub mod info;
 pub mod json;
 pub mod outcome;
 pub mod output;
+pub mod plots;
 pub mod progress;
 mod reader_gone;
+pub mod recorder;
 pub mod shown;
 pub mod text;
 pub mod warnings;
@@ -58,5 +62,11 @@ pub trait Reporter {
         } else {
             StepDetail::Detectors
         }
+    }
+
+    /// Whether the outcomes of `compare` should keep every step's loss, for a chart;
+    /// only a reporter that draws them asks, so other runs keep nothing.
+    fn wants_loss_curves(&self) -> bool {
+        false
     }
 }

@@ -90,6 +90,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// Why the run stopped: an interrupted run is unfinished, whatever it saw so far.
     pub stop_reason: StopReason,
+    /// Every step's loss, when the collector was asked to keep them (for a chart).
+    pub losses: Vec<f64>,
 }
 
 impl Outcome {
@@ -117,9 +119,19 @@ pub struct OutcomeCollector {
     first_nonfinite: Option<usize>,
     first_grad: Option<f64>,
     grad_ratio: Option<f64>,
+    /// `Some` when every step's loss is kept.
+    losses: Option<Vec<f64>>,
 }
 
 impl OutcomeCollector {
+    /// A collector that also keeps every step's loss.
+    pub fn keeping_losses() -> Self {
+        OutcomeCollector {
+            losses: Some(Vec::new()),
+            ..Self::default()
+        }
+    }
+
     pub fn observe(&mut self, event: &Event) {
         match event {
             Event::Step(record) => self.step(record),
@@ -131,6 +143,9 @@ impl OutcomeCollector {
     }
 
     fn step(&mut self, r: &StepRecord) {
+        if let Some(losses) = &mut self.losses {
+            losses.push(r.loss);
+        }
         if r.grad_norm.is_finite() {
             self.max_grad_norm = self.max_grad_norm.max(r.grad_norm);
         } else {
@@ -164,6 +179,7 @@ impl OutcomeCollector {
                 Verdict::of(&summary.diagnostics)
             },
             stop_reason: summary.stop_reason,
+            losses: self.losses.unwrap_or_default(),
         }
     }
 }
