@@ -465,6 +465,11 @@ family! {
             "a per-layer table of gradient norms and gains",
         ),
         Weights => sig("weights", &[], "per-layer weight statistics"),
+        Heatmap => sig(
+            "heatmap",
+            &[],
+            "at the end, a chart of ‖∂L/∂W‖ per layer and shown step, on a log scale",
+        ),
         None => sig("none", &[], "nothing per step; diagnostics only"),
     }
 }
@@ -625,7 +630,7 @@ settings! {
     Epochs => ("epochs", "how many passes over the data"),
     Batch => ("batch", "the mini-batch size (default: the whole data set)"),
     Remedy => ("remedy", "one or more remedies, combined with + or listed with ,"),
-    Show => ("show", "what to print per step: loss, gradients, weights, none"),
+    Show => ("show", "what to print: loss, gradients, weights, heatmap, none"),
     Every => ("every", "print every Nth step"),
     Diagnose => ("diagnose", "override diagnostic thresholds, or `diagnose none`"),
     OnNan => ("on_nan", "`stop` (default) or `continue` after a non-finite loss"),

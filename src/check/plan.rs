@@ -17,6 +17,8 @@ pub struct Show {
     pub loss: bool,
     pub gradients: bool,
     pub weights: bool,
+    /// A chart of every layer's ‖∂L/∂W‖ over the shown steps, after the run.
+    pub heatmap: bool,
 }
 
 /// A remedy combination tried by `compare`: the text the table labels it by, and the

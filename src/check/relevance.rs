@@ -78,7 +78,8 @@ pub fn unused(block: Block, asks: Asks, at: Span) -> Option<Diagnostic> {
     let keyword = block.keyword();
     match (block, asks) {
         (Block::Train, _) => None,
-        (_, Asks::Show(ShowName::Gradients | ShowName::Weights) | Asks::Setting(SettingName::Every)) => {
+        (_, Asks::Show(ShowName::Gradients | ShowName::Weights | ShowName::Heatmap)
+            | Asks::Setting(SettingName::Every)) => {
             let what = match asks {
                 Asks::Show(name) => format!("show {name}"),
                 _ => "every".to_string(),

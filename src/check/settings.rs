@@ -305,6 +305,7 @@ impl<'a> SettingsReader<'a> {
                 ShowName::Loss => show.loss = true,
                 ShowName::Gradients => show.gradients = true,
                 ShowName::Weights => show.weights = true,
+                ShowName::Heatmap => show.heatmap = true,
                 ShowName::None => {}
             }
         }

@@ -52,6 +52,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
             loss: plan.show.loss,
             gradients: plan.show.gradients,
             weights: plan.show.weights,
+            heatmap: plan.show.heatmap,
             every: plan.every,
         },
         depth,

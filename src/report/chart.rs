@@ -52,7 +52,8 @@ impl LossTrace {
         }
     }
 
-    /// The sparkline and whether it is on a log scale; `None` for an empty trace.
+    /// The sparkline, the lowest and highest column it shows, and whether it is on a
+    /// log scale; `None` for an empty trace.
     ///
     /// ```
     /// use gradlab::report::chart::LossTrace;
@@ -62,9 +63,10 @@ impl LossTrace {
     ///     trace.add(step + 1, loss);
     /// }
     /// // 1 to 0.01 spans 100×: not yet a log scale.
-    /// assert_eq!(trace.sparkline(), Some(("█▂▁×".to_string(), false)));
+    /// let spark = trace.sparkline().unwrap();
+    /// assert_eq!((spark.line.as_str(), spark.low, spark.high, spark.log), ("█▂▁×", 0.01, 1.0, false));
     /// ```
-    pub fn sparkline(&self) -> Option<(String, bool)> {
+    pub fn sparkline(&self) -> Option<Sparkline> {
         let means: Vec<Option<f64>> = self
             .columns
             .iter()
@@ -74,14 +76,14 @@ impl LossTrace {
         if means.is_empty() {
             return None;
         }
-        let (low, high) = finite
+        let (min, max) = finite
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
                 (l.min(v), h.max(v))
             });
-        let log = low > 0.0 && high / low > 100.0;
+        let log = min > 0.0 && max / min > 100.0;
         let scale = |v: f64| if log { v.log10() } else { v };
-        let (low, high) = (scale(low), scale(high));
+        let (low, high) = (scale(min), scale(max));
         let line = means
             .iter()
             .map(|mean| match mean {
@@ -93,8 +95,23 @@ impl LossTrace {
                 Some(_) => LEVELS[0],
             })
             .collect();
-        Some((line, log))
+        Some(Sparkline {
+            line,
+            low: min,
+            high: max,
+            log,
+        })
     }
+}
+
+/// A drawn loss trace (see [`LossTrace::sparkline`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sparkline {
+    pub line: String,
+    /// The lowest and highest column, in loss units (infinite when none is finite).
+    pub low: f64,
+    pub high: f64,
+    pub log: bool,
 }
 
 /// A bar `width` cells long at most, for `value` on a log scale from `low` to `high`
@@ -139,4 +156,59 @@ pub fn positive_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64
             None => Some((v, v)),
             Some((l, h)) => Some((v.min(l), v.max(h))),
         })
+}
+
+/// Shades of a heat map cell, lowest first; a cell with no gradient is `NO_GRADIENT`.
+const SHADES: [char; 4] = ['░', '▒', '▓', '█'];
+/// A layer that passed no gradient back: dead, or exactly zero.
+pub const NO_GRADIENT: char = '·';
+
+/// One column of a heat map: a shown step and each layer's value there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatColumn {
+    pub step: usize,
+    pub values: Vec<f64>,
+    pub dead: Vec<bool>,
+}
+
+/// Layers as rows (input side first) and steps as columns, each cell shaded by its
+/// value on a log scale over the whole map. Returns the rows, each prefixed by its
+/// layer number, and the scale's ends.
+///
+/// ```
+/// use gradlab::report::chart::{HeatColumn, heatmap};
+///
+/// let column = |step, values: Vec<f64>| HeatColumn { step, dead: vec![false; values.len()], values };
+/// let (rows, range) = heatmap(&[column(1, vec![1e4, 1.0]), column(2, vec![0.0, f64::NAN])]);
+/// assert_eq!(rows, ["    1  █·", "    2  ░×"]);
+/// assert_eq!(range, Some((1.0, 1e4)));
+/// ```
+pub fn heatmap(columns: &[HeatColumn]) -> (Vec<String>, Option<(f64, f64)>) {
+    let layers = columns.iter().map(|c| c.values.len()).max().unwrap_or(0);
+    let range = positive_range(columns.iter().flat_map(|c| c.values.iter().copied()));
+    let rows = (0..layers)
+        .map(|layer| {
+            let cells: String = columns
+                .iter()
+                .map(|c| {
+                    let value = c.values.get(layer).copied().unwrap_or(0.0);
+                    if !value.is_finite() {
+                        NON_FINITE
+                    } else if value <= 0.0 || c.dead.get(layer).copied().unwrap_or(false) {
+                        NO_GRADIENT
+                    } else {
+                        let (low, high) = range.unwrap_or((value, value));
+                        let t = if high > low {
+                            (value.log10() - low.log10()) / (high.log10() - low.log10())
+                        } else {
+                            1.0
+                        };
+                        SHADES[(t * (SHADES.len() - 1) as f64).round() as usize]
+                    }
+                })
+                .collect();
+            format!("{:>5}  {cells}", layer + 1)
+        })
+        .collect();
+    (rows, range)
 }

@@ -33,6 +33,8 @@ pub struct ShowOptions {
     pub loss: bool,
     pub gradients: bool,
     pub weights: bool,
+    /// After the run, ‖∂L/∂W‖ per layer and shown step as a chart.
+    pub heatmap: bool,
     /// Print every Nth step; `None` lets the report choose.
     pub every: Option<usize>,
 }

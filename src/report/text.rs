@@ -3,7 +3,7 @@
 use crate::signature::Metric;
 use std::io::Write;
 
-use super::chart::{self, LossTrace, log_bar, positive_range};
+use super::chart::{self, HeatColumn, LossTrace, log_bar, positive_range};
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::{Outcome, metric};
 use super::progress::Progress;
@@ -38,6 +38,8 @@ struct RunState {
     max_grad_norm: f64,
     best_loss: Option<f64>,
     trace: LossTrace,
+    /// ‖∂L/∂W‖ per layer at each shown step, for `show heatmap`.
+    heat: Vec<HeatColumn>,
 }
 
 impl<'a> TextReporter<'a> {
@@ -77,8 +79,15 @@ impl<'a> TextReporter<'a> {
             return;
         };
         let show = &info.show;
-        let printed = (show.loss || show.gradients || show.weights)
-            && (force || self.should_show(record.step, info));
+        let shown = force || self.should_show(record.step, info);
+        if show.heatmap && shown {
+            self.run.heat.push(HeatColumn {
+                step: record.step,
+                values: record.layers.iter().map(|l| l.grad_weight_norm).collect(),
+                dead: record.layers.iter().map(|l| l.dead).collect(),
+            });
+        }
+        let printed = (show.loss || show.gradients || show.weights) && shown;
         if printed {
             if self.run.last_printed + 1 < record.step {
                 let _ = writeln!(self.out, "  ⋮");
@@ -163,16 +172,68 @@ impl<'a> TextReporter<'a> {
     }
     /// The run's loss, one column per span of steps, under its summary line.
     fn loss_sparkline(&mut self, steps: usize) {
-        let Some((line, log)) = self.run.trace.sparkline() else {
+        let Some(spark) = self.run.trace.sparkline() else {
             return;
         };
-        let scale = if log { "log scale" } else { "linear scale" };
-        let marks = if line.contains(chart::NON_FINITE) {
-            format!("; {} = not finite", chart::NON_FINITE)
+        let scale = if spark.log {
+            "log scale"
+        } else {
+            "linear scale"
+        };
+        let range = if spark.low.is_finite() {
+            format!(" ▁ {} … █ {},", sig(spark.low), sig(spark.high))
         } else {
             String::new()
         };
-        let _ = writeln!(self.out, "  loss {line}  ({scale}, steps 1–{steps}{marks})");
+        let marks = if spark.line.contains(chart::NON_FINITE) {
+            format!("; {} not finite", chart::NON_FINITE)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            self.out,
+            "  loss {}  ({scale},{range} steps 1–{steps}{marks})",
+            spark.line
+        );
+    }
+
+    /// `show heatmap`: ‖∂L/∂W‖ of every layer at every shown step, on one log scale.
+    fn heat_map(&mut self) {
+        let mut columns = std::mem::take(&mut self.run.heat);
+        // A terminal line holds about 80 cells: a long run keeps every k-th column.
+        let stride = columns.len().div_ceil(chart::SPARK_WIDTH).max(1);
+        if stride > 1 {
+            let last = columns.len() - 1;
+            columns = columns
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| i % stride == 0 || *i == last)
+                .map(|(_, c)| c)
+                .collect();
+        }
+        let (rows, range) = chart::heatmap(&columns);
+        let Some(first) = columns.first() else { return };
+        let scale = range.map_or("no layer had a gradient".to_string(), |(low, high)| {
+            format!("░ {} … █ {}, log scale", sig(low), sig(high))
+        });
+        let _ = writeln!(
+            self.out,
+            "  ‖∂L/∂W‖ per layer (rows) and {} (columns, steps {}–{}): {scale}; \
+             {} no gradient; {} not finite",
+            if stride > 1 {
+                format!("every {stride}th shown step")
+            } else {
+                "shown step".to_string()
+            },
+            first.step,
+            columns.last().map_or(first.step, |c| c.step),
+            chart::NO_GRADIENT,
+            chart::NON_FINITE
+        );
+        let _ = writeln!(self.out, "  layer");
+        for row in rows {
+            let _ = writeln!(self.out, "  {row}");
+        }
     }
 
     /// `explain`'s table: the factor each layer multiplies the backward signal by.
@@ -473,6 +534,9 @@ impl Reporter for TextReporter<'_> {
             sig(self.run.max_grad_norm),
         );
         self.loss_sparkline(summary.steps);
+        if info.show.heatmap {
+            self.heat_map();
+        }
         let _ = writeln!(self.out);
         self.deliver();
     }
