@@ -2,6 +2,8 @@
 //! a sparkline, and values as bars on a log scale. Only block characters and a few
 //! marks are used, so a chart reads the same with or without colour.
 
+use super::outcome::Verdict;
+
 /// Heights of a sparkline column, lowest first.
 const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Eighths of a bar cell, for the bar's last, partial cell.
@@ -192,18 +194,10 @@ pub fn heatmap(columns: &[HeatColumn]) -> (Vec<String>, Option<(f64, f64)>) {
                 .iter()
                 .map(|c| {
                     let value = c.values.get(layer).copied().unwrap_or(0.0);
-                    if !value.is_finite() {
-                        NON_FINITE
-                    } else if value <= 0.0 || c.dead.get(layer).copied().unwrap_or(false) {
+                    if c.dead.get(layer).copied().unwrap_or(false) {
                         NO_GRADIENT
                     } else {
-                        let (low, high) = range.unwrap_or((value, value));
-                        let t = if high > low {
-                            (value.log10() - low.log10()) / (high.log10() - low.log10())
-                        } else {
-                            1.0
-                        };
-                        SHADES[(t * (SHADES.len() - 1) as f64).round() as usize]
+                        shade(value, range.unwrap_or((value, value)))
                     }
                 })
                 .collect();
@@ -211,4 +205,42 @@ pub fn heatmap(columns: &[HeatColumn]) -> (Vec<String>, Option<(f64, f64)>) {
         })
         .collect();
     (rows, range)
+}
+
+/// The mark of a verdict in a sweep's grid: a shape, so the grid reads without colour.
+///
+/// ```
+/// use gradlab::report::chart::verdict_mark;
+/// use gradlab::report::outcome::Verdict;
+///
+/// assert_eq!(verdict_mark(Verdict::Exploding), '▲');
+/// ```
+pub fn verdict_mark(verdict: Verdict) -> char {
+    match verdict {
+        Verdict::Healthy => '○',
+        Verdict::Exploding => '▲',
+        Verdict::Vanishing => '▼',
+        Verdict::Dead => NO_GRADIENT,
+        Verdict::Diverged => NON_FINITE,
+        Verdict::Unstable => '~',
+        Verdict::Stuck => '=',
+        Verdict::Plateau => '−',
+        Verdict::Interrupted => ' ',
+    }
+}
+
+/// The shade of `value` on a log scale from `low` to `high` (a heat map's cell).
+pub fn shade(value: f64, (low, high): (f64, f64)) -> char {
+    if !value.is_finite() {
+        return NON_FINITE;
+    }
+    if value <= 0.0 {
+        return NO_GRADIENT;
+    }
+    let t = if high > low {
+        ((value.log10() - low.log10()) / (high.log10() - low.log10())).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    SHADES[(t * (SHADES.len() - 1) as f64).round() as usize]
 }

@@ -384,6 +384,61 @@ impl<'a> TextReporter<'a> {
         }
     }
 
+    /// The table again as one mark per point, so the boundary between the regions
+    /// (healthy and exploding, say) shows at a glance.
+    fn sweep_grid(
+        &mut self,
+        report: &SweepReport,
+        (row_name, rows): (&str, &[f64]),
+        (col_name, cols): (&str, &[f64]),
+    ) {
+        let values: Vec<Option<f64>> = report
+            .points
+            .iter()
+            .map(|p| metric(&p.outcome, report.metric).filter(|_| !p.outcome.interrupted()))
+            .collect();
+        let range = positive_range(values.iter().flatten().copied());
+        let mark = |i: usize| {
+            let outcome = &report.points[i].outcome;
+            match (report.metric, values[i]) {
+                (Metric::Verdict, _) => chart::verdict_mark(outcome.verdict),
+                (_, Some(value)) => chart::shade(value, range.unwrap_or((value, value))),
+                (_, None) => ' ',
+            }
+        };
+        let legend = if report.metric == Metric::Verdict {
+            let mut seen: Vec<_> = report.points.iter().map(|p| p.outcome.verdict).collect();
+            seen.sort_by_key(|v| *v as u8);
+            seen.dedup();
+            seen.iter()
+                .map(|v| format!("{} {}", chart::verdict_mark(*v), v.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            range.map_or("no positive values".to_string(), |(low, high)| {
+                format!("log scale, ░ {} … █ {}", sig(low), sig(high))
+            })
+        };
+        let (first, last) = (cols[0], cols[cols.len() - 1]);
+        let _ = writeln!(
+            self.out,
+            "  at a glance, {row_name} down and {col_name} across ({} → {}): {legend}",
+            format::axis_value(first),
+            format::axis_value(last)
+        );
+        for (r, row_value) in rows.iter().enumerate() {
+            let cells: Vec<String> = (0..cols.len())
+                .map(|c| mark(r * cols.len() + c).to_string())
+                .collect();
+            let line = format!(
+                "  {:>12}  {}",
+                format::axis_value(*row_value),
+                cells.join(" ")
+            );
+            let _ = writeln!(self.out, "{}", line.trim_end());
+        }
+    }
+
     /// Under a table some of whose runs were cut short: how many finished, so that no
     /// one reads the table as the whole answer.
     fn interrupted_note(&mut self, finished: usize, total: usize, what: &str) {
@@ -572,6 +627,7 @@ impl Reporter for TextReporter<'_> {
         match report.axes.as_slice() {
             [(row_name, rows), (col_name, cols)] => {
                 self.sweep_table(report, (row_name, rows), (col_name, cols));
+                self.sweep_grid(report, (row_name, rows), (col_name, cols));
             }
             _ => self.sweep_list(report),
         }
