@@ -54,7 +54,7 @@ fn ctrl_d(pty: &mut Pty) {
     pty.send(ControlCode::EndOfTransmission).unwrap();
 }
 
-/// Waits for the main prompt (rustyline drops keys typed ahead of it).
+/// Waits for the main prompt.
 fn prompt(pty: &mut Pty) {
     pty.expect("grad> ").unwrap();
 }
@@ -70,9 +70,9 @@ fn multi_line_input_continues_then_runs() {
     continuation(&mut pty);
     enter(&mut pty, "input 2");
     continuation(&mut pty);
-    enter(&mut pty, "dense 3 tanh");
+    // The rest of the block at once, as a paste without bracketed paste sends it.
+    pty.send("dense 3 tanh\r}\r").unwrap();
     continuation(&mut pty);
-    enter(&mut pty, "}");
     prompt(&mut pty);
     enter(&mut pty, "let total = 1 +");
     continuation(&mut pty);
@@ -94,6 +94,54 @@ fn multi_line_input_continues_then_runs() {
     assert!(exit_status(pty).ends_with(", 0)"));
 }
 
+/// Lines typed (or pasted without bracketed paste) while a run is going reach
+/// gradlab together; every one of them runs, in order, with its own prompt.
+#[test]
+fn lines_typed_during_a_run_all_run_in_order() {
+    let mut pty = start("type_ahead");
+    enter(&mut pty, "network net { input 1 dense 1 linear }");
+    prompt(&mut pty);
+    enter(&mut pty, "data one { x = [[1.0]] y = [[1.0]] }");
+    prompt(&mut pty);
+    enter(
+        &mut pty,
+        "train net on one { optimizer sgd(lr=0.001) steps 20000 }",
+    );
+    // A step line, not the echo of `steps`: the run is under way.
+    pty.expect("  loss ").unwrap();
+    let typed_ahead = [
+        "let a = 6",
+        "a * 7",
+        "network m {",
+        "input 1",
+        "dense 1 linear",
+        "}",
+        ":list",
+        "a * 100",
+    ];
+    pty.send(typed_ahead.map(|line| format!("{line}\r")).concat())
+        .unwrap();
+    pty.expect("after 20000 steps").unwrap();
+    // Each line is shown again at a prompt as it is read (grey hints from history
+    // may cut its echo in pieces), and its answer follows on lines of their own.
+    prompt(&mut pty);
+    prompt(&mut pty);
+    pty.expect("\r\n42\r\n").unwrap();
+    prompt(&mut pty);
+    for _continuation_line in 0..3 {
+        continuation(&mut pty);
+    }
+    prompt(&mut pty);
+    let list = pty.expect("one  data set").unwrap();
+    let list = String::from_utf8_lossy(list.before()).to_string();
+    assert!(list.contains("m    network   1 → 1, 1 layer"), "{list}");
+    prompt(&mut pty);
+    pty.expect("\r\n600\r\n").unwrap();
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
 #[test]
 fn tab_completes_names_and_commands() {
     let mut pty = start("completion");
@@ -102,7 +150,7 @@ fn tab_completes_names_and_commands() {
     pty.send("learn\t").unwrap();
     pty.send("\r").unwrap();
     // The value on a line of its own: the grey hint from history ("ing_rate = 0.5")
-    // shows "0.5" before the input has run, and keys sent then would be typed ahead.
+    // shows "0.5" before the input has run.
     pty.expect("\n0.5").unwrap();
     prompt(&mut pty);
     // Only the completed suffix is echoed; what the line runs shows it completed.

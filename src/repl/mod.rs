@@ -3,7 +3,9 @@
 //! One loop serves a terminal and piped input alike: lines are gathered until the
 //! input is complete (`helper::needs_more`), then either run as a `:` command or
 //! evaluated in the shared `Session`. On a terminal, rustyline edits each line, with
-//! a `grad> ` prompt and a `  ... ` prompt for continuation lines; with piped input
+//! a `grad> ` prompt and a `  ... ` prompt for continuation lines; lines typed ahead
+//! (during a run, or pasted without bracketed paste) wait in rustyline's buffer, kept
+//! from one `readline` to the next, and each runs in turn; with piped input
 //! there is no banner and no prompt, and the exit status says whether every input
 //! succeeded (0) or some failed (1).
 
