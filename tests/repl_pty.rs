@@ -166,6 +166,45 @@ fn tab_completes_names_and_commands() {
     assert!(exit_status(pty).ends_with(", 0)"));
 }
 
+/// Tab offers what fits where the cursor is: an optimizer's parameters inside its
+/// parentheses, what `show` prints after `show`, activations after `dense WIDTH`.
+#[test]
+fn tab_completes_from_the_context() {
+    let mut pty = start("context_completion");
+    enter(&mut pty, "data one { x = [[1.0]] y = [[1.0]] }");
+    prompt(&mut pty);
+    // `leaky_r` alone after `dense 1 ` completes, as the only activation it starts.
+    pty.send("network net { input 1 dense 1 leaky_r\t").unwrap();
+    pty.expect("elu").unwrap();
+    enter(&mut pty, " }");
+    prompt(&mut pty);
+    // `mom` is only `momentum=` inside `sgd(`; `grad` only `gradients` after `show`.
+    pty.send("train net on one { optimizer sgd(lr=0.1, mom\t")
+        .unwrap();
+    pty.expect("entum=").unwrap();
+    pty.send("0.9) steps 1 show grad\t").unwrap();
+    pty.expect("ients").unwrap();
+    enter(&mut pty, " }");
+    pty.expect("sgd(lr=0.1, momentum=0.9), 1 step").unwrap();
+    pty.expect("‖∂L/∂W‖").unwrap();
+    pty.expect("leaky_relu").unwrap();
+    prompt(&mut pty);
+    // Two Tabs after `dense 4 ` list the activations, and nothing else.
+    pty.send("network m { input 2 dense 4 \t\t").unwrap();
+    let listed = pty.expect("tanh").unwrap();
+    let listed = String::from_utf8_lossy(listed.before()).to_string();
+    for activation in ["elu", "gelu", "relu", "sigmoid", "softplus"] {
+        assert!(listed.contains(activation), "{listed}");
+    }
+    assert!(!listed.contains("train"), "{listed}");
+    // The line is shown again under the list; Ctrl-C then clears it.
+    pty.expect("grad> network m").unwrap();
+    pty.send(ControlCode::EndOfText).unwrap();
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
 #[test]
 fn the_session_survives_an_error() {
     let mut pty = start("error");

@@ -10,6 +10,7 @@
 //! succeeded (0) or some failed (1).
 
 pub mod command;
+pub mod completion;
 pub mod help;
 pub mod helper;
 pub mod piped_input;
