@@ -205,6 +205,41 @@ fn tab_completes_from_the_context() {
     assert!(exit_status(pty).ends_with(", 0)"));
 }
 
+/// In a narrow terminal an error's box fits: the source line is cut around what it
+/// points at, and long messages and helps wrap, aligned under themselves.
+#[test]
+fn error_boxes_fit_a_narrow_terminal() {
+    const COLUMNS: usize = 50;
+    let mut pty = start("narrow");
+    pty.get_process_mut()
+        .set_window_size(COLUMNS as u16, 40)
+        .unwrap();
+    enter(
+        &mut pty,
+        "let total = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + nothing + 10 + 11 + 12 + 13",
+    );
+    pty.expect("Error: unknown name `nothing`").unwrap();
+    let report = pty.expect("───╯").unwrap();
+    let report = String::from_utf8_lossy(report.before()).to_string();
+    let lines: Vec<&str> = report.split("\r\n").collect();
+    for line in &lines {
+        assert!(line.chars().count() <= COLUMNS, "{line:?} in\n{report}");
+    }
+    assert!(report.contains("│ …8 + nothing + 10 + 11"), "{report}");
+    assert!(
+        report.contains("╰───── not declared anywhere above"),
+        "{report}"
+    );
+    assert!(
+        lines.contains(&"   │ Help: declare it first with `let`, `network`")
+            && lines.contains(&"   │       or `data`"),
+        "{report}"
+    );
+    prompt(&mut pty);
+    ctrl_d(&mut pty);
+    assert!(exit_status(pty).ends_with(", 0)"));
+}
+
 #[test]
 fn the_session_survives_an_error() {
     let mut pty = start("error");

@@ -16,6 +16,7 @@ pub mod helper;
 pub mod piped_input;
 pub mod save_file;
 pub mod show;
+pub mod terminal;
 
 use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
@@ -140,7 +141,8 @@ impl Repl {
         let mut out = stdout.lock();
         let mut err = stderr.lock();
         let status = {
-            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err);
+            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err)
+                .fitted_to(terminal::stderr_width());
             self.session.eval(name, text, Mode::Run, &mut reporter)
         };
         let _ = out.flush();

@@ -8,15 +8,17 @@ use super::outcome::{Outcome, metric};
 use super::shown;
 use super::warnings::warning;
 use super::{Printed, Reporter};
-use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
+use crate::diagnostics::{Diagnostic, SourceMap, Span, render_within};
 use crate::engine::{DiagnosticEvent, Explanation, StepRecord, StopReason, TrainSummary};
-use crate::format::{self, plural, sig, sig_opt};
+use crate::format::{self, plural, sig, sig_opt, wrap};
 
 pub struct TextReporter<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     /// Colour diagnostics (stderr).
     pub color: bool,
+    /// The terminal's width that diagnostics are fitted to, if any.
+    width: Option<usize>,
     run: RunState,
 }
 
@@ -39,8 +41,15 @@ impl<'a> TextReporter<'a> {
             out,
             err,
             color,
+            width: None,
             run: RunState::default(),
         }
+    }
+
+    /// Fits diagnostics to a terminal `width` columns wide (the REPL's).
+    pub fn fitted_to(mut self, width: Option<usize>) -> Self {
+        self.width = width;
+        self
     }
 
     /// Ends every event but a step record: a person or a pipe reader waits for it, so
@@ -329,7 +338,7 @@ impl Reporter for TextReporter<'_> {
         self.deliver();
         let _ = self
             .err
-            .write_all(render(diagnostics, sources, self.color).as_bytes());
+            .write_all(render_within(diagnostics, sources, self.color, self.width).as_bytes());
         let _ = self.err.flush();
     }
 
@@ -531,23 +540,4 @@ impl Reporter for TextReporter<'_> {
         let _ = writeln!(self.out);
         self.deliver();
     }
-}
-
-/// `text` in lines of at most `width` characters, broken at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
