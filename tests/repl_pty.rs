@@ -63,6 +63,21 @@ fn continuation(pty: &mut Pty) {
     pty.expect("  ... ").unwrap();
 }
 
+/// Declares a one-neuron network and its data, starts training it for `steps`
+/// steps, and waits until the run is under way.
+fn start_training(pty: &mut Pty, steps: usize) {
+    enter(pty, "network net { input 1 dense 1 linear }");
+    prompt(pty);
+    enter(pty, "data one { x = [[1.0]] y = [[1.0]] }");
+    prompt(pty);
+    enter(
+        pty,
+        &format!("train net on one {{ optimizer sgd(lr=0.001) steps {steps} }}"),
+    );
+    // A step line, not the echo of `steps`: the run is under way.
+    pty.expect("  loss ").unwrap();
+}
+
 #[test]
 fn multi_line_input_continues_then_runs() {
     let mut pty = start("multi_line");
@@ -99,16 +114,7 @@ fn multi_line_input_continues_then_runs() {
 #[test]
 fn lines_typed_during_a_run_all_run_in_order() {
     let mut pty = start("type_ahead");
-    enter(&mut pty, "network net { input 1 dense 1 linear }");
-    prompt(&mut pty);
-    enter(&mut pty, "data one { x = [[1.0]] y = [[1.0]] }");
-    prompt(&mut pty);
-    enter(
-        &mut pty,
-        "train net on one { optimizer sgd(lr=0.001) steps 20000 }",
-    );
-    // A step line, not the echo of `steps`: the run is under way.
-    pty.expect("  loss ").unwrap();
+    start_training(&mut pty, 20_000);
     let typed_ahead = [
         "let a = 6",
         "a * 7",
@@ -258,16 +264,7 @@ fn the_session_survives_an_error() {
 #[test]
 fn ctrl_c_stops_a_long_train_and_keeps_the_session() {
     let mut pty = start("interrupt");
-    enter(&mut pty, "network net { input 1 dense 1 linear }");
-    prompt(&mut pty);
-    enter(&mut pty, "data one { x = [[1.0]] y = [[1.0]] }");
-    prompt(&mut pty);
-    enter(
-        &mut pty,
-        "train net on one { optimizer sgd(lr=0.001) steps 10000000 }",
-    );
-    // A step line, not the echo of `steps`: the run is under way.
-    pty.expect("  loss ").unwrap();
+    start_training(&mut pty, 10_000_000);
     pty.send(ControlCode::EndOfText).unwrap();
     pty.expect("interrupted").unwrap();
     prompt(&mut pty);
