@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 
+mod fit;
 mod window;
-use window::Windowed;
+use fit::Fit;
+use window::{Room, Windowed};
 
 /// A byte range in one source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -296,6 +298,16 @@ impl SourceMap {
 /// Trailing spaces are stripped from every line, so output is stable for golden files
 /// whatever ariadne pads with.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    render_within(diagnostics, sources, color, None)
+}
+
+/// As [`render`], fitted to a terminal `width` columns wide when there is one.
+pub fn render_within(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+    width: Option<usize>,
+) -> String {
     let mut out = Vec::new();
     let mut cache = ariadne::sources(
         sources
@@ -314,7 +326,12 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             let start = floor_char_boundary(text, (span.start - file.base).min(end));
             Some((file, start..end))
         };
-        let windows = windows(diagnostic, sources);
+        let fit = width.map(|width| Fit::new(width, diagnostic, sources));
+        let windows = windows(
+            diagnostic,
+            sources,
+            fit.map_or(Room::UNFITTED, |f| f.source(diagnostic)),
+        );
         let place = |span: Span| -> Option<(String, Range<usize>)> {
             let (file, range) = local(span)?;
             let range = match windows.iter().find(|(name, _)| **name == file.name) {
@@ -336,7 +353,10 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 .with_index_type(IndexType::Byte)
                 .with_color(color),
         );
-        report.set_message(&diagnostic.message);
+        report.set_message(match fit {
+            Some(fit) => fit.message(&kind.to_string(), &diagnostic.message),
+            None => diagnostic.message.clone(),
+        });
         // ariadne starts a new section whenever a label lies above the previous one, so
         // labels go in source order; colour still tells the primary one apart.
         let mut labels: Vec<(usize, &LabelText)> = diagnostic.labels.iter().enumerate().collect();
@@ -352,11 +372,22 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                     .with_color(label_color),
             );
         }
+        // Ariadne numbers the notes (and the helps) when there are several.
+        let prefix = |what: &str, count: usize| match count {
+            1 => what.to_string(),
+            _ => format!("{what} {count}"),
+        };
+        let fitted = |prefix: &str, text: &String| match fit {
+            Some(fit) => fit.note(prefix, text),
+            None => text.clone(),
+        };
+        let note_prefix = prefix("Note", diagnostic.notes.len());
         for note in &diagnostic.notes {
-            report.add_note(note);
+            report.add_note(fitted(&note_prefix, note));
         }
+        let help_prefix = prefix("Help", diagnostic.helps.len());
         for help in &diagnostic.helps {
-            report.add_help(help);
+            report.add_help(fitted(&help_prefix, help));
         }
         // Writing to a Vec cannot fail.
         if windows.is_empty() {
@@ -392,9 +423,13 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     stripped
 }
 
-/// The files of `diagnostic`'s labels that have a line too long to show whole, each cut
-/// to windows around the labels in it.
-fn windows<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> Vec<(&'a String, Windowed)> {
+/// The files of `diagnostic`'s labels that have a line longer than `room` allows,
+/// each cut to windows around the labels in it.
+fn windows<'a>(
+    diagnostic: &Diagnostic,
+    sources: &'a SourceMap,
+    room: Room,
+) -> Vec<(&'a String, Windowed)> {
     let mut windows: Vec<(&String, Windowed)> = Vec::new();
     for label in &diagnostic.labels {
         let Some(file) = sources.file_at(label.span.start) else {
@@ -413,7 +448,7 @@ fn windows<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> Vec<(&'a Stri
             })
             .map(|l| l.span.start - file.base)
             .collect();
-        if let Some(shown) = Windowed::new(&file.text, &points) {
+        if let Some(shown) = Windowed::new(&file.text, &points, room) {
             windows.push((&file.name, shown));
         }
     }

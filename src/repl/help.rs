@@ -68,34 +68,65 @@ const CONSTRUCTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The tables `:help` can list, by topic.
-const TABLES: &[(&str, &str, &[Signature])] = &[
+/// The tables `:help` can list: the topic, the table's title, what one of its names
+/// is (for `:help NAME`), and the table.
+const TABLES: &[(&str, &str, &str, &[Signature])] = &[
     (
         "activations",
         "activations (after a dense layer's width)",
+        "an activation",
         sig::ACTIVATIONS,
     ),
-    ("losses", "losses (`loss NAME`)", sig::LOSSES),
+    ("losses", "losses (`loss NAME`)", "a loss", sig::LOSSES),
     (
         "optimizers",
         "optimizers (`optimizer NAME(…)`)",
+        "an optimizer",
         sig::OPTIMIZERS,
     ),
-    ("inits", "init schemes (`init=NAME` on a layer)", sig::INITS),
+    (
+        "inits",
+        "init schemes (`init=NAME` on a layer)",
+        "an init scheme",
+        sig::INITS,
+    ),
     (
         "remedies",
         "remedies (`remedy A + B`, `variant A`)",
+        "a remedy",
         sig::REMEDIES,
     ),
-    ("show", "what `show` prints per step", sig::SHOW),
+    (
+        "show",
+        "things `show` prints per step (`show A, B`)",
+        "one of what `show` prints",
+        sig::SHOW,
+    ),
     (
         "diagnose",
         "diagnostics (`diagnose NAME(…)`)",
+        "a diagnostic",
         sig::DIAGNOSTICS,
     ),
-    ("metrics", "sweep metrics (`metric NAME`)", sig::METRICS),
-    ("functions", "built-in functions", sig::FUNCTIONS),
+    (
+        "metrics",
+        "sweep metrics (`metric NAME`)",
+        "a sweep metric",
+        sig::METRICS,
+    ),
+    (
+        "functions",
+        "built-in functions",
+        "a built-in function",
+        sig::FUNCTIONS,
+    ),
 ];
+
+/// The width `:help` text is wrapped to.
+const HELP_WIDTH: usize = 80;
+/// The widest signature column of a table; a longer signature has its summary on the
+/// next line.
+const MAX_SIGNATURE_COLUMN: usize = 26;
 
 /// Every word `:help` knows, for completion.
 pub fn help_topics() -> Vec<String> {
@@ -104,7 +135,7 @@ pub fn help_topics() -> Vec<String> {
     topics.push("settings".into());
     topics.push("commands".into());
     topics.push("keys".into());
-    for (_, _, table) in TABLES {
+    for (.., table) in TABLES {
         topics.extend(sig::names(table).map(String::from));
     }
     topics.extend(CommandName::ALL.iter().map(|c| format!(":{}", c.name())));
@@ -117,6 +148,32 @@ fn indent(text: &str) -> String {
     text.lines()
         .map(|l| format!("    {l}\n"))
         .collect::<String>()
+}
+
+/// A table's signatures in a column and their summaries beside it, wrapped.
+fn table_text(table: &[Signature]) -> String {
+    let signatures: Vec<String> = table.iter().map(signature_line).collect();
+    let column = signatures
+        .iter()
+        .map(|s| s.chars().count())
+        .filter(|&width| width <= MAX_SIGNATURE_COLUMN)
+        .max()
+        .unwrap_or(MAX_SIGNATURE_COLUMN);
+    let indent = " ".repeat(2 + column + 2);
+    let mut out = String::new();
+    for (signature, s) in signatures.iter().zip(table) {
+        let mut summary = format::wrap(s.summary, HELP_WIDTH - indent.len()).into_iter();
+        if signature.chars().count() > column {
+            let _ = writeln!(out, "  {signature}");
+        } else {
+            let first = summary.next().unwrap_or_default();
+            let _ = writeln!(out, "  {signature:<column$}  {first}");
+        }
+        for line in summary {
+            let _ = writeln!(out, "{indent}{line}");
+        }
+    }
+    out
 }
 
 fn signature_line(s: &Signature) -> String {
@@ -168,11 +225,9 @@ pub fn help(topic: &str) -> String {
         let _ = writeln!(out, "{name}: {what}\n\nExample:\n{}", indent(example));
         return out.trim_end().to_string() + "\n";
     }
-    if let Some((_, title, table)) = TABLES.iter().find(|(n, ..)| *n == topic) {
+    if let Some((_, title, _, table)) = TABLES.iter().find(|(n, ..)| *n == topic) {
         let _ = writeln!(out, "The {title}:");
-        for s in table.iter() {
-            let _ = writeln!(out, "  {:<34} {}", signature_line(s), s.summary);
-        }
+        out.push_str(&table_text(table));
         return out;
     }
     if topic == "settings" {
@@ -191,16 +246,21 @@ pub fn help(topic: &str) -> String {
         return out;
     }
     let mut found = false;
-    for (table_name, title, table) in TABLES {
+    for (table_name, _, member, table) in TABLES {
         if let Some(s) = sig::find(table, topic) {
             found = true;
-            let _ = writeln!(
-                out,
-                "{}: {} (one of the {}; :help {table_name})",
-                signature_line(s),
-                s.summary,
-                title.split(" (").next().unwrap_or(title)
-            );
+            let signature = signature_line(s);
+            let line = format!("{signature}: {}", s.summary);
+            if line.chars().count() <= HELP_WIDTH {
+                let _ = writeln!(out, "{line}");
+            } else {
+                // A long one reads as a table row: the summary below, indented.
+                let _ = writeln!(out, "{signature}");
+                for line in format::wrap(s.summary, HELP_WIDTH - 2) {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            let _ = writeln!(out, "  {member}; :help {table_name} lists them all");
         }
     }
     if found {
@@ -229,5 +289,32 @@ mod tests {
         assert!(help("adam").contains("lr=0.001"));
         assert!(help("remedies").contains("clip_norm"));
         assert!(help("trian").contains("did you mean `train`?"));
+    }
+
+    #[test]
+    fn tables_align_their_summaries_and_fit_80_columns() {
+        for (topic, ..) in TABLES {
+            let text = help(topic);
+            assert!(
+                text.lines().all(|l| l.chars().count() <= HELP_WIDTH),
+                "{text}"
+            );
+        }
+        let remedies = help("remedies");
+        let column = |line: &str| line.find("gradient clipping").or(line.find("clamp every"));
+        let clip_norm = remedies.lines().find_map(column);
+        let clip_value = remedies.lines().filter_map(column).nth(1);
+        assert_eq!(clip_norm, clip_value, "{remedies}");
+        assert!(remedies.contains("\n  clip_norm(max, norm=2, scope=global)\n"));
+    }
+
+    #[test]
+    fn a_name_says_what_it_is_in_words() {
+        let text = help("gradients");
+        assert_eq!(
+            text,
+            "gradients: a per-layer table of gradient norms and gains\n  \
+             one of what `show` prints; :help show lists them all\n"
+        );
     }
 }

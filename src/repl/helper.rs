@@ -1,5 +1,6 @@
 //! The rustyline helper: when an input is complete (validation), what Tab offers
-//! (completion), grey suggestions from history (hints) and syntax colours.
+//! (completion, worked out in `completion`), grey suggestions from history (hints)
+//! and syntax colours.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -13,7 +14,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
 use super::command::CommandName;
-use crate::signature as sig;
+use super::completion::{command_argument, complete_words};
 use crate::syntax::token::{KEYWORDS, Token};
 use crate::syntax::{self, InputStatus};
 
@@ -31,70 +32,6 @@ pub fn needs_more(text: &str) -> bool {
         return false;
     }
     syntax::input_status(text) == InputStatus::Partial
-}
-
-/// Everything Tab may offer in code, deduplicated and sorted.
-fn code_words(declared: &[String]) -> Vec<String> {
-    let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
-    for table in sig::FAMILIES.iter().copied().chain([sig::FUNCTIONS]) {
-        words.extend(sig::names(table).map(str::to_string));
-    }
-    words.extend(sig::RUN_SETTINGS.iter().map(|(name, _)| name.to_string()));
-    words.extend(["f32", "f64", "weight", "bias", "init", "batchnorm"].map(String::from));
-    words.extend(declared.iter().cloned());
-    words.sort();
-    words.dedup();
-    words
-}
-
-/// The completion candidates for `line` with the cursor at `pos`: the start of the
-/// replaced word and the words that may replace it.
-pub fn complete_words(line: &str, pos: usize, declared: &[String]) -> (usize, Vec<String>) {
-    let before = &line[..pos];
-    let start = before
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == ':')
-        .last()
-        .map_or(pos, |(i, _)| i);
-    let word = &before[start..];
-    let trimmed = before.trim_start();
-    let candidates: Vec<String> = if word.starts_with(':') && trimmed == word {
-        CommandName::ALL
-            .iter()
-            .map(|c| format!(":{}", c.name()))
-            .collect()
-    } else if let Some((command, arg)) = command_argument(trimmed) {
-        match command {
-            _ if arg.contains(' ') => Vec::new(),
-            CommandName::Help => super::help::help_topics(),
-            CommandName::Show => declared.to_vec(),
-            // Files are completed by rustyline's file completer (see `complete`).
-            CommandName::Load
-            | CommandName::Save
-            | CommandName::SaveReplace
-            | CommandName::List
-            | CommandName::Reset
-            | CommandName::Quit => Vec::new(),
-        }
-    } else if trimmed.starts_with(':') {
-        Vec::new()
-    } else {
-        code_words(declared)
-    };
-    let mut matches: Vec<String> = candidates
-        .into_iter()
-        .filter(|c| c.starts_with(word))
-        .collect();
-    matches.sort();
-    matches.dedup();
-    (start, matches)
-}
-
-/// The command of a `:` line whose argument is being typed, and the argument so far.
-fn command_argument(line: &str) -> Option<(CommandName, &str)> {
-    let (word, arg) = line.strip_prefix(':')?.split_once(char::is_whitespace)?;
-    Some((word.parse().ok()?, arg.trim_start()))
 }
 
 pub struct ReplHelper {
@@ -281,26 +218,6 @@ mod tests {
     fn errors_before_the_end_submit() {
         assert!(!needs_more("let = 1 +"));
         assert!(!needs_more("let x = \"abc"));
-    }
-
-    #[test]
-    fn completion_offers_the_tables_and_declared_names() {
-        let declared = vec!["chain".to_string()];
-        let (start, words) = complete_words("dense 4 leaky_r", 15, &declared);
-        assert_eq!(start, 8);
-        assert_eq!(words, ["leaky_relu"]);
-        let (_, words) = complete_words("train ch", 8, &declared);
-        assert_eq!(words, ["chain"]);
-        let (start, words) = complete_words(":he", 3, &declared);
-        assert_eq!((start, words), (0, vec![":help".to_string()]));
-        let (_, words) = complete_words("optimizer ad", 12, &declared);
-        assert_eq!(words, ["adam"]);
-        let (_, words) = complete_words(":show c", 7, &declared);
-        assert_eq!(words, ["chain"]);
-        let (_, words) = complete_words(":he lea", 7, &declared);
-        assert_eq!(words, ["leaky_relu"]);
-        let (_, words) = complete_words(":sa", 3, &declared);
-        assert_eq!(words, [":save", ":save!"]);
     }
 
     #[test]

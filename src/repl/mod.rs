@@ -3,16 +3,20 @@
 //! One loop serves a terminal and piped input alike: lines are gathered until the
 //! input is complete (`helper::needs_more`), then either run as a `:` command or
 //! evaluated in the shared `Session`. On a terminal, rustyline edits each line, with
-//! a `grad> ` prompt and a `  ... ` prompt for continuation lines; with piped input
+//! a `grad> ` prompt and a `  ... ` prompt for continuation lines; lines typed ahead
+//! (during a run, or pasted without bracketed paste) wait in rustyline's buffer, kept
+//! from one `readline` to the next, and each runs in turn; with piped input
 //! there is no banner and no prompt, and the exit status says whether every input
 //! succeeded (0) or some failed (1).
 
 pub mod command;
+pub mod completion;
 pub mod help;
 pub mod helper;
 pub mod piped_input;
 pub mod save_file;
 pub mod show;
+pub mod terminal;
 
 use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
@@ -137,7 +141,8 @@ impl Repl {
         let mut out = stdout.lock();
         let mut err = stderr.lock();
         let status = {
-            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err);
+            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err)
+                .fitted_to(terminal::stderr_width());
             self.session.eval(name, text, Mode::Run, &mut reporter)
         };
         let _ = out.flush();

@@ -99,10 +99,12 @@ fn show_network(name: &str, net: &NetworkDescription) -> String {
     } else {
         format!("({})", params.join(", "))
     };
+    // The table's `line` column counts lines of this source.
     let header = format!(
-        "network {name}{params}: {}, {} parameters\n",
+        "network {name}{params}: {}, {} parameters, declared in {}\n",
         count(net.layers.len(), "layer"),
-        net.parameter_count()
+        net.parameter_count(),
+        net.source
     );
     header + &table(&layer_rows(net))
 }
@@ -127,7 +129,7 @@ fn layer_rows(net: &NetworkDescription) -> Vec<Row> {
         String::new(),
         String::new(),
         String::new(),
-        net.input_place.clone(),
+        net.input_line.to_string(),
     ];
     let mut rows = vec![heading.map(String::from), input];
     let mut previous: Option<Row> = None;
@@ -155,7 +157,7 @@ fn layer_row(number: usize, layer: &LayerDescription) -> Row {
         layer.parameters.to_string(),
         init,
         layer.bias.clone(),
-        layer.place.clone(),
+        layer.line.to_string(),
     ]
 }
 
@@ -202,7 +204,7 @@ mod tests {
             init: "pytorch_default".into(),
             bias: "default".into(),
             normalization: None,
-            place: "input 1:3".into(),
+            line: 3,
         }
     }
 
@@ -211,7 +213,8 @@ mod tests {
         let net = NetworkDescription {
             params: vec![("depth".into(), "3".into())],
             input: 2,
-            input_place: "input 1:2".into(),
+            source: "input 1".into(),
+            input_line: 2,
             layers: vec![
                 layer(2, Activation::Tanh),
                 layer(4, Activation::Tanh),
@@ -221,7 +224,7 @@ mod tests {
         };
         let text = show_network("n", &net);
         assert!(
-            text.starts_with("network n(depth=3): 4 layers, 72 parameters\n"),
+            text.starts_with("network n(depth=3): 4 layers, 72 parameters, declared in input 1\n"),
             "{text}"
         );
         assert!(

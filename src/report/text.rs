@@ -10,15 +10,17 @@ use super::progress::Progress;
 use super::shown;
 use super::warnings::warning;
 use super::{Printed, Reporter};
-use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
+use crate::diagnostics::{Diagnostic, SourceMap, Span, render_within};
 use crate::engine::{DiagnosticEvent, Explanation, LossKind, StepRecord, StopReason, TrainSummary};
-use crate::format::{self, plural, sig, sig_opt};
+use crate::format::{self, plural, sig, sig_opt, wrap};
 
 pub struct TextReporter<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     /// Colour diagnostics (stderr).
     pub color: bool,
+    /// The terminal's width that diagnostics are fitted to, if any.
+    width: Option<usize>,
     run: RunState,
     progress: Progress,
 }
@@ -48,6 +50,7 @@ impl<'a> TextReporter<'a> {
             out,
             err,
             color,
+            width: None,
             run: RunState::default(),
             progress: Progress::default(),
         }
@@ -57,6 +60,12 @@ impl<'a> TextReporter<'a> {
     /// then take the bar down around their writes.
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Fits diagnostics to a terminal `width` columns wide (the REPL's).
+    pub fn fitted_to(mut self, width: Option<usize>) -> Self {
+        self.width = width;
         self
     }
 
@@ -491,7 +500,7 @@ impl Reporter for TextReporter<'_> {
         self.deliver();
         let _ = self
             .err
-            .write_all(render(diagnostics, sources, self.color).as_bytes());
+            .write_all(render_within(diagnostics, sources, self.color, self.width).as_bytes());
         let _ = self.err.flush();
     }
 
@@ -715,23 +724,4 @@ impl Reporter for TextReporter<'_> {
         let _ = writeln!(self.out);
         self.deliver();
     }
-}
-
-/// `text` in lines of at most `width` characters, broken at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }

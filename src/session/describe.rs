@@ -47,8 +47,10 @@ pub struct NetworkDescription {
     /// The network's parameters and the values its defaults give them.
     pub params: Vec<(String, String)>,
     pub input: usize,
-    /// `source:line` of the `input` line.
-    pub input_place: String,
+    /// Where the network is declared: a script's path, or the REPL's `input N`.
+    pub source: String,
+    /// The line of the `input` layer in `source`.
+    pub input_line: usize,
     pub layers: Vec<LayerDescription>,
 }
 
@@ -76,8 +78,8 @@ pub struct LayerDescription {
     pub bias: String,
     /// `batchnorm`, `layernorm`, or none.
     pub normalization: Option<&'static str>,
-    /// `source:line` of the `dense` line.
-    pub place: String,
+    /// The line of the `dense` layer in the network's source.
+    pub line: usize,
 }
 
 /// `name`'s description, if it is declared.
@@ -165,7 +167,7 @@ fn network(
                 } else {
                     None
                 },
-                place: place(origin.span.start, sources),
+                line: line(origin.span.start, sources),
             };
             inputs = layer.width;
             description
@@ -174,7 +176,10 @@ fn network(
     NetworkDescription {
         params,
         input: net.spec.input,
-        input_place: place(net.input_span.start, sources),
+        source: sources
+            .locate(net.input_span.start)
+            .map_or(String::new(), |(source, ..)| source.to_string()),
+        input_line: line(net.input_span.start, sources),
         layers,
     }
 }
@@ -215,9 +220,7 @@ fn bias_text(bias: &BiasSpec) -> String {
     }
 }
 
-/// `name:line` of an offset in the session's sources.
-fn place(offset: usize, sources: &SourceMap) -> String {
-    sources
-        .locate(offset)
-        .map_or(String::new(), |(name, line, _)| format!("{name}:{line}"))
+/// The line of an offset in the session's sources.
+fn line(offset: usize, sources: &SourceMap) -> usize {
+    sources.locate(offset).map_or(0, |(_, line, _)| line)
 }
