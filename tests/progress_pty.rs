@@ -66,3 +66,29 @@ fn piped_output_has_no_progress() {
         assert!(!stream.contains('\r'), "{stream:?}");
     }
 }
+
+#[test]
+fn the_repl_shows_progress_too() {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(ROOT)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env(
+            "GRADLAB_HISTORY",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("progress-history"),
+        );
+    let mut pty: Session<UnixProcess, PtyStream> = Session::spawn(command).unwrap();
+    pty.set_expect_timeout(Some(DEFAULT_TIMEOUT));
+    pty.expect("grad> ").unwrap();
+    let input = std::fs::read_to_string(script())
+        .unwrap()
+        .replace('\n', " ");
+    pty.send(input.trim()).unwrap();
+    pty.send("\r").unwrap();
+    pty.expect(expectrl::Regex(r"step [0-9,]+/6,000 .* steps/s"))
+        .unwrap();
+    pty.expect("after 6000 steps").unwrap();
+    pty.expect("grad> ").unwrap();
+    pty.send(":quit\r").unwrap();
+}

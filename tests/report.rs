@@ -240,3 +240,35 @@ fn every_example_makes_a_report() {
         assert!(!svgs(&doc).is_empty(), "{name}: no chart");
     }
 }
+
+/// `:plot` in the REPL writes the latest input's runs as a report and says where.
+#[test]
+fn the_repl_plots_its_latest_runs() {
+    let dir = folder("repl");
+    let input = dir.join("session.txt");
+    std::fs::write(
+        &input,
+        ":plot\n\
+         network n { input 2 dense 4 tanh dense 1 sigmoid }\n\
+         train n on xor() { steps 20 loss bce }\n\
+         print 1\n\
+         :plot\n",
+    )
+    .unwrap();
+    let out = gradlab(&[]).stdin_file(&input).run();
+    // The first `:plot` has nothing to draw: an error, and the exit status says so.
+    assert!(out.stderr.contains("no run to plot yet"), "{}", out.stderr);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    // `print 1` made no run, so the second `:plot` draws the `train` before it.
+    let path = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wrote ")?.split(" (").next())
+        .unwrap_or_else(|| panic!("no path in {}", out.stdout));
+    let page = std::fs::read_to_string(path).expect("the report");
+    let _ = std::fs::remove_file(path);
+    let doc = parse(&page).expect("the page is XML");
+    assert_self_contained(&doc, "the REPL's report");
+    assert!(page.contains("train n on xor"), "{page}");
+    assert!(svgs(&doc).len() >= 3, "{} charts", svgs(&doc).len());
+}

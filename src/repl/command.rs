@@ -19,19 +19,21 @@ pub enum CommandName {
     Save,
     /// `:save!`, which replaces an existing file.
     SaveReplace,
+    Plot,
     Reset,
     Quit,
 }
 
 impl CommandName {
     /// Every command, in the order `:help` lists them.
-    pub const ALL: [CommandName; 8] = [
+    pub const ALL: [CommandName; 9] = [
         CommandName::Help,
         CommandName::Load,
         CommandName::List,
         CommandName::Show,
         CommandName::Save,
         CommandName::SaveReplace,
+        CommandName::Plot,
         CommandName::Reset,
         CommandName::Quit,
     ];
@@ -44,6 +46,7 @@ impl CommandName {
             CommandName::Show => "show",
             CommandName::Save => "save",
             CommandName::SaveReplace => "save!",
+            CommandName::Plot => "plot",
             CommandName::Reset => "reset",
             CommandName::Quit => "quit",
         }
@@ -59,6 +62,7 @@ impl CommandName {
             | CommandName::Show
             | CommandName::Save
             | CommandName::SaveReplace
+            | CommandName::Plot
             | CommandName::Reset => &[],
         }
     }
@@ -69,7 +73,7 @@ impl CommandName {
             CommandName::Help => "[TOPIC]",
             CommandName::Load | CommandName::Save | CommandName::SaveReplace => "FILE",
             CommandName::Show => "NAME",
-            CommandName::List | CommandName::Reset | CommandName::Quit => "",
+            CommandName::List | CommandName::Plot | CommandName::Reset | CommandName::Quit => "",
         }
     }
 
@@ -80,7 +84,11 @@ impl CommandName {
             | CommandName::Show
             | CommandName::Save
             | CommandName::SaveReplace => true,
-            CommandName::Help | CommandName::List | CommandName::Reset | CommandName::Quit => false,
+            CommandName::Help
+            | CommandName::List
+            | CommandName::Plot
+            | CommandName::Reset
+            | CommandName::Quit => false,
         }
     }
 
@@ -94,6 +102,9 @@ impl CommandName {
                 "write the declarations as a script for `gradlab run` (to a new file)"
             }
             CommandName::SaveReplace => "the same, replacing FILE if it exists",
+            CommandName::Plot => {
+                "the last input's runs as an HTML report with charts; prints its path"
+            }
             CommandName::Reset => "forget every declaration",
             CommandName::Quit => "leave (Ctrl-D does too)",
         }
@@ -177,6 +188,7 @@ pub enum Command {
     Show(String),
     /// `:save` or `:save!`, and whether it may replace a file.
     Save(PathBuf, Existing),
+    Plot,
     Reset,
     Quit,
 }
@@ -202,6 +214,7 @@ impl FromStr for Command {
             CommandName::Show => Command::Show(arg.to_string()),
             CommandName::Save => Command::Save(expand(arg), Existing::Keep),
             CommandName::SaveReplace => Command::Save(expand(arg), Existing::Replace),
+            CommandName::Plot => Command::Plot,
             CommandName::Reset => Command::Reset,
             CommandName::Quit => Command::Quit,
         })

@@ -38,6 +38,7 @@ pub fn complete_words(line: &str, pos: usize, declared: &[String]) -> (usize, Ve
             | CommandName::Save
             | CommandName::SaveReplace
             | CommandName::List
+            | CommandName::Plot
             | CommandName::Reset
             | CommandName::Quit => Vec::new(),
         }

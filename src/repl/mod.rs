@@ -29,8 +29,12 @@ use rustyline::history::{DefaultHistory, History};
 use rustyline::{CompletionType, Config, Editor};
 
 use crate::diagnostics::ColorChoice;
-use crate::format::plural;
+use crate::format::{self, plural};
 use crate::limits::Limits;
+use crate::report::history::Section;
+use crate::report::html;
+use crate::report::progress::{ClearsProgress, Progress};
+use crate::report::recorder::Recorder;
 use crate::report::text::TextReporter;
 use crate::session::{EvalStatus, Mode, Redeclare, Session};
 use crate::text_file::{self, MAX_SCRIPT_BYTES, MIB};
@@ -102,6 +106,12 @@ pub struct Repl {
     /// The declared names, shared with the completer; `None` without one (piped
     /// input), where refreshing after every input made a long session quadratic.
     declared: Option<Rc<RefCell<Vec<String>>>>,
+    /// The runs of the latest input that made any, for `:plot`.
+    last_runs: Vec<Section>,
+    /// How many reports `:plot` has written, to name each one.
+    plots: usize,
+    /// Whether long runs draw a progress bar (a person at a terminal).
+    progress: bool,
 }
 
 impl Repl {
@@ -114,6 +124,9 @@ impl Repl {
             inputs: 0,
             failed: false,
             declared: None,
+            last_runs: Vec::new(),
+            plots: 0,
+            progress: false,
         }
     }
 
@@ -137,14 +150,31 @@ impl Repl {
 
     fn eval(&mut self, name: &str, text: &str) -> EvalStatus {
         let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
-        let mut out = stdout.lock();
-        let mut err = stderr.lock();
-        let status = {
-            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err)
-                .fitted_to(terminal::stderr_width());
-            self.session.eval(name, text, Mode::Run, &mut reporter)
+        let progress = if self.progress && std::io::stderr().is_terminal() {
+            Progress::on_terminal()
+        } else {
+            Progress::default()
         };
+        let mut out = ClearsProgress {
+            inner: stdout.lock(),
+            progress: progress.clone(),
+        };
+        // Not locked for the whole input: the bar is drawn from other threads too.
+        let mut err = ClearsProgress {
+            inner: std::io::stderr(),
+            progress: progress.clone(),
+        };
+        let (status, runs) = {
+            let mut reporter = TextReporter::new(&mut out, &mut err, self.color_err)
+                .fitted_to(terminal::stderr_width())
+                .with_progress(progress);
+            let mut recorder = Recorder::new(&mut reporter);
+            let status = self.session.eval(name, text, Mode::Run, &mut recorder);
+            (status, recorder.into_sections())
+        };
+        if !runs.is_empty() {
+            self.last_runs = runs;
+        }
         let _ = out.flush();
         self.refresh_names();
         status
@@ -199,8 +229,35 @@ impl Repl {
             },
             Command::Load(path) => self.load(&path),
             Command::Save(path, existing) => self.save(&path, existing),
+            Command::Plot => self.plot(),
         }
         Flow::Continue
+    }
+
+    /// Writes the latest runs as a report to a new file in the temporary folder.
+    fn plot(&mut self) {
+        if self.last_runs.is_empty() {
+            return self
+                .error("no run to plot yet: `train`, `compare`, `sweep` or `explain` first");
+        }
+        let page = match html::page("(REPL session)", &self.last_runs) {
+            Ok(page) => page,
+            Err(e) => return self.error(&format!("cannot draw the report: {e}")),
+        };
+        self.plots += 1;
+        let path = std::env::temp_dir().join(format!(
+            "gradlab-{}-plot-{}.html",
+            std::process::id(),
+            self.plots
+        ));
+        match save_file::write(&path, &page, Existing::Keep) {
+            Ok(()) => self.say(&format!(
+                "wrote {} ({}); open it in a browser",
+                path.display(),
+                format::count(self.last_runs.len(), "run")
+            )),
+            Err(message) => self.error(&message),
+        }
     }
 
     fn load(&mut self, path: &Path) {
@@ -292,6 +349,7 @@ fn piped(mut repl: Repl) -> u8 {
 }
 
 fn interactive(mut repl: Repl, color: ColorChoice) -> u8 {
+    repl.progress = true;
     let highlight = color.enabled(std::io::stdout().is_terminal());
     let config = Config::builder()
         .auto_add_history(false)
