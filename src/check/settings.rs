@@ -192,7 +192,17 @@ impl<'a> SettingsReader<'a> {
         let key = setting.key.name.as_str();
         let Some(name) = SettingName::named(key) else {
             let mut d = self.unknown(setting);
-            if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k)) {
+            // An optimizer's parameter written as a setting, as Keras or a config file has it.
+            let optimizer_parameter = sig::OPTIMIZERS
+                .iter()
+                .find(|o| o.params.iter().any(|p| p.name == key));
+            if let Some(optimizer) = optimizer_parameter {
+                d = d.with_help(format!(
+                    "`{key}` is a parameter of the optimizer: `optimizer {}({key}=…)`",
+                    optimizer.name
+                ));
+            } else if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k))
+            {
                 d = d.with_help(format!("did you mean `{best}`?"));
             }
             return Err(d);
