@@ -272,3 +272,34 @@ fn the_repl_plots_its_latest_runs() {
     assert!(page.contains("train n on xor"), "{page}");
     assert!(svgs(&doc).len() >= 3, "{} charts", svgs(&doc).len());
 }
+
+/// A long run keeps about 5000 of its steps for the charts, not every one: the page
+/// stays small and the header still counts every step.
+#[test]
+fn a_long_run_keeps_a_bounded_history() {
+    let dir = folder("long");
+    let script = dir.join("long.grad");
+    std::fs::write(
+        &script,
+        "network n { input 1 dense 2 tanh dense 1 linear }\n\
+         train n on linear(8) { steps 100000 show none }\n\
+         compare n on linear(8) { steps 100000 variant clip_norm(1) }\n",
+    )
+    .unwrap();
+    let page = dir.join("report.html");
+    let out = gradlab(&["run", "--report"]).arg(&page).arg(&script).run();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let page = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        page.contains("100000 of 100000"),
+        "the header counts every step"
+    );
+    // Every 20th step from step 1 is kept, and a train run's last step too.
+    assert!(page.contains("step 99981: loss"), "a kept step");
+    assert!(!page.contains("step 99982:"), "a step between kept ones");
+    assert!(
+        page.contains("step 100000: loss"),
+        "the train run's last step"
+    );
+    assert!(page.len() < 4 << 20, "{} bytes", page.len());
+}

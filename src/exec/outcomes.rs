@@ -49,7 +49,7 @@ fn outcome(
 ) -> Result<Outcome, String> {
     let spec = run.spec(StepDetail::Detectors);
     let mut collector = if keep_losses {
-        OutcomeCollector::keeping_losses()
+        OutcomeCollector::keeping_losses(run.planned_steps())
     } else {
         OutcomeCollector::default()
     };

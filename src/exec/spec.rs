@@ -48,6 +48,11 @@ impl<'a> RunParts<'a> {
         crate::engine::uses_all_cores(self.net, rows)
     }
 
+    /// How many steps the run takes if nothing stops it.
+    pub fn planned_steps(&self) -> usize {
+        crate::engine::run_steps(self.stop, self.data.n, self.batch_size) as usize
+    }
+
     /// The spec to train, with its own copy of the network and data.
     pub fn spec(&self, detail: StepDetail) -> TrainSpec {
         TrainSpec {

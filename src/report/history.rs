@@ -29,11 +29,26 @@ impl Section {
     }
 }
 
-/// One trained run: every step's measures, in order.
+/// At most about this many steps of a run are kept for its charts: a chart shows no
+/// more, and a run of ten million steps must not hold ten million records.
+pub const MAX_POINTS: usize = 5_000;
+
+/// Which steps of a run of `planned` steps a chart keeps: every `stride`-th, from 1.
+pub fn stride_for(planned: usize) -> usize {
+    planned.div_ceil(MAX_POINTS).max(1)
+}
+
+/// One trained run: its steps' measures, in order (every `stride`-th step, and every
+/// step whose loss was not a number, and the last).
 #[derive(Debug, Clone)]
 pub struct RunHistory {
     pub info: RunInfo,
     pub steps: Vec<StepPoint>,
+    /// How many steps the run took.
+    pub steps_run: usize,
+    stride: usize,
+    /// The latest step when it is not kept in `steps`: added when the run ends.
+    latest: Option<StepPoint>,
     pub warnings: Vec<Warning>,
     /// `None` while the run is going (or if it never ended: an engine error).
     pub stop: Option<StopReason>,
@@ -97,11 +112,31 @@ pub struct Warning {
 impl RunHistory {
     pub fn new(info: RunInfo) -> Self {
         RunHistory {
+            stride: stride_for(info.planned_steps),
             info,
             steps: Vec::new(),
+            steps_run: 0,
+            latest: None,
             warnings: Vec::new(),
             stop: None,
         }
+    }
+
+    /// Adds a step's measures, keeping the history within [`MAX_POINTS`].
+    pub fn add(&mut self, record: &StepRecord) {
+        self.steps_run += 1;
+        if (record.step - 1).is_multiple_of(self.stride) || !record.loss.is_finite() {
+            self.steps.push(StepPoint::of(record));
+            self.latest = None;
+        } else {
+            self.latest = Some(StepPoint::of(record));
+        }
+    }
+
+    /// The run is over: its last step joins the kept ones.
+    pub fn end(&mut self, stop: StopReason) {
+        self.steps.extend(self.latest.take());
+        self.stop = Some(stop);
     }
 
     /// The first, a middle and the last step (fewer when the run is shorter), for the

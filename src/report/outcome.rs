@@ -90,8 +90,10 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// Why the run stopped: an interrupted run is unfinished, whatever it saw so far.
     pub stop_reason: StopReason,
-    /// Every step's loss, when the collector was asked to keep them (for a chart).
+    /// The loss of every `loss_stride`-th step from step 1, when the collector was asked
+    /// to keep them (for a chart).
     pub losses: Vec<f64>,
+    pub loss_stride: usize,
 }
 
 impl Outcome {
@@ -119,15 +121,18 @@ pub struct OutcomeCollector {
     first_nonfinite: Option<usize>,
     first_grad: Option<f64>,
     grad_ratio: Option<f64>,
-    /// `Some` when every step's loss is kept.
+    /// `Some` when the losses are kept: every `loss_stride`-th step's.
     losses: Option<Vec<f64>>,
+    loss_stride: usize,
 }
 
 impl OutcomeCollector {
-    /// A collector that also keeps every step's loss.
-    pub fn keeping_losses() -> Self {
+    /// A collector that also keeps the losses of a run of `planned` steps: every step's,
+    /// or every k-th step's beyond `history::MAX_POINTS` steps.
+    pub fn keeping_losses(planned: usize) -> Self {
         OutcomeCollector {
             losses: Some(Vec::new()),
+            loss_stride: super::history::stride_for(planned),
             ..Self::default()
         }
     }
@@ -143,7 +148,9 @@ impl OutcomeCollector {
     }
 
     fn step(&mut self, r: &StepRecord) {
-        if let Some(losses) = &mut self.losses {
+        if let Some(losses) = &mut self.losses
+            && (r.step - 1).is_multiple_of(self.loss_stride.max(1))
+        {
             losses.push(r.loss);
         }
         if r.grad_norm.is_finite() {
@@ -180,6 +187,7 @@ impl OutcomeCollector {
             },
             stop_reason: summary.stop_reason,
             losses: self.losses.unwrap_or_default(),
+            loss_stride: self.loss_stride.max(1),
         }
     }
 }

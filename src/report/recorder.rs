@@ -2,7 +2,7 @@
 //! the script needs (see `history`). Used only when a report or plots are asked for,
 //! so a plain run keeps nothing.
 
-use super::history::{RunHistory, Section, StepPoint, Warning};
+use super::history::{RunHistory, Section, Warning};
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::warnings::warning;
 use super::{Printed, Reporter};
@@ -71,7 +71,7 @@ impl Reporter for Recorder<'_> {
     fn step(&mut self, record: &StepRecord, info: &RunInfo) {
         self.inner.step(record, info);
         if let Some(run) = self.run() {
-            run.steps.push(StepPoint::of(record));
+            run.add(record);
         }
     }
 
@@ -92,7 +92,7 @@ impl Reporter for Recorder<'_> {
     fn run_end(&mut self, summary: &TrainSummary, info: &RunInfo) {
         self.inner.run_end(summary, info);
         if let Some(run) = self.run() {
-            run.stop = Some(summary.stop_reason);
+            run.end(summary.stop_reason);
         }
     }
 

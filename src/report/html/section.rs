@@ -124,7 +124,7 @@ fn train(out: &mut String, run: &RunHistory) {
         &[
             (
                 "steps",
-                format!("{} of {} ({ended})", run.steps.len(), info.planned_steps),
+                format!("{} of {} ({ended})", run.steps_run, info.planned_steps),
             ),
             (
                 "loss",

@@ -19,7 +19,11 @@ pub fn chart(report: &CompareReport, name: String) -> Result<Chart, DrawError> {
         .collect();
     // Exact values as the run computed them (an f32 loss reads as an f32).
     let precision = report.settings.precision;
-    let steps = rows.iter().map(|(_, o)| o.losses.len()).max().unwrap_or(0);
+    // Every row has the same planned steps, so the same stride between kept losses.
+    let stride = rows.first().map_or(1, |(_, o)| o.loss_stride);
+    let kept = rows.iter().map(|(_, o)| o.losses.len()).max().unwrap_or(0);
+    let steps = rows.iter().map(|(_, o)| o.steps).max().unwrap_or(0);
+    let step_of = move |k: usize| (k * stride + 1) as f64;
     let scale = Scale::fitting(rows.iter().flat_map(|(_, o)| o.losses.iter().copied()));
     let mut svg = String::new();
     let hover;
@@ -45,32 +49,36 @@ pub fn chart(report: &CompareReport, name: String) -> Result<Chart, DrawError> {
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| l.is_finite())
-                .map(|(s, &l)| ((s + 1) as f64, scale.axis(l)));
+                .map(|(k, &l)| (step_of(k), scale.axis(l)));
             chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
                 .label(format!("{label} ({})", outcome.verdict.name()))
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2))
                 });
-            if let Some(step) = outcome.losses.iter().position(|l| !l.is_finite()) {
+            if let Some(step) = outcome.first_nonfinite {
                 chart.draw_series([TriangleMarker::new(
-                    ((step + 1) as f64, top),
+                    (step as f64, top),
                     7,
                     NON_FINITE.filled(),
                 )])?;
             }
         }
         legend::series(&mut chart)?;
-        let cells = (0..steps)
-            .map(|s| {
+        let cells = (0..kept)
+            .map(|k| {
                 let at = rows.iter().filter_map(|(label, o)| {
-                    let loss = o.losses.get(s)?;
+                    let loss = o.losses.get(k)?;
                     Some(format!("{label} {}", format::number_in(*loss, precision)))
                 });
-                format!("step {}: loss {}", s + 1, at.collect::<Vec<_>>().join("; "))
+                format!(
+                    "step {}: loss {}",
+                    step_of(k),
+                    at.collect::<Vec<_>>().join("; ")
+                )
             })
             .collect();
-        hover = hover_over(&chart, steps, 1, cells);
+        hover = hover_over(&chart, kept, 1, cells);
         root.present()?;
     }
     Ok(Chart {
