@@ -17,7 +17,8 @@ enum Block {
     Other,
 }
 
-const STATEMENTS: &[&str] = &[
+/// The keywords a statement starts with.
+pub(super) const STATEMENTS: &[&str] = &[
     "let",
     "print",
     "network",

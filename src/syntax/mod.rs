@@ -192,19 +192,7 @@ fn join_alternatives(items: &[String]) -> String {
 }
 
 fn is_statement_start(token: &str) -> bool {
-    [
-        "let",
-        "print",
-        "network",
-        "data",
-        "train",
-        "compare",
-        "explain",
-        "sweep",
-        "seed",
-        "precision",
-    ]
-    .contains(&token)
+    mistakes::STATEMENTS.contains(&token)
 }
 
 fn hint_for(error: &Rich<'static, String, SimpleSpan>, unmatched_closer: bool) -> Option<String> {
