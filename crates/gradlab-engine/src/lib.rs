@@ -51,6 +51,7 @@ mod train;
 mod types;
 
 // The whole public face, besides the `data` generators.
+pub use batch::epoch_orders;
 pub use cost::{MemoryEstimate, MemoryPart, memory_estimate, run_steps, step_work};
 pub use detect::MIN_AMPLIFICATION;
 pub use events::{

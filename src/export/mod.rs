@@ -1,0 +1,172 @@
+//! `gradlab export FILE.grad --to torch`: every `train` run, and every run of a `compare`,
+//! as a self-contained PyTorch script with its initial weights and data in safetensors
+//! files, so that a user who outgrows gradlab gets the same numbers in PyTorch and scales
+//! out from there (GPU, `torchrun`, DistributedDataParallel).
+//!
+//! It works from the checked plans and the engine's initial parameters, never from syntax:
+//! `state_dict` maps the network to modules and tensor names, `torch` the settings to
+//! PyTorch code, `data` the data set and batch order to tensors, `tensors` writes the
+//! safetensors files and `python` the script.
+
+mod data;
+mod python;
+pub mod state_dict;
+mod tensors;
+mod torch;
+
+use crate::check::Plan;
+use crate::check::plan::RunPlan;
+use crate::diagnostics::{Diagnostic, Span};
+use crate::engine::{init_params, run_steps};
+use crate::syntax::ast::RunKind;
+
+/// How to export.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Write the DistributedDataParallel variant of every script.
+    pub ddp: bool,
+}
+
+/// The files of one exported run: `STEM.py`, `STEM.init.safetensors` (the initial
+/// weights as a `state_dict`) and `STEM.data.safetensors` (the data and batch order).
+#[derive(Debug, Clone)]
+pub struct ExportedRun {
+    pub stem: String,
+    pub title: String,
+    pub script: String,
+    pub weights: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
+/// Exports every training run of `plans`. `source` names the script in comments, and
+/// `prefix` starts every file name: run `n` (1-based, in script order) is `PREFIX_n`, and
+/// a `compare`'s runs are `PREFIX_n_baseline`, `PREFIX_n_LABEL`.
+pub fn export(
+    plans: &[Plan],
+    source: &str,
+    prefix: &str,
+    options: Options,
+) -> Result<Vec<ExportedRun>, Diagnostic> {
+    let mut runs = Vec::new();
+    let mut number = 0;
+    for plan in plans {
+        match plan {
+            Plan::Run(run) => match run.kind {
+                RunKind::Train => {
+                    number += 1;
+                    let title = format!("train {} on {}", run.net_ref.label(), run.data.name);
+                    let stem = format!("{prefix}_{number}");
+                    runs.push(one(run, &title, source, stem, options)?);
+                }
+                RunKind::Compare => {
+                    number += 1;
+                    let compared = format!("compare {} on {}", run.net_ref.label(), run.data.name);
+                    let title = format!("{compared}: the baseline");
+                    let stem = format!("{prefix}_{number}_baseline");
+                    runs.push(one(run, &title, source, stem, options)?);
+                    for variant in &run.variants {
+                        let title = format!("{compared}: {}", variant.label);
+                        let stem = format!("{prefix}_{number}_{}", slug(&variant.label));
+                        runs.push(one(&variant.plan, &title, source, stem, options)?);
+                    }
+                }
+                // Nothing is trained.
+                RunKind::Explain => {}
+            },
+            Plan::Sweep(sweep) => {
+                return Err(Diagnostic::error(format!(
+                    "`gradlab export` writes `train` and `compare` runs, not a sweep of {} runs",
+                    sweep.points.len()
+                ))
+                .with_label(sweep.span, "this sweep")
+                .with_help(
+                    "export the grid point you want to keep as a `train` block with its settings",
+                ));
+            }
+            Plan::Declared { .. } | Plan::Print { .. } | Plan::Setting => {}
+        }
+    }
+    if runs.is_empty() {
+        return Err(Diagnostic::error(
+            "nothing to export: the script has no `train` or `compare` block",
+        )
+        .with_label(Span::default(), "no training run in this script"));
+    }
+    Ok(runs)
+}
+
+fn one(
+    plan: &RunPlan,
+    title: &str,
+    source: &str,
+    stem: String,
+    options: Options,
+) -> Result<ExportedRun, Diagnostic> {
+    let refused = |message: String| {
+        Diagnostic::error(format!("cannot export this run to PyTorch: {message}"))
+            .with_label(plan.span, "this run")
+    };
+    let modules = state_dict::modules(&plan.net.spec).map_err(refused)?;
+    let params =
+        init_params(&plan.net.spec, plan.seed).map_err(|e| refused(e.message().to_string()))?;
+    let set = &plan.data.set;
+    let total_steps = usize::try_from(run_steps(plan.stop, set.n, plan.batch))
+        .map_err(|_| refused("too many steps".into()))?;
+    let weights = state_dict::state_dict(&modules, &params);
+    let data = data::tensors(set, plan.loss, plan.batch, plan.seed, total_steps);
+    let weights = tensors::file(&weights, plan.precision).map_err(refused)?;
+    let data = tensors::file(&data, plan.precision).map_err(refused)?;
+    let script = python::script(&python::Script {
+        title,
+        source,
+        stem: &stem,
+        plan,
+        modules: &modules,
+        total_steps,
+        ddp: options.ddp,
+    });
+    Ok(ExportedRun {
+        stem,
+        title: title.to_string(),
+        script,
+        weights,
+        data,
+    })
+}
+
+/// A compare label as part of a file name: `clip_norm(1.0)` → `clip_norm_1_0`.
+fn slug(label: &str) -> String {
+    let mut out = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// Writes every run's three files into `dir` (created if missing); the paths of the
+/// scripts, in order.
+pub fn write_files(
+    dir: &std::path::Path,
+    runs: &[ExportedRun],
+) -> Result<Vec<std::path::PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut scripts = Vec::new();
+    for run in runs {
+        let files = [
+            (format!("{}.py", run.stem), run.script.as_bytes()),
+            (format!("{}.init.safetensors", run.stem), &run.weights[..]),
+            (format!("{}.data.safetensors", run.stem), &run.data[..]),
+        ];
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        scripts.push(dir.join(format!("{}.py", run.stem)));
+    }
+    Ok(scripts)
+}
