@@ -17,7 +17,7 @@ mod torch;
 use crate::check::Plan;
 use crate::check::plan::RunPlan;
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{init_params, run_steps};
+use crate::engine::{EngineError, StepDetail, TrainSpec, init_params, run_steps, validate_train};
 use crate::syntax::ast::RunKind;
 
 /// How to export.
@@ -56,18 +56,25 @@ pub fn export(
                     number += 1;
                     let title = format!("train {} on {}", run.net_ref.label(), run.data.name);
                     let stem = format!("{prefix}_{number}");
-                    runs.push(one(run, &title, source, stem, options)?);
+                    runs.push(one(run, run.span, &title, source, stem, options)?);
                 }
                 RunKind::Compare => {
                     number += 1;
                     let compared = format!("compare {} on {}", run.net_ref.label(), run.data.name);
                     let title = format!("{compared}: the baseline");
                     let stem = format!("{prefix}_{number}_baseline");
-                    runs.push(one(run, &title, source, stem, options)?);
+                    runs.push(one(run, run.span, &title, source, stem, options)?);
                     for variant in &run.variants {
                         let title = format!("{compared}: {}", variant.label);
                         let stem = format!("{prefix}_{number}_{}", slug(&variant.label));
-                        runs.push(one(&variant.plan, &title, source, stem, options)?);
+                        runs.push(one(
+                            &variant.plan,
+                            variant.span,
+                            &title,
+                            source,
+                            stem,
+                            options,
+                        )?);
                     }
                 }
                 // Nothing is trained.
@@ -95,8 +102,10 @@ pub fn export(
     Ok(runs)
 }
 
+/// One run's files; errors point at `span`, the `train` block or the compare variant.
 fn one(
     plan: &RunPlan,
+    span: Span,
     title: &str,
     source: &str,
     stem: String,
@@ -104,8 +113,9 @@ fn one(
 ) -> Result<ExportedRun, Diagnostic> {
     let refused = |message: String| {
         Diagnostic::error(format!("cannot export this run to PyTorch: {message}"))
-            .with_label(plan.span, "this run")
+            .with_label(span, "this run")
     };
+    validate(plan).map_err(|e| refused(e.message().to_string()))?;
     let modules = state_dict::modules(&plan.net.spec).map_err(refused)?;
     let params =
         init_params(&plan.net.spec, plan.seed).map_err(|e| refused(e.message().to_string()))?;
@@ -131,6 +141,25 @@ fn one(
         script,
         weights,
         data,
+    })
+}
+
+/// A run the engine would refuse (a batchnorm fed one-row batches) is not exported:
+/// torch refuses it too.
+fn validate(plan: &RunPlan) -> Result<(), EngineError> {
+    validate_train(&TrainSpec {
+        net: plan.net.spec.clone(),
+        data: plan.data.set.clone(),
+        loss: plan.loss,
+        optimizer: plan.optimizer,
+        stop: plan.stop,
+        batch_size: plan.batch,
+        seed: plan.seed,
+        precision: plan.precision,
+        thresholds: plan.thresholds,
+        continue_on_nonfinite: plan.continue_on_nan,
+        detail: StepDetail::Detectors,
+        remedies: plan.remedies.clone(),
     })
 }
 

@@ -60,7 +60,7 @@ pub use events::{
 };
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
-pub use train::{train, uses_all_cores, validate_data};
+pub use train::{train, uses_all_cores, validate_data, validate_train};
 pub use types::{
     Activation, BiasSpec, ClipNorm, ClipScope, Dataset, EngineError, FanMode, InitScheme,
     LayerSpec, LossKind, NetSpec, Nonlinearity, OptimizerSpec, Precision, Remedies, Residual,
