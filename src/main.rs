@@ -264,7 +264,13 @@ fn script(
 
 /// `gradlab export`: checks the script, then writes its runs into `dir`. A script that
 /// does not check, or a run with no exact PyTorch form, is a script error (exit 1).
-fn export(path: &Path, dir: Option<&Path>, ddp: bool, color: ColorChoice, limits: Limits) -> ExitCode {
+fn export(
+    path: &Path,
+    dir: Option<&Path>,
+    ddp: bool,
+    color: ColorChoice,
+    limits: Limits,
+) -> ExitCode {
     let text = match read_script(path) {
         Ok(text) => text,
         Err(message) => {
@@ -284,7 +290,9 @@ fn export(path: &Path, dir: Option<&Path>, ddp: bool, color: ColorChoice, limits
     let Some(plans) = session.check_plans(&name, &text, &mut reporter) else {
         return ExitCode::from(EXIT_SCRIPT_ERROR);
     };
-    let prefix = path.file_stem().map_or("run".into(), |s| s.to_string_lossy());
+    let prefix = path
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy());
     let options = gradlab::export::Options { ddp };
     let runs = match gradlab::export::export(&plans, &name, &prefix, options) {
         Ok(runs) => runs,

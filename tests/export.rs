@@ -6,7 +6,10 @@
 //!   ran every exported script of `EXPORTED` under PyTorch and checked in the per-step
 //!   losses they printed (`tests/reference/export_losses.json`), with a hash of each script
 //!   and safetensors file. This test checks that today's export writes exactly those files
-//!   and that gradlab's own losses for the same runs match torch's at 1e-5 relative;
+//!   and that gradlab's own losses for the same runs match torch's at 1e-5 relative, over
+//!   each run's well-conditioned steps (`conditioned_steps`: where torch in f32 stays
+//!   within half the tolerance of torch in f64; an exploding run diverges later by f32
+//!   rounding alone, whoever computes it);
 //! * the errors, with their exit codes.
 //!
 //! `BLESS=1` rewrites the goldens. An export that changes also needs the losses recorded
@@ -18,11 +21,11 @@ mod support;
 use std::path::Path;
 
 use gradlab::check::Redeclare;
-use gradlab::export::{ExportedRun, Options, export};
-use gradlab::report::json::JsonReporter;
+use gradlab::export::{ExportedRun, Options, export, select, train_spec};
 use gradlab::report::text::TextReporter;
-use gradlab::session::{EvalStatus, Mode, Session};
+use gradlab::session::Session;
 use serde_json::Value;
+use support::events::train_steps;
 use support::golden::assert_golden;
 use support::process::gradlab;
 
@@ -48,8 +51,9 @@ fn session() -> Session {
     session
 }
 
-/// The example's runs as `gradlab export` writes them.
-fn exported(example: &str, options: Options) -> Vec<ExportedRun> {
+/// The example's runs as `gradlab export` writes them, with gradlab's per-step losses
+/// of each: its checked plan trained by the engine, as `gradlab run` trains it.
+fn exported(example: &str, options: Options) -> Vec<(ExportedRun, Vec<f64>)> {
     let (name, text) = source(example);
     let mut session = session();
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -57,29 +61,15 @@ fn exported(example: &str, options: Options) -> Vec<ExportedRun> {
     let plans = session
         .check_plans(&name, &text, &mut reporter)
         .unwrap_or_else(|| panic!("{name} does not check"));
-    export(&plans, &name, example, options).unwrap_or_else(|e| panic!("{name}: {}", e.message))
-}
-
-/// gradlab's per-step losses of every run of the example, in order.
-fn gradlab_losses(example: &str) -> Vec<Vec<f64>> {
-    let (name, text) = source(example);
-    let mut out = Vec::new();
-    let status = session().eval(&name, &text, Mode::Run, &mut JsonReporter { out: &mut out });
-    assert_eq!(status, EvalStatus::Ok, "{name} runs");
-    let mut runs: Vec<Vec<f64>> = Vec::new();
-    for line in String::from_utf8(out).unwrap().lines() {
-        let event: Value = serde_json::from_str(line).unwrap();
-        match event["event"].as_str() {
-            Some("run") => runs.push(Vec::new()),
-            Some("step") => {
-                let run = runs.last_mut().expect("a step event after a run event");
-                assert_eq!(event["step"].as_u64(), Some(run.len() as u64 + 1), "{name}");
-                run.push(number(&event["loss"]));
-            }
-            _ => {}
-        }
-    }
-    runs
+    let runs =
+        export(&plans, &name, example, options).unwrap_or_else(|e| panic!("{name}: {}", e.message));
+    let selected = select(&plans, example).unwrap();
+    assert_eq!(runs.len(), selected.len());
+    let losses = selected.iter().map(|run| {
+        let (records, _) = train_steps(&train_spec(run.plan));
+        records.iter().map(|r| r.loss).collect()
+    });
+    runs.into_iter().zip(losses).collect()
 }
 
 /// A loss as JSON carries it: a number, or "nan" / "inf" / "-inf" (or null).
@@ -110,28 +100,29 @@ fn fnv1a(bytes: &[u8]) -> String {
 #[test]
 fn exported_scripts_match_their_goldens() {
     for example in GOLDEN {
-        for run in exported(example, Options::default()) {
+        for (run, _) in exported(example, Options::default()) {
             assert_golden(format!("tests/export/{}.py", run.stem), &run.script);
         }
     }
     let ddp = exported("export", Options { ddp: true });
-    assert_golden("tests/export/export_1_ddp.py", &ddp[0].script);
+    assert_golden("tests/export/export_1_ddp.py", &ddp[0].0.script);
 }
 
 #[test]
 fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
     let path = Path::new(support::ROOT).join("tests/reference/export_losses.json");
     let recorded: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let regenerate = "rerun `python3 tests/reference/make_export_losses.py` (needs torch; see its docstring)";
+    let regenerate =
+        "rerun `python3 tests/reference/make_export_losses.py` (needs torch; see its docstring)";
     let mut problems = Vec::new();
     let mut compared = 0;
     for example in EXPORTED {
-        let runs = exported(example, Options::default());
-        let losses = gradlab_losses(example);
-        assert_eq!(runs.len(), losses.len(), "{example}: exported runs vs gradlab's runs");
-        for (run, ours) in runs.iter().zip(&losses) {
+        for (run, ours) in &exported(example, Options::default()) {
             let Some(fixture) = recorded["runs"].get(&run.stem) else {
-                problems.push(format!("{}: not in export_losses.json; {regenerate}", run.stem));
+                problems.push(format!(
+                    "{}: not in export_losses.json; {regenerate}",
+                    run.stem
+                ));
                 continue;
             };
             let files = [
@@ -141,7 +132,9 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
             ];
             for (file, bytes) in files {
                 if fixture["hashes"][&file].as_str() != Some(&fnv1a(bytes)) {
-                    problems.push(format!("{file} changed since its losses were recorded; {regenerate}"));
+                    problems.push(format!(
+                        "{file} changed since its losses were recorded; {regenerate}"
+                    ));
                 }
             }
             let torch: Vec<f64> = fixture["losses"]
@@ -150,7 +143,10 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
                 .iter()
                 .map(number)
                 .collect();
-            if torch.len() != ours.len() {
+            // Past these steps f32 rounding alone moves torch's loss by more than the
+            // tolerance (see make_export_losses.py): the run is ill-conditioned there.
+            let conditioned = fixture["conditioned_steps"].as_u64().unwrap() as usize;
+            if conditioned == torch.len() && torch.len() != ours.len() {
                 problems.push(format!(
                     "{}: gradlab ran {} steps, torch {}",
                     run.stem,
@@ -158,7 +154,13 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
                     torch.len()
                 ));
             }
-            for (step, (a, b)) in ours.iter().zip(&torch).enumerate() {
+            if conditioned == 0 {
+                problems.push(format!(
+                    "{}: only {conditioned} well-conditioned steps; not a useful check",
+                    run.stem
+                ));
+            }
+            for (step, (a, b)) in ours.iter().zip(&torch).take(conditioned).enumerate() {
                 compared += 1;
                 if !close(*a, *b) {
                     problems.push(format!(
@@ -178,14 +180,31 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
 fn export_writes_the_script_and_both_safetensors_files() {
     let dir = std::env::temp_dir().join(format!("gradlab-export-{}", std::process::id()));
     let dir_text = dir.to_str().unwrap();
-    let out = gradlab(&["export", "examples/xor.grad", "--to", "torch", "-o", dir_text]).run();
+    let out = gradlab(&[
+        "export",
+        "examples/xor.grad",
+        "--to",
+        "torch",
+        "-o",
+        dir_text,
+    ])
+    .run();
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let said = out.stdout;
     assert!(said.contains("xor_1.py (train xor_net on gates)"), "{said}");
-    let run = &exported("xor", Options::default())[0];
-    assert_eq!(std::fs::read_to_string(dir.join("xor_1.py")).unwrap(), run.script);
-    assert_eq!(std::fs::read(dir.join("xor_1.init.safetensors")).unwrap(), run.weights);
-    assert_eq!(std::fs::read(dir.join("xor_1.data.safetensors")).unwrap(), run.data);
+    let run = &exported("xor", Options::default())[0].0;
+    assert_eq!(
+        std::fs::read_to_string(dir.join("xor_1.py")).unwrap(),
+        run.script
+    );
+    assert_eq!(
+        std::fs::read(dir.join("xor_1.init.safetensors")).unwrap(),
+        run.weights
+    );
+    assert_eq!(
+        std::fs::read(dir.join("xor_1.data.safetensors")).unwrap(),
+        run.data
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -202,7 +221,13 @@ fn refused(args: &[&str], golden: &str, code: i32) {
 #[test]
 fn a_sweep_is_refused_with_exit_1() {
     refused(
-        &["examples/sweep.grad", "--to", "torch", "-o", "/nonexistent/never"],
+        &[
+            "examples/sweep.grad",
+            "--to",
+            "torch",
+            "-o",
+            "/nonexistent/never",
+        ],
         "tests/export/errors/sweep.stderr",
         1,
     );
@@ -211,7 +236,13 @@ fn a_sweep_is_refused_with_exit_1() {
 #[test]
 fn a_run_the_engine_refuses_is_not_exported() {
     refused(
-        &["examples/remedy_batchnorm.grad", "--to", "torch", "-o", "/nonexistent/never"],
+        &[
+            "examples/remedy_batchnorm.grad",
+            "--to",
+            "torch",
+            "-o",
+            "/nonexistent/never",
+        ],
         "tests/export/errors/batchnorm_one_row.stderr",
         1,
     );
@@ -220,12 +251,24 @@ fn a_run_the_engine_refuses_is_not_exported() {
 #[test]
 fn a_script_without_a_run_and_a_script_with_errors_exit_1() {
     refused(
-        &["examples/explain.grad", "--to", "torch", "-o", "/nonexistent/never"],
+        &[
+            "examples/explain.grad",
+            "--to",
+            "torch",
+            "-o",
+            "/nonexistent/never",
+        ],
         "tests/export/errors/no_run.stderr",
         1,
     );
     refused(
-        &["tests/export/errors/unknown_name.grad", "--to", "torch", "-o", "/nonexistent/never"],
+        &[
+            "tests/export/errors/unknown_name.grad",
+            "--to",
+            "torch",
+            "-o",
+            "/nonexistent/never",
+        ],
         "tests/export/errors/unknown_name.stderr",
         1,
     );
@@ -237,7 +280,15 @@ fn a_missing_file_an_unknown_target_and_an_unwritable_folder_exit_2() {
     assert_eq!(out.code, Some(2));
     let out = gradlab(&["export", "examples/xor.grad", "--to", "jax"]).run();
     assert_eq!(out.code, Some(2));
-    let out = gradlab(&["export", "examples/xor.grad", "--to", "torch", "-o", "/proc/gradlab"]).run();
+    let out = gradlab(&[
+        "export",
+        "examples/xor.grad",
+        "--to",
+        "torch",
+        "-o",
+        "/proc/gradlab",
+    ])
+    .run();
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.starts_with("error: cannot create /proc/gradlab"));
 }

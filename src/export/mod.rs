@@ -17,7 +17,7 @@ mod torch;
 use crate::check::Plan;
 use crate::check::plan::RunPlan;
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{EngineError, StepDetail, TrainSpec, init_params, run_steps, validate_train};
+use crate::engine::{StepDetail, TrainSpec, init_params, run_steps, validate_train};
 use crate::syntax::ast::RunKind;
 
 /// How to export.
@@ -38,15 +38,35 @@ pub struct ExportedRun {
     pub data: Vec<u8>,
 }
 
-/// Exports every training run of `plans`. `source` names the script in comments, and
-/// `prefix` starts every file name: run `n` (1-based, in script order) is `PREFIX_n`, and
-/// a `compare`'s runs are `PREFIX_n_baseline`, `PREFIX_n_LABEL`.
+/// One run to export: its plan, where errors about it point (the `train` block or the
+/// compare variant), what it is, and the stem of its file names.
+#[derive(Debug, Clone)]
+pub struct Selected<'a> {
+    pub plan: &'a RunPlan,
+    pub span: Span,
+    pub title: String,
+    pub stem: String,
+}
+
+/// Exports every training run of `plans` (see [`select`]); `source` names the script in
+/// the comments.
 pub fn export(
     plans: &[Plan],
     source: &str,
     prefix: &str,
     options: Options,
 ) -> Result<Vec<ExportedRun>, Diagnostic> {
+    select(plans, prefix)?
+        .into_iter()
+        .map(|run| one(&run, source, options))
+        .collect()
+}
+
+/// The training runs of `plans`, in script order. `prefix` starts every file name: run `n`
+/// (1-based, counting `train` and `compare` blocks) is `PREFIX_n`, and a `compare`'s runs
+/// are `PREFIX_n_baseline`, `PREFIX_n_LABEL`. A sweep is refused, and so is a script
+/// with no training run.
+pub fn select<'a>(plans: &'a [Plan], prefix: &str) -> Result<Vec<Selected<'a>>, Diagnostic> {
     let mut runs = Vec::new();
     let mut number = 0;
     for plan in plans {
@@ -54,28 +74,28 @@ pub fn export(
             Plan::Run(run) => match run.kind {
                 RunKind::Train => {
                     number += 1;
-                    let title = format!("train {} on {}", run.net_ref.label(), run.data.name);
-                    let stem = format!("{prefix}_{number}");
-                    runs.push(one(run, run.span, &title, source, stem, options)?);
+                    runs.push(Selected {
+                        plan: run,
+                        span: run.span,
+                        title: format!("train {} on {}", run.net_ref.label(), run.data.name),
+                        stem: format!("{prefix}_{number}"),
+                    });
                 }
                 RunKind::Compare => {
                     number += 1;
                     let compared = format!("compare {} on {}", run.net_ref.label(), run.data.name);
-                    let title = format!("{compared}: the baseline");
-                    let stem = format!("{prefix}_{number}_baseline");
-                    runs.push(one(run, run.span, &title, source, stem, options)?);
-                    for variant in &run.variants {
-                        let title = format!("{compared}: {}", variant.label);
-                        let stem = format!("{prefix}_{number}_{}", slug(&variant.label));
-                        runs.push(one(
-                            &variant.plan,
-                            variant.span,
-                            &title,
-                            source,
-                            stem,
-                            options,
-                        )?);
-                    }
+                    runs.push(Selected {
+                        plan: run,
+                        span: run.span,
+                        title: format!("{compared}: the baseline"),
+                        stem: format!("{prefix}_{number}_baseline"),
+                    });
+                    runs.extend(run.variants.iter().map(|variant| Selected {
+                        plan: &variant.plan,
+                        span: variant.span,
+                        title: format!("{compared}: {}", variant.label),
+                        stem: format!("{prefix}_{number}_{}", slug(&variant.label)),
+                    }));
                 }
                 // Nothing is trained.
                 RunKind::Explain => {}
@@ -102,20 +122,14 @@ pub fn export(
     Ok(runs)
 }
 
-/// One run's files; errors point at `span`, the `train` block or the compare variant.
-fn one(
-    plan: &RunPlan,
-    span: Span,
-    title: &str,
-    source: &str,
-    stem: String,
-    options: Options,
-) -> Result<ExportedRun, Diagnostic> {
+/// One run's files.
+fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Diagnostic> {
+    let (plan, span, title, stem) = (run.plan, run.span, run.title.as_str(), &run.stem);
     let refused = |message: String| {
         Diagnostic::error(format!("cannot export this run to PyTorch: {message}"))
             .with_label(span, "this run")
     };
-    validate(plan).map_err(|e| refused(e.message().to_string()))?;
+    validate_train(&train_spec(plan)).map_err(|e| refused(e.message().to_string()))?;
     let modules = state_dict::modules(&plan.net.spec).map_err(refused)?;
     let params =
         init_params(&plan.net.spec, plan.seed).map_err(|e| refused(e.message().to_string()))?;
@@ -129,14 +143,14 @@ fn one(
     let script = python::script(&python::Script {
         title,
         source,
-        stem: &stem,
+        stem,
         plan,
         modules: &modules,
         total_steps,
         ddp: options.ddp,
     });
     Ok(ExportedRun {
-        stem,
+        stem: stem.clone(),
         title: title.to_string(),
         script,
         weights,
@@ -144,10 +158,10 @@ fn one(
     })
 }
 
-/// A run the engine would refuse (a batchnorm fed one-row batches) is not exported:
-/// torch refuses it too.
-fn validate(plan: &RunPlan) -> Result<(), EngineError> {
-    validate_train(&TrainSpec {
+/// What the engine trains for `plan`. A run the engine would refuse (a batchnorm fed
+/// one-row batches) is not exported: torch refuses it too.
+pub fn train_spec(plan: &RunPlan) -> TrainSpec {
+    TrainSpec {
         net: plan.net.spec.clone(),
         data: plan.data.set.clone(),
         loss: plan.loss,
@@ -160,7 +174,7 @@ fn validate(plan: &RunPlan) -> Result<(), EngineError> {
         continue_on_nonfinite: plan.continue_on_nan,
         detail: StepDetail::Detectors,
         remedies: plan.remedies.clone(),
-    })
+    }
 }
 
 /// A compare label as part of a file name: `clip_norm(1.0)` → `clip_norm_1_0`.

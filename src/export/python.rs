@@ -261,8 +261,12 @@ fn main(out: &mut String, s: &Script) {
     let width = s.total_steps.max(1).to_string().len();
     out.push_str("\n    model.train()\n    for step in range(STEPS):\n");
     let rows = match (minibatch, s.ddp) {
-        (true, false) => "        rows = batch_rows(data[\"order\"], step)\n        xb, yb = x[rows], y[rows]\n",
-        (true, true) => "        rows = batch_rows(data[\"order\"], step)[rank::world]\n        xb, yb = x[rows], y[rows]\n",
+        (true, false) => {
+            "        rows = batch_rows(data[\"order\"], step)\n        xb, yb = x[rows], y[rows]\n"
+        }
+        (true, true) => {
+            "        rows = batch_rows(data[\"order\"], step)[rank::world]\n        xb, yb = x[rows], y[rows]\n"
+        }
         (false, false) => "        xb, yb = x, y\n",
         (false, true) => "        xb, yb = x[rank::world], y[rank::world]\n",
     };

@@ -32,8 +32,14 @@ pub enum Module {
         width: usize,
         bias: bool,
     },
-    BatchNorm { layer: usize, width: usize },
-    LayerNorm { layer: usize, width: usize },
+    BatchNorm {
+        layer: usize,
+        width: usize,
+    },
+    LayerNorm {
+        layer: usize,
+        width: usize,
+    },
     Activation(Activation),
     /// `x + f(x)` over the modules inside.
     Residual(Vec<Module>),
@@ -97,7 +103,13 @@ fn block(
             .map(|(k, r)| (k, *r));
         if let Some((k, r)) = outer {
             used[k] = true;
-            out.push(Module::Residual(block(net, r.first, r.last + 1, used, closed)));
+            out.push(Module::Residual(block(
+                net,
+                r.first,
+                r.last + 1,
+                used,
+                closed,
+            )));
             closed.push(r);
             i = r.last + 1;
             continue;
@@ -214,7 +226,9 @@ mod tests {
         );
         assert_eq!(
             names(&net),
-            ["0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias"]
+            [
+                "0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias"
+            ]
         );
     }
 
@@ -223,10 +237,19 @@ mod tests {
         let mut hidden = LayerSpec::dense(2, Activation::Relu);
         hidden.batchnorm = true;
         let mut net = NetSpec::new(2, vec![hidden.clone(), hidden]);
-        net.residuals = vec![Residual { first: 1, last: 1 }, Residual { first: 0, last: 1 }];
+        net.residuals = vec![
+            Residual { first: 1, last: 1 },
+            Residual { first: 0, last: 1 },
+        ];
         let bn = |p: &str| {
-            ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
-                .map(|t| format!("{p}.{t}"))
+            [
+                "weight",
+                "bias",
+                "running_mean",
+                "running_var",
+                "num_batches_tracked",
+            ]
+            .map(|t| format!("{p}.{t}"))
         };
         let mut want = vec!["0.0.weight".to_string(), "0.0.bias".into()];
         want.extend(bn("0.1"));
@@ -239,7 +262,10 @@ mod tests {
     fn skips_that_are_not_nested_blocks_are_refused() {
         let mut net = NetSpec::new(2, vec![LayerSpec::dense(2, Activation::Relu); 2]);
         // Outer first: the engine would add it before the inner one, a nested block after.
-        net.residuals = vec![Residual { first: 0, last: 1 }, Residual { first: 1, last: 1 }];
+        net.residuals = vec![
+            Residual { first: 0, last: 1 },
+            Residual { first: 1, last: 1 },
+        ];
         assert!(modules(&net).is_err());
     }
 }

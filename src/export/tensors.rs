@@ -66,6 +66,9 @@ mod tests {
         assert_eq!((w.dtype(), w.shape()), (Dtype::F32, &[2, 1][..]));
         assert_eq!(w.data()[..4], 0.1f32.to_le_bytes());
         let n = read.tensor("1.num_batches_tracked").unwrap();
-        assert_eq!((n.dtype(), n.shape(), n.data()), (Dtype::I64, &[][..], &[0u8; 8][..]));
+        assert_eq!(
+            (n.dtype(), n.shape(), n.data()),
+            (Dtype::I64, &[][..], &[0u8; 8][..])
+        );
     }
 }

@@ -27,7 +27,9 @@ pub fn dtype(precision: Precision) -> &'static str {
 pub fn activation(a: Activation) -> Option<String> {
     Some(match a {
         Activation::Relu => "nn.ReLU()".into(),
-        Activation::LeakyRelu { slope } => format!("nn.LeakyReLU(negative_slope={})", py_num(slope)),
+        Activation::LeakyRelu { slope } => {
+            format!("nn.LeakyReLU(negative_slope={})", py_num(slope))
+        }
         Activation::Elu { alpha } => format!("nn.ELU(alpha={})", py_num(alpha)),
         // torch's default is the exact erf form, as the engine's.
         Activation::Gelu => "nn.GELU()".into(),
@@ -124,13 +126,17 @@ pub fn schedulers(remedies: &Remedies, total_steps: usize) -> Vec<String> {
 pub fn clipping(remedies: &Remedies) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(c) = remedies.clip_norm {
-        let args = format!("{}, norm_type={}, foreach=False", py_num(c.max), py_num(c.norm_type));
+        let args = format!(
+            "{}, norm_type={}, foreach=False",
+            py_num(c.max),
+            py_num(c.norm_type)
+        );
         lines.push(match c.scope {
             ClipScope::Global => format!("nn.utils.clip_grad_norm_(model.parameters(), {args})"),
             // `scope=per_layer`: every tensor by its own norm.
-            ClipScope::PerLayer => format!(
-                "for p in model.parameters():\n    nn.utils.clip_grad_norm_([p], {args})"
-            ),
+            ClipScope::PerLayer => {
+                format!("for p in model.parameters():\n    nn.utils.clip_grad_norm_([p], {args})")
+            }
         });
     }
     if let Some(c) = remedies.clip_value {
