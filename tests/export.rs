@@ -125,12 +125,7 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
                 ));
                 continue;
             };
-            let files = [
-                (format!("{}.py", run.stem), run.script.as_bytes()),
-                (format!("{}.init.safetensors", run.stem), &run.weights[..]),
-                (format!("{}.data.safetensors", run.stem), &run.data[..]),
-            ];
-            for (file, bytes) in files {
+            for (file, bytes) in run.files() {
                 if fixture["hashes"][&file].as_str() != Some(&fnv1a(bytes)) {
                     problems.push(format!(
                         "{file} changed since its losses were recorded; {regenerate}"

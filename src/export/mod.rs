@@ -38,6 +38,17 @@ pub struct ExportedRun {
     pub data: Vec<u8>,
 }
 
+impl ExportedRun {
+    /// The three files, by name.
+    pub fn files(&self) -> [(String, &[u8]); 3] {
+        [
+            (format!("{}.py", self.stem), self.script.as_bytes()),
+            (format!("{}.init.safetensors", self.stem), &self.weights[..]),
+            (format!("{}.data.safetensors", self.stem), &self.data[..]),
+        ]
+    }
+}
+
 /// One run to export: its plan, where errors about it point (the `train` block or the
 /// compare variant), what it is, and the stem of its file names.
 #[derive(Debug, Clone)]
@@ -199,12 +210,7 @@ pub fn write_files(
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut scripts = Vec::new();
     for run in runs {
-        let files = [
-            (format!("{}.py", run.stem), run.script.as_bytes()),
-            (format!("{}.init.safetensors", run.stem), &run.weights[..]),
-            (format!("{}.data.safetensors", run.stem), &run.data[..]),
-        ];
-        for (name, bytes) in files {
+        for (name, bytes) in run.files() {
             let path = dir.join(name);
             std::fs::write(&path, bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -90,10 +90,12 @@ fn header(out: &mut String, s: &Script) {
 }
 
 fn imports(out: &mut String, s: &Script) {
-    out.push_str("\nimport argparse\nimport math\n");
-    if s.ddp {
-        out.push_str("import os\n");
-    }
+    // The DDP variant takes no options: torchrun sets the device.
+    out.push_str(if s.ddp {
+        "\nimport math\nimport os\n"
+    } else {
+        "\nimport argparse\nimport math\n"
+    });
     out.push_str("from pathlib import Path\n\nimport torch\n");
     if s.ddp {
         out.push_str("import torch.distributed as dist\n");

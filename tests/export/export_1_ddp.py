@@ -18,7 +18,6 @@
 # On GPUs, batchnorm becomes SyncBatchNorm (statistics over the whole batch); on CPUs each
 # process normalises its own share.
 
-import argparse
 import math
 import os
 from pathlib import Path
