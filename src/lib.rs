@@ -31,6 +31,7 @@ pub mod diagnostics;
 /// The numerical engine, a crate of its own (`crates/gradlab-engine`) so that it cannot import syntax.
 pub use gradlab_engine as engine;
 pub mod exec;
+pub mod export;
 pub mod format;
 pub mod limits;
 pub mod repl;

@@ -59,6 +59,25 @@ enum Command {
     Check { file: PathBuf },
     /// Start the interactive session (also what `gradlab` alone does).
     Repl,
+    /// Write every `train` and `compare` run as a PyTorch script, with its initial
+    /// weights and data in safetensors files.
+    Export {
+        file: PathBuf,
+        /// The framework to write for.
+        #[arg(long, value_enum)]
+        to: Target,
+        /// The folder to write into [default: the current folder].
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write the DistributedDataParallel variant, to run under `torchrun`.
+        #[arg(long)]
+        ddp: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Target {
+    Torch,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -131,6 +150,12 @@ fn dispatch(cli: Cli) -> ExitCode {
             let none = Pictures::default();
             script(&file, Mode::Check, color, cli.format, limits, &none)
         }
+        Some(Command::Export {
+            file,
+            to: Target::Torch,
+            out,
+            ddp,
+        }) => export(&file, out.as_deref(), ddp, color, limits),
         Some(Command::Repl) | None if cli.format == Format::Json => {
             // The REPL talks to a person: prompts, notes and hints are text.
             eprintln!(
@@ -234,6 +259,59 @@ fn script(
         EvalStatus::Failed => ExitCode::from(EXIT_SCRIPT_ERROR),
         EvalStatus::Ok if interrupted.load(Ordering::SeqCst) => ExitCode::from(EXIT_INTERRUPTED),
         EvalStatus::Ok => ExitCode::SUCCESS,
+    }
+}
+
+/// `gradlab export`: checks the script, then writes its runs into `dir`. A script that
+/// does not check, or a run with no exact PyTorch form, is a script error (exit 1).
+fn export(
+    path: &Path,
+    dir: Option<&Path>,
+    ddp: bool,
+    color: ColorChoice,
+    limits: Limits,
+) -> ExitCode {
+    let text = match read_script(path) {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut session = Session::new(Redeclare::Error);
+    session.set_limits(limits);
+    if let Some(base) = path.parent() {
+        session.set_base_dir(base.to_path_buf());
+    }
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
+    let color = color.enabled(std::io::stderr().is_terminal());
+    let mut reporter = TextReporter::new(&mut out, &mut err, color);
+    let name = path.display().to_string();
+    let Some(plans) = session.check_plans(&name, &text, &mut reporter) else {
+        return ExitCode::from(EXIT_SCRIPT_ERROR);
+    };
+    let prefix = path
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy());
+    let options = gradlab::export::Options { ddp };
+    let runs = match gradlab::export::export(&plans, &name, &prefix, options) {
+        Ok(runs) => runs,
+        Err(diagnostic) => {
+            session.report(&[diagnostic], &mut reporter);
+            return ExitCode::from(EXIT_SCRIPT_ERROR);
+        }
+    };
+    match gradlab::export::write_files(dir.unwrap_or(Path::new(".")), &runs) {
+        Ok(scripts) => {
+            for (script, run) in scripts.iter().zip(&runs) {
+                println!("wrote {} ({})", script.display(), run.title);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 

@@ -136,16 +136,32 @@ impl Session {
         reporter: &mut dyn Reporter,
     ) -> EvalStatus {
         self.interrupt.store(false, Ordering::SeqCst);
+        let Some(plans) = self.check_plans(name, text, reporter) else {
+            return EvalStatus::Failed;
+        };
+        if mode == Mode::Check {
+            return EvalStatus::Ok;
+        }
+        self.execute(&plans, reporter)
+    }
+
+    /// Parses and checks `text` as [`Session::eval`] does, without running it: the
+    /// checked plans, or `None` once the errors went to `reporter`. `gradlab export`
+    /// works from these.
+    pub fn check_plans(
+        &mut self,
+        name: &str,
+        text: &str,
+        reporter: &mut dyn Reporter,
+    ) -> Option<Vec<Plan>> {
         let base = self.sources.add(name, text);
         let parsed = syntax::parse(text, base);
         let syntax_failed = parsed.diagnostics.iter().any(Diagnostic::is_error);
         if syntax_failed {
             reporter.diagnostics(&parsed.diagnostics, &self.sources);
-            return EvalStatus::Failed;
+            return None;
         }
-        let Some(program) = parsed.program else {
-            return EvalStatus::Failed;
-        };
+        let program = parsed.program?;
         // Checking declares names; a failed source must leave the session as it was.
         // Only its own changes are undone: copying the session per input was quadratic.
         let mark = self.env.mark();
@@ -156,13 +172,15 @@ impl Session {
         }
         if checked.diagnostics.iter().any(Diagnostic::is_error) {
             self.env.roll_back(mark);
-            return EvalStatus::Failed;
+            return None;
         }
         self.env.commit();
-        if mode == Mode::Check {
-            return EvalStatus::Ok;
-        }
-        self.execute(&checked.plans, reporter)
+        Some(checked.plans)
+    }
+
+    /// Reports `diagnostics` about sources this session has read, with their lines.
+    pub fn report(&self, diagnostics: &[Diagnostic], reporter: &mut dyn Reporter) {
+        reporter.diagnostics(diagnostics, &self.sources);
     }
 
     fn execute(&mut self, plans: &[Plan], reporter: &mut dyn Reporter) -> EvalStatus {

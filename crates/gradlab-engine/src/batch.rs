@@ -27,8 +27,7 @@ impl<R: Real> Batcher<R> {
     pub fn new(data: &Dataset, batch_size: Option<usize>, seed: u64) -> Self {
         let size = batch_size.map_or(data.n, |b| b.min(data.n));
         // Stream 1: the initialisation draws from stream 0, so the two are independent.
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(1);
+        let rng = shuffle_rng(seed);
         Batcher {
             xs: data.x.iter().map(|&v| R::from_f64(v)).collect(),
             ys: data.y.iter().map(|&v| R::from_f64(v)).collect(),
@@ -70,16 +69,50 @@ impl<R: Real> Batcher<R> {
         rows
     }
 
-    /// Reset the order to `0..n`, then a Fisher–Yates shuffle.
     fn reshuffle(&mut self) {
-        for (i, o) in self.order.iter_mut().enumerate() {
-            *o = i;
-        }
-        for i in (1..self.rows).rev() {
-            let j = ((self.rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
-            self.order.swap(i, j);
-        }
+        reshuffle(&mut self.order, &mut self.rng);
     }
+}
+
+/// Stream 1 of the seed: the initialisation draws from stream 0, so the two are independent.
+fn shuffle_rng(seed: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(1);
+    rng
+}
+
+/// Reset the order to `0..n`, then a Fisher–Yates shuffle.
+fn reshuffle(order: &mut [usize], rng: &mut ChaCha8Rng) {
+    for (i, o) in order.iter_mut().enumerate() {
+        *o = i;
+    }
+    for i in (1..order.len()).rev() {
+        let j = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
+        order.swap(i, j);
+    }
+}
+
+/// The row order of each of the first `epochs` passes over `rows` rows, exactly as `train`
+/// visits them with `batch_size` and `seed`: pass `e` trains on `orders[e]` cut into batches
+/// of `batch_size` rows (the last one may be shorter). A full batch keeps the data order.
+/// This is what an exported run replays, so that another framework sees the same batches.
+pub fn epoch_orders(
+    rows: usize,
+    batch_size: Option<usize>,
+    seed: u64,
+    epochs: usize,
+) -> Vec<Vec<usize>> {
+    let shuffled = batch_size.is_some_and(|b| b < rows);
+    let mut rng = shuffle_rng(seed);
+    let mut order: Vec<usize> = (0..rows).collect();
+    (0..epochs)
+        .map(|_| {
+            if shuffled {
+                reshuffle(&mut order, &mut rng);
+            }
+            order.clone()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -128,5 +161,8 @@ mod tests {
             assert_eq!(seen, [0.0, 1.0, 2.0, 3.0, 4.0]);
         }
         assert_ne!(epochs[0], epochs[1], "reshuffled every epoch");
+        let as_rows = |e: &Vec<f64>| e.iter().map(|&v| v as usize).collect::<Vec<_>>();
+        let orders = epoch_orders(5, Some(2), 7, 2);
+        assert_eq!(orders, [as_rows(&epochs[0]), as_rows(&epochs[1])]);
     }
 }

@@ -51,6 +51,7 @@ mod train;
 mod types;
 
 // The whole public face, besides the `data` generators.
+pub use batch::epoch_orders;
 pub use cost::{MemoryEstimate, MemoryPart, memory_estimate, run_steps, step_work};
 pub use detect::MIN_AMPLIFICATION;
 pub use events::{
@@ -59,7 +60,7 @@ pub use events::{
 };
 pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
-pub use train::{train, uses_all_cores, validate_data};
+pub use train::{train, uses_all_cores, validate_data, validate_train};
 pub use types::{
     Activation, BiasSpec, ClipNorm, ClipScope, Dataset, EngineError, FanMode, InitScheme,
     LayerSpec, LossKind, NetSpec, Nonlinearity, OptimizerSpec, Precision, Remedies, Residual,

@@ -152,6 +152,16 @@ pub fn train(
     spec: &TrainSpec,
     on_event: &mut dyn FnMut(&Event) -> Control,
 ) -> Result<TrainSummary, EngineError> {
+    validate_train(spec)?;
+    match spec.precision {
+        Precision::F32 => train_in::<f32>(spec, on_event),
+        Precision::F64 => train_in::<f64>(spec, on_event),
+    }
+}
+
+/// The checks `train` makes before its first step: the error it would refuse `spec`
+/// with, if any. (`gradlab export` refuses the same runs.)
+pub fn validate_train(spec: &TrainSpec) -> Result<(), EngineError> {
     validate_data(&spec.net, &spec.data, spec.loss)?;
     optim::validate(&spec.optimizer)?;
     if spec.batch_size == Some(0) {
@@ -160,11 +170,7 @@ pub fn train(
         ));
     }
     spec.remedies.validate()?;
-    check_batchnorm_batches(spec)?;
-    match spec.precision {
-        Precision::F32 => train_in::<f32>(spec, on_event),
-        Precision::F64 => train_in::<f64>(spec, on_event),
-    }
+    check_batchnorm_batches(spec)
 }
 
 /// torch raises "Expected more than 1 value per channel when training" for a batchnorm
