@@ -1,4 +1,4 @@
-//! Reading a text file the user named (a script, a `:load` target, a CSV file) without
+//! Reading a file the user named (a script, a `:load` target, a CSV or weights file) without
 //! trusting it: only a regular file is read, never more than a cap, so `/dev/zero`
 //! cannot eat the memory, a FIFO cannot hang the reader and a directory is named as
 //! one. A UTF-8 byte order mark at the start is dropped, as editors add it unseen.
@@ -67,6 +67,17 @@ impl fmt::Display for FileError {
 
 /// The text of the regular file at `path`, at most `cap` bytes, without a leading BOM.
 pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
+    let text = String::from_utf8(read_bytes(path, cap)?).map_err(|e| FileError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    Ok(match text.strip_prefix(BOM) {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// The bytes of the regular file at `path`, at most `cap` of them (a weights file).
+pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, FileError> {
     // The type and size are looked at before opening: opening a FIFO for reading
     // blocks until someone writes to it.
     check_regular(path, cap)?;
@@ -81,13 +92,7 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
     if bytes.len() as u64 > cap {
         return Err(FileError::TooLarge { cap });
     }
-    let text = String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    Ok(match text.strip_prefix(BOM) {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
+    Ok(bytes)
 }
 
 /// Whether `path` is a regular file of at most `cap` bytes, found without opening it.

@@ -16,7 +16,9 @@ pub mod builtins;
 pub mod data;
 pub mod env;
 pub mod eval;
+pub mod fitted;
 pub mod init;
+pub mod loaded;
 pub mod network;
 pub mod plan;
 pub mod relevance;
@@ -55,6 +57,8 @@ pub enum Plan {
     },
     Run(Box<RunPlan>),
     Sweep(Box<SweepPlan>),
+    /// `save NET to "file"`: its parameters (trained, loaded or seeded) to a weights file.
+    Save(Box<fitted::SavePlan>),
     /// `seed` or `precision` changed; nothing to print.
     Setting,
 }
@@ -90,9 +94,13 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
     // Reports already made, so the same one is not made twice. Both sets keep this
     // linear in the number of items, however many of them fail.
     let mut reported: HashSet<(String, Span)> = HashSet::new();
+    // Networks trained without `as`, for the note on a `forward` that uses them later.
+    let mut trained = fitted::Trained::default();
     for item in &program.items {
         let mut found = Vec::new();
+        found.extend(trained.note_forward(item));
         let plan = check_item(item, env, redeclare, &mut found);
+        trained.saw(item, env);
         let failed = found.iter().any(Diagnostic::is_error);
         if failed && let Some(name) = declared_name(item) {
             poisoned.insert(name.name.clone());
@@ -143,9 +151,16 @@ fn check_item(
 ) -> Option<Plan> {
     match &item.kind {
         ItemKind::Run(decl) => {
-            let plan = run::check_run(decl, item.span, env, found)?;
+            let mut plan = run::check_run(decl, item.span, env, found)?;
             run::keep(budget::check_run(&plan, env), found)?;
+            if let Some(name) = &decl.result {
+                let value = run::keep(fitted::result(decl, name, &mut plan, env), found)?;
+                run::keep(declare(env, name, Entry::Let(value), redeclare), found)?;
+            }
             Some(Plan::Run(Box::new(plan)))
+        }
+        ItemKind::Save { network, path } => {
+            run::keep(fitted::check_save(network, path, env), found).map(Plan::Save)
         }
         ItemKind::Sweep(decl) => {
             let plan = run::check_sweep(decl, item.span, env, found)?;
@@ -207,11 +222,13 @@ fn check_statement(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<P
             env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
-        ItemKind::Run(_) | ItemKind::Sweep(_) | ItemKind::Network(_) => Err(Diagnostic::error(
-            "internal error: a run or network is checked as a statement",
-        )
-        .with_kind(ErrorKind::Internal)
-        .with_label(item.span, "this statement")),
+        ItemKind::Run(_) | ItemKind::Sweep(_) | ItemKind::Network(_) | ItemKind::Save { .. } => {
+            Err(
+                Diagnostic::error("internal error: a run or network is checked as a statement")
+                    .with_kind(ErrorKind::Internal)
+                    .with_label(item.span, "this statement"),
+            )
+        }
     }
 }
 
@@ -235,6 +252,7 @@ fn declare_network(
         name: decl.name.name.clone(),
         args: Vec::new(),
         span: decl.name.span,
+        weights: None,
     };
     if let Err(errors) = instantiate_all(&defaults, env) {
         env.undo_last();

@@ -122,6 +122,7 @@ fn apply_one(
                 name: plan.net_ref.name.clone(),
                 args,
                 span: plan.net_ref.span,
+                weights: None,
             };
             // Network remedies applied before this one would be lost: depth goes first.
             plan.net = instantiate(&net_ref, env)?;

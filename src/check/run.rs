@@ -215,6 +215,7 @@ fn points(
             name: base.name.clone(),
             args: net_args,
             span: base.span,
+            weights: base.weights.clone(),
         };
         let target = Target {
             kind: RunKind::Train,
@@ -297,6 +298,7 @@ fn build(target: Target, reader: SettingsReader, env: &Env) -> Result<RunPlan, D
         seed: s.seed,
         precision: s.precision,
         variants: Vec::new(),
+        result: None,
     };
     if let Some(at) = batch_span {
         check_batch(&plan, at)?;

@@ -14,7 +14,7 @@ pub mod completion;
 pub mod help;
 pub mod helper;
 pub mod piped_input;
-pub mod save_file;
+
 pub mod show;
 pub mod terminal;
 
@@ -32,12 +32,12 @@ use crate::diagnostics::ColorChoice;
 use crate::format::plural;
 use crate::limits::Limits;
 use crate::report::text::TextReporter;
+use crate::save_file::{self, Existing};
 use crate::session::{EvalStatus, Mode, Redeclare, Session};
 use crate::text_file::{self, MAX_SCRIPT_BYTES, MIB};
 use command::Command;
 use helper::{ReplHelper, needs_more};
 use piped_input::{InputError, Line, MAX_INPUT_BYTES};
-use save_file::Existing;
 
 pub const PROMPT: &str = "grad> ";
 pub const CONTINUATION: &str = "  ... ";
@@ -227,7 +227,7 @@ impl Repl {
             Some(Err(message)) => return self.error(&message),
             Some(Ok(saved)) => saved,
         };
-        if let Err(message) = save_file::write(path, &saved.text, existing) {
+        if let Err(message) = save_file::write(path, saved.text.as_bytes(), existing) {
             return self.error(&message);
         }
         let count = saved.declarations;

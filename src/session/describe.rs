@@ -129,6 +129,7 @@ fn instance(name: &str, binding: &Binding, env: &Env) -> Result<Instance, String
         name: name.to_string(),
         args: Vec::new(),
         span: binding.span,
+        weights: None,
     };
     instantiate(&net, env).map_err(|d| d.message)
 }

@@ -57,7 +57,7 @@ pub use events::{
     Control, DegenerateReason, DiagnosticEvent, Event, ExplodingBlame, LayerStats, NonFiniteSite,
     Pass, PoorReason, StepRecord, StopReason, TrainSummary,
 };
-pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
+pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain, explain_with};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
 pub use train::{train, uses_all_cores, validate_data};
 pub use types::{

@@ -1,0 +1,179 @@
+//! Trained networks as values: `train net on data as fitted { … }` binds `fitted` to
+//! `net` holding the run's final parameters, `save NET to "file"` writes a network's
+//! parameters, and a `forward` of a network trained without `as` gets a note, as a
+//! reader may expect it to hold the trained weights. The declaration itself is never
+//! changed by a run, so every run of it starts from the same seeded weights.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::env::{Entry, Env};
+use super::eval::{Scope, eval};
+use super::network::{Instance, instantiate};
+use super::plan::RunPlan;
+use super::value::{NetRef, Value, Weights};
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+use crate::engine::Precision;
+use crate::syntax::ast::{Expr, ExprKind, Ident, Item, ItemKind, RunDecl, RunKind};
+
+/// `save NET to "file"`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavePlan {
+    pub net: Instance,
+    /// The file, resolved from the script's folder.
+    pub path: PathBuf,
+    pub seed: u64,
+    pub precision: Precision,
+    pub span: Span,
+}
+
+/// The value `as NAME` binds: the run's network, with a slot for its trained weights
+/// that the run fills (`plan.result`).
+pub fn result(
+    decl: &RunDecl,
+    name: &Ident,
+    plan: &mut RunPlan,
+    env: &Env,
+) -> Result<Value, Diagnostic> {
+    if decl.kind != RunKind::Train {
+        return Err(Diagnostic::error(format!(
+            "only `train` gives a trained network, not `{}`",
+            decl.kind.keyword()
+        ))
+        .with_label(name.span, "nothing is trained here")
+        .with_help(format!("train NET on DATA as {} {{ … }}", name.name)));
+    }
+    // A remedy such as `batchnorm` changes the network the run trains; the weights
+    // would not fit the network the name stands for.
+    let declared = instantiate(&plan.net_ref, env)?;
+    if declared.spec != plan.net.spec {
+        return Err(Diagnostic::error(
+            "this run changes its network with a remedy, so its trained network cannot be kept",
+        )
+        .with_label(name.span, "cannot be kept")
+        .with_help(
+            "declare the network with the remedy (e.g. `batchnorm` on its layers) and train that",
+        ));
+    }
+    let weights = Weights::pending(name.name.clone());
+    plan.result = Some(weights.clone());
+    Ok(Value::Network(NetRef {
+        name: plan.net_ref.name.clone(),
+        args: plan.net_ref.args.clone(),
+        span: name.span,
+        weights: Some(weights),
+    }))
+}
+
+/// `save NET to "file"`.
+pub fn check_save(network: &Expr, path: &Expr, env: &Env) -> Result<Box<SavePlan>, Diagnostic> {
+    let net_ref = match eval(network, &Scope::global(env))? {
+        Value::Network(net) => net,
+        other => {
+            return Err(Diagnostic::error(format!(
+                "`save` needs a network, found a {}",
+                other.type_name()
+            ))
+            .with_label(network.span, "not a network"));
+        }
+    };
+    let net = instantiate(&net_ref, env)?;
+    let file = match eval(path, &Scope::global(env))? {
+        Value::Str(file) => file,
+        other => {
+            return Err(Diagnostic::error(format!(
+                "`save` needs a file name, found a {}",
+                other.type_name()
+            ))
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(path.span, "not a string")
+            .with_help("save fitted to \"weights.safetensors\""));
+        }
+    };
+    Ok(Box::new(SavePlan {
+        net,
+        path: env.base_dir.join(file),
+        seed: env.seed,
+        precision: env.precision,
+        span: network.span.join(path.span),
+    }))
+}
+
+/// Networks trained without `as`, each with the `train` keyword that trained it last.
+#[derive(Default)]
+pub struct Trained {
+    runs: HashMap<String, Span>,
+}
+
+impl Trained {
+    /// Notes what `item`, just checked, trains or redeclares.
+    pub fn saw(&mut self, item: &Item, env: &Env) {
+        match &item.kind {
+            ItemKind::Run(decl) if decl.kind == RunKind::Train && decl.result.is_none() => {
+                if let ExprKind::Var(name) = &decl.network.kind
+                    && matches!(env.get(name).map(|b| &b.entry), Some(Entry::Network(_)))
+                {
+                    self.runs.insert(name.clone(), decl.keyword);
+                }
+            }
+            ItemKind::Network(decl) => {
+                self.runs.remove(&decl.name.name);
+            }
+            _ => {}
+        }
+    }
+
+    /// A note on the first `forward(NET, …)` in `item` whose `NET` was trained without `as`.
+    pub fn note_forward(&self, item: &Item) -> Option<Diagnostic> {
+        let expr = match &item.kind {
+            ItemKind::Let { value, .. } => value,
+            ItemKind::Print(expr) | ItemKind::Expr(expr) => expr,
+            _ => return None,
+        };
+        let (name, at) = self.untrained_forward(expr)?;
+        let trained = self.runs[&name];
+        Some(
+            Diagnostic::warning(format!("`{name}` here is the network as declared, untrained"))
+                .with_label(at, "uses the seeded weights")
+                .with_label(trained, format!("the weights this run trained are not kept in `{name}`"))
+                .with_help(format!(
+                    "name the trained network with `train {name} on … as fitted {{ … }}`, then use `forward(fitted, …)`"
+                )),
+        )
+    }
+
+    fn untrained_forward(&self, expr: &Expr) -> Option<(String, Span)> {
+        match &expr.kind {
+            ExprKind::Call(call) => {
+                let args = call.args.as_deref().unwrap_or_default();
+                if call.name.name == "forward" {
+                    let net = args
+                        .iter()
+                        .find(|a| a.name.as_ref().is_some_and(|n| n.name == "net"))
+                        .or_else(|| args.first().filter(|a| a.name.is_none()));
+                    if let Some(arg) = net
+                        && let ExprKind::Var(name) = &arg.value.kind
+                        && self.runs.contains_key(name)
+                    {
+                        return Some((name.clone(), arg.value.span));
+                    }
+                }
+                args.iter().find_map(|a| self.untrained_forward(&a.value))
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                items.iter().find_map(|e| self.untrained_forward(e))
+            }
+            ExprKind::Binary { lhs, rhs, .. } => self
+                .untrained_forward(lhs)
+                .or_else(|| self.untrained_forward(rhs)),
+            ExprKind::Neg(inner) => self.untrained_forward(inner),
+            ExprKind::Range { .. }
+            | ExprKind::Num(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Var(_)
+            | ExprKind::Error => None,
+        }
+    }
+}
