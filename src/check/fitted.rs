@@ -177,3 +177,44 @@ impl Trained {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{Redeclare, check, env::Env};
+    use crate::diagnostics::Diagnostic;
+
+    fn diagnostics_of(script: &str) -> Vec<Diagnostic> {
+        let parsed = crate::syntax::parse(script, 0);
+        let program = parsed.program.expect("a program");
+        check(&program, &mut Env::default(), Redeclare::Error).diagnostics
+    }
+
+    const NET: &str = "network n { input 2 dense 1 linear } data d = xor()\n";
+
+    #[test]
+    fn forward_after_a_plain_train_gets_a_note_pointing_at_as() {
+        let found = diagnostics_of(&format!(
+            "{NET}train n on d {{ steps 1 }}\nprint [1, forward(n, [0, 1])]"
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(!found[0].is_error());
+        assert!(
+            found[0].message.contains("untrained"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0].helps.iter().any(|h| h.contains("as fitted")));
+    }
+
+    #[test]
+    fn no_note_before_the_train_after_as_or_after_a_redeclaration() {
+        for script in [
+            "print forward(n, [0, 1])\ntrain n on d { steps 1 }",
+            "train n on d as fitted { steps 1 }\nprint forward(n, [0, 1])",
+            "train n on d as fitted { steps 1 }\nprint forward(fitted, [0, 1])",
+        ] {
+            let found = diagnostics_of(&format!("{NET}{script}"));
+            assert!(found.is_empty(), "{script}: {found:#?}");
+        }
+    }
+}

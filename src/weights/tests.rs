@@ -25,28 +25,20 @@ fn trained() -> Params {
 #[test]
 fn a_round_trip_is_bit_identical_in_both_precisions() {
     let params = trained();
+    // In f32, every value is first rounded to f32, as an f32 run's parameters are.
+    let round = |v: &Vec<f64>| -> Vec<f64> { v.iter().map(|x| f64::from(*x as f32)).collect() };
     let f32_params = Params {
         layers: params
             .layers
             .iter()
             .map(|l| LayerParams {
-                weight: l
-                    .weight
-                    .iter()
-                    .map(|r| r.iter().map(|v| f64::from(*v as f32)).collect())
-                    .collect(),
-                bias: l
-                    .bias
-                    .as_ref()
-                    .map(|b| b.iter().map(|v| f64::from(*v as f32)).collect()),
-                norm: l.norm.clone().map(|n| NormParams {
-                    running_mean: n
-                        .running_mean
-                        .map(|m| m.iter().map(|v| f64::from(*v as f32)).collect()),
-                    running_var: n
-                        .running_var
-                        .map(|m| m.iter().map(|v| f64::from(*v as f32)).collect()),
-                    ..n
+                weight: l.weight.iter().map(round).collect(),
+                bias: l.bias.as_ref().map(round),
+                norm: l.norm.as_ref().map(|n| NormParams {
+                    gamma: round(&n.gamma),
+                    beta: round(&n.beta),
+                    running_mean: n.running_mean.as_ref().map(round),
+                    running_var: n.running_var.as_ref().map(round),
                 }),
             })
             .collect(),
