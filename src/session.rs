@@ -109,7 +109,12 @@ impl Session {
         Some(
             save::script(&self.env, &self.sources).map(|(text, warning)| SavedScript {
                 text,
-                declarations: self.env.names().len(),
+                declarations: self
+                    .env
+                    .names()
+                    .values()
+                    .filter(|b| save::savable(b))
+                    .count(),
                 warning,
             }),
         )

@@ -51,6 +51,9 @@ pub struct Env {
     pub base_dir: PathBuf,
     /// The memory and work every run block must fit.
     pub limits: Limits,
+    /// Networks trained without `as`, each with the `train` keyword that trained it
+    /// last: a `forward` of one gets a note (`fitted`). Kept across REPL inputs.
+    pub plain_runs: std::collections::HashMap<String, Span>,
     /// Each name bound since the last [`Env::commit`], with the binding it replaced.
     undo: Vec<(String, Option<Binding>)>,
 }
@@ -73,6 +76,7 @@ impl Default for Env {
             precision: Precision::F32,
             base_dir: PathBuf::from("."),
             limits: Limits::default(),
+            plain_runs: std::collections::HashMap::new(),
             undo: Vec::new(),
         }
     }

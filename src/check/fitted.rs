@@ -4,7 +4,6 @@
 //! reader may expect it to hold the trained weights. The declaration itself is never
 //! changed by a run, so every run of it starts from the same seeded weights.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::env::{Entry, Env};
@@ -15,6 +14,9 @@ use super::value::{NetRef, Value, Weights};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::Precision;
 use crate::syntax::ast::{Expr, ExprKind, Ident, Item, ItemKind, RunDecl, RunKind};
+
+/// The name the REPL gives the network its last `train` trained.
+pub const LAST_RUN: &str = "_";
 
 /// `save NET to "file"`, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,82 +101,74 @@ pub fn check_save(network: &Expr, path: &Expr, env: &Env) -> Result<Box<SavePlan
     }))
 }
 
-/// Networks trained without `as`, each with the `train` keyword that trained it last.
-#[derive(Default)]
-pub struct Trained {
-    runs: HashMap<String, Span>,
+/// Notes what `item`, just checked, trains without `as` or redeclares.
+pub fn saw(item: &Item, env: &mut Env) {
+    match &item.kind {
+        ItemKind::Run(decl) if decl.kind == RunKind::Train && decl.result.is_none() => {
+            if let ExprKind::Var(name) = &decl.network.kind
+                && matches!(env.get(name).map(|b| &b.entry), Some(Entry::Network(_)))
+            {
+                env.plain_runs.insert(name.clone(), decl.keyword);
+            }
+        }
+        ItemKind::Network(decl) => {
+            env.plain_runs.remove(&decl.name.name);
+        }
+        _ => {}
+    }
 }
 
-impl Trained {
-    /// Notes what `item`, just checked, trains or redeclares.
-    pub fn saw(&mut self, item: &Item, env: &Env) {
-        match &item.kind {
-            ItemKind::Run(decl) if decl.kind == RunKind::Train && decl.result.is_none() => {
-                if let ExprKind::Var(name) = &decl.network.kind
-                    && matches!(env.get(name).map(|b| &b.entry), Some(Entry::Network(_)))
+/// A note on the first `forward(NET, …)` in `item` whose `NET` was trained without `as`.
+pub fn note_forward(item: &Item, env: &Env) -> Option<Diagnostic> {
+    let expr = match &item.kind {
+        ItemKind::Let { value, .. } => value,
+        ItemKind::Print(expr) | ItemKind::Expr(expr) => expr,
+        _ => return None,
+    };
+    let (name, at) = untrained_forward(expr, env)?;
+    let trained = env.plain_runs[&name];
+    Some(
+        Diagnostic::warning(format!("`{name}` here is the network as declared, untrained"))
+            .with_label(at, "uses the seeded weights")
+            .with_label(
+                trained,
+                format!("the weights this run trained are not kept in `{name}`"),
+            )
+            .with_help(format!(
+                "name the trained network with `train {name} on … as fitted {{ … }}`, then use `forward(fitted, …)`"
+            )),
+    )
+}
+
+fn untrained_forward(expr: &Expr, env: &Env) -> Option<(String, Span)> {
+    let inner = |e: &Expr| untrained_forward(e, env);
+    match &expr.kind {
+        ExprKind::Call(call) => {
+            let args = call.args.as_deref().unwrap_or_default();
+            if call.name.name == "forward" {
+                let net = args
+                    .iter()
+                    .find(|a| a.name.as_ref().is_some_and(|n| n.name == "net"))
+                    .or_else(|| args.first().filter(|a| a.name.is_none()));
+                if let Some(arg) = net
+                    && let ExprKind::Var(name) = &arg.value.kind
+                    && env.plain_runs.contains_key(name)
                 {
-                    self.runs.insert(name.clone(), decl.keyword);
+                    return Some((name.clone(), arg.value.span));
                 }
             }
-            ItemKind::Network(decl) => {
-                self.runs.remove(&decl.name.name);
-            }
-            _ => {}
+            args.iter().find_map(|a| inner(&a.value))
         }
-    }
-
-    /// A note on the first `forward(NET, …)` in `item` whose `NET` was trained without `as`.
-    pub fn note_forward(&self, item: &Item) -> Option<Diagnostic> {
-        let expr = match &item.kind {
-            ItemKind::Let { value, .. } => value,
-            ItemKind::Print(expr) | ItemKind::Expr(expr) => expr,
-            _ => return None,
-        };
-        let (name, at) = self.untrained_forward(expr)?;
-        let trained = self.runs[&name];
-        Some(
-            Diagnostic::warning(format!("`{name}` here is the network as declared, untrained"))
-                .with_label(at, "uses the seeded weights")
-                .with_label(trained, format!("the weights this run trained are not kept in `{name}`"))
-                .with_help(format!(
-                    "name the trained network with `train {name} on … as fitted {{ … }}`, then use `forward(fitted, …)`"
-                )),
-        )
-    }
-
-    fn untrained_forward(&self, expr: &Expr) -> Option<(String, Span)> {
-        match &expr.kind {
-            ExprKind::Call(call) => {
-                let args = call.args.as_deref().unwrap_or_default();
-                if call.name.name == "forward" {
-                    let net = args
-                        .iter()
-                        .find(|a| a.name.as_ref().is_some_and(|n| n.name == "net"))
-                        .or_else(|| args.first().filter(|a| a.name.is_none()));
-                    if let Some(arg) = net
-                        && let ExprKind::Var(name) = &arg.value.kind
-                        && self.runs.contains_key(name)
-                    {
-                        return Some((name.clone(), arg.value.span));
-                    }
-                }
-                args.iter().find_map(|a| self.untrained_forward(&a.value))
-            }
-            ExprKind::List(items) | ExprKind::Tuple(items) => {
-                items.iter().find_map(|e| self.untrained_forward(e))
-            }
-            ExprKind::Binary { lhs, rhs, .. } => self
-                .untrained_forward(lhs)
-                .or_else(|| self.untrained_forward(rhs)),
-            ExprKind::Neg(inner) => self.untrained_forward(inner),
-            ExprKind::Range { .. }
-            | ExprKind::Num(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::None
-            | ExprKind::Var(_)
-            | ExprKind::Error => None,
-        }
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().find_map(inner),
+        ExprKind::Binary { lhs, rhs, .. } => inner(lhs).or_else(|| inner(rhs)),
+        ExprKind::Neg(e) => inner(e),
+        ExprKind::Range { .. }
+        | ExprKind::Num(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::Var(_)
+        | ExprKind::Error => None,
     }
 }
 

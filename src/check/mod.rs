@@ -33,7 +33,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
-use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, NetworkDecl, Program};
+use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, NetworkDecl, Program, RunKind};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
 use network::instantiate_all;
@@ -94,13 +94,11 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
     // Reports already made, so the same one is not made twice. Both sets keep this
     // linear in the number of items, however many of them fail.
     let mut reported: HashSet<(String, Span)> = HashSet::new();
-    // Networks trained without `as`, for the note on a `forward` that uses them later.
-    let mut trained = fitted::Trained::default();
     for item in &program.items {
         let mut found = Vec::new();
-        found.extend(trained.note_forward(item));
+        found.extend(fitted::note_forward(item, env));
         let plan = check_item(item, env, redeclare, &mut found);
-        trained.saw(item, env);
+        fitted::saw(item, env);
         let failed = found.iter().any(Diagnostic::is_error);
         if failed && let Some(name) = declared_name(item) {
             poisoned.insert(name.name.clone());
@@ -153,9 +151,35 @@ fn check_item(
         ItemKind::Run(decl) => {
             let mut plan = run::check_run(decl, item.span, env, found)?;
             run::keep(budget::check_run(&plan, env), found)?;
-            if let Some(name) = &decl.result {
-                let value = run::keep(fitted::result(decl, name, &mut plan, env), found)?;
-                run::keep(declare(env, name, Entry::Let(value), redeclare), found)?;
+            let kept = match &decl.result {
+                Some(name) => {
+                    let value = run::keep(fitted::result(decl, name, &mut plan, env), found)?;
+                    run::keep(
+                        declare(env, name, Entry::Let(value.clone()), redeclare),
+                        found,
+                    )?;
+                    Some(value)
+                }
+                None if redeclare == Redeclare::Replace && decl.kind == RunKind::Train => {
+                    let last = Ident {
+                        name: fitted::LAST_RUN.to_string(),
+                        span: decl.keyword,
+                    };
+                    // A run whose network cannot be kept just leaves `_` as it was.
+                    fitted::result(decl, &last, &mut plan, env).ok()
+                }
+                None => None,
+            };
+            // The REPL keeps the last trained network under `_` too, as Python keeps
+            // the last value.
+            if let (Some(value), Redeclare::Replace) = (kept, redeclare) {
+                env.bind(
+                    fitted::LAST_RUN.to_string(),
+                    Binding {
+                        entry: Entry::Let(value),
+                        span: decl.keyword,
+                    },
+                );
             }
             Some(Plan::Run(Box::new(plan)))
         }

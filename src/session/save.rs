@@ -71,6 +71,13 @@ pub fn script(env: &Env, sources: &SourceMap) -> Result<(String, Option<String>)
     }
 }
 
+/// Whether `:save` writes the binding. A trained network (`as fitted`, the REPL's `_`)
+/// is not: its weights are not text, and `let fitted = net` would silently be the
+/// untrained network.
+pub fn savable(binding: &crate::check::env::Binding) -> bool {
+    !matches!(&binding.entry, Entry::Let(Value::Network(net)) if net.weights.is_some())
+}
+
 fn too_large(name: &str, values: usize) -> String {
     format!(
         "cannot save: data set `{name}` no longer comes out of its declaration (another \
@@ -106,7 +113,7 @@ fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> String {
     let mut data = String::new();
     let mut networks = String::new();
     let mut later = String::new();
-    for (name, binding) in bindings {
+    for (name, binding) in bindings.into_iter().filter(|(_, b)| savable(b)) {
         match &binding.entry {
             Entry::Let(value) => match literal_of(value) {
                 Some(text) if refers_to_declarations(value) => {
