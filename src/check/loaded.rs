@@ -10,7 +10,9 @@ use super::env::Env;
 use super::value::{Weights, WeightsFile};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{NetSpec, Params};
+use crate::format::bytes;
 use crate::text_file::{self, FileError};
+use crate::weights::names::state_dict;
 use crate::weights::{self, MAX_WEIGHTS_BYTES};
 
 /// The weights in the file at `path` (relative to the script's folder) for `spec`. A
@@ -34,6 +36,7 @@ pub fn load(
         }));
         return Ok(weights);
     }
+    check_memory(&full, path, path_span, spec, env)?;
     let params = read(&full, path, path_span, decl_span, spec)?;
     Ok(Weights::known(path, params))
 }
@@ -53,6 +56,36 @@ pub fn resolve(weights: &Weights) -> Result<Option<Arc<Params>>, Diagnostic> {
         weights.fill(params);
     }
     Ok(weights.get().cloned())
+}
+
+/// Reading the file holds its bytes and the parameters (as f64) at once: both must fit
+/// the memory limit, like a CSV file's data. Known before reading, from the file's size
+/// and the network's tensors.
+fn check_memory(
+    full: &Path,
+    path: &str,
+    path_span: Span,
+    spec: &NetSpec,
+    env: &Env,
+) -> Result<(), Diagnostic> {
+    let file = std::fs::metadata(full).map_or(0, |m| m.len());
+    let values: u64 = state_dict(spec)
+        .iter()
+        .map(|t| t.shape.iter().product::<usize>() as u64)
+        .sum();
+    let needed = file.saturating_add(values.saturating_mul(8));
+    let limit = env.limits.max_memory;
+    if needed <= limit {
+        return Ok(());
+    }
+    Err(Diagnostic::error(format!(
+        "reading `{path}` would hold {}, more than the {} memory limit",
+        bytes(needed),
+        bytes(limit)
+    ))
+    .with_kind(ErrorKind::TooLarge)
+    .with_label(path_span, "this weights file")
+    .with_help("raise the limit with --max-memory"))
 }
 
 fn read(
