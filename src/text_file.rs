@@ -7,6 +7,8 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
+
 /// The largest script (`gradlab run`/`check`, `:load`) read, in bytes. Scripts are
 /// written by hand; 16 MiB is far beyond any real one.
 pub const MAX_SCRIPT_BYTES: u64 = 16 * MIB;
@@ -46,6 +48,22 @@ impl FileError {
             FileError::NotUtf8 { .. } => format!("`{shown}` {self}"),
             FileError::Io(e) => format!("cannot read `{shown}`: {e}"),
         }
+    }
+}
+
+impl FileError {
+    /// The error for a file a script names (`csv("…")`, `network n from "…"`), read
+    /// relative to the script's folder; `path` as written, at `path_span`.
+    pub fn in_script(&self, path: &str, path_span: Span) -> Diagnostic {
+        let error = match self {
+            FileError::Io(io) => Diagnostic::error(format!("cannot read `{path}`"))
+                .with_label(path_span, io.to_string()),
+            other => Diagnostic::error(format!("`{path}` {other}"))
+                .with_label(path_span, "this file is not read"),
+        };
+        error
+            .with_kind(ErrorKind::Io)
+            .with_note("relative paths are resolved from the script's folder")
     }
 }
 

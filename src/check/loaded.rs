@@ -11,7 +11,7 @@ use super::value::{Weights, WeightsFile};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{NetSpec, Params};
 use crate::format::bytes;
-use crate::text_file::{self, FileError};
+use crate::text_file;
 use crate::weights::names::state_dict;
 use crate::weights::{self, MAX_WEIGHTS_BYTES};
 
@@ -95,17 +95,8 @@ fn read(
     decl_span: Span,
     spec: &NetSpec,
 ) -> Result<Params, Diagnostic> {
-    let bytes = text_file::read_bytes(full, MAX_WEIGHTS_BYTES).map_err(|e| {
-        let error = match &e {
-            FileError::Io(io) => Diagnostic::error(format!("cannot read `{path}`"))
-                .with_label(path_span, io.to_string()),
-            other => Diagnostic::error(format!("`{path}` {other}"))
-                .with_label(path_span, "this file is not read"),
-        };
-        error
-            .with_kind(ErrorKind::Io)
-            .with_note("relative paths are resolved from the script's folder")
-    })?;
+    let bytes =
+        text_file::read_bytes(full, MAX_WEIGHTS_BYTES).map_err(|e| e.in_script(path, path_span))?;
     weights::from_bytes(spec, &bytes).map_err(|e| {
         Diagnostic::error(format!("`{path}` {e}"))
             .with_kind(ErrorKind::InvalidValue)
