@@ -3,7 +3,7 @@
 //! nothing about syntax: a front end builds plain specifications ([`NetSpec`],
 //! [`TrainSpec`]) and reads back [`Event`]s.
 //!
-//! Entry points: [`init_params`], [`forward`], [`forward_with`], [`train()`], [`explain()`];
+//! Entry points: [`init_params`], [`forward`], [`forward_with`], [`train()`], [`explain()`], [`explain_with`];
 //! toy data sets in [`data`]. Everything is generic over a private `Real` trait (f32 / f64)
 //! internally and dispatches on [`Precision`] at the entry points.
 //!
