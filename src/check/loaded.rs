@@ -19,13 +19,15 @@ use crate::weights::{self, MAX_WEIGHTS_BYTES};
 /// file that does not exist yet is read when first used: the script may save it
 /// before then.
 pub fn load(
+    net_name: &str,
     path: &str,
     path_span: Span,
     decl_span: Span,
     spec: &NetSpec,
     env: &Env,
 ) -> Result<Weights, Diagnostic> {
-    let full = env.base_dir.join(path);
+    let folder = env.declared_in.get(net_name).unwrap_or(&env.base_dir);
+    let full = folder.join(path);
     if !full.exists() {
         let mut weights = Weights::pending(path);
         weights.file = Some(Rc::new(WeightsFile {

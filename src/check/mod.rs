@@ -265,6 +265,8 @@ fn declare_network(
     found: &mut Vec<Diagnostic>,
 ) -> Option<Plan> {
     let replaced = run::keep(check_redeclare(env, &decl.name, redeclare), found)?;
+    env.declared_in
+        .insert(decl.name.name.clone(), env.base_dir.clone());
     env.bind(
         decl.name.name.clone(),
         Binding {

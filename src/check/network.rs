@@ -261,7 +261,14 @@ fn build(
                     .with_help("network net from \"model.safetensors\" { … }"));
                 }
             };
-            Some(load(&path, from.span, decl.name.span, &spec, env)?)
+            Some(load(
+                &net.name,
+                &path,
+                from.span,
+                decl.name.span,
+                &spec,
+                env,
+            )?)
         }
         (None, None) => None,
     };

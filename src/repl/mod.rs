@@ -227,6 +227,19 @@ impl Repl {
             Some(Err(message)) => return self.error(&message),
             Some(Ok(saved)) => saved,
         };
+        // The weights first: a script that loads them is written only once they are there.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for weights in &saved.weights {
+            let file = folder.join(&weights.file);
+            if let Err(message) = save_file::write(&file, &weights.bytes, existing) {
+                return self.error(&message);
+            }
+            self.say(&format!(
+                "saved the trained weights of `{}` to {}",
+                weights.name,
+                file.display()
+            ));
+        }
         if let Err(message) = save_file::write(path, saved.text.as_bytes(), existing) {
             return self.error(&message);
         }
