@@ -8,6 +8,7 @@
 
 mod describe;
 mod save;
+pub mod trained;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// How a session treats a name declared again: an error (a script) or a replacement
 /// (the REPL).
 pub use crate::check::Redeclare;
-use crate::check::env::Env;
+use crate::check::env::{Entry, Env};
+use crate::check::value::Value;
 use crate::check::{self, Plan};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::exec;
@@ -57,6 +59,8 @@ pub struct SavedScript {
     pub declarations: usize,
     /// Set when the script does not check cleanly in a fresh session.
     pub warning: Option<String>,
+    /// The weights of its trained networks, to write next to it.
+    pub weights: Vec<trained::WeightsFile>,
 }
 
 impl Session {
@@ -107,10 +111,18 @@ impl Session {
             return None;
         }
         Some(
-            save::script(&self.env, &self.sources).map(|(text, warning)| SavedScript {
-                text,
-                declarations: self.env.names().len(),
-                warning,
+            save::script(&self.env, &self.sources).map(|saved| SavedScript {
+                // Every name but the trained networks that are not written (`_`, …).
+                declarations: self.env.names().len() + saved.weights.len()
+                    - self
+                        .env
+                        .names()
+                        .values()
+                        .filter(|b| matches!(&b.entry, Entry::Let(Value::Network(n)) if n.weights.is_some()))
+                        .count(),
+                text: saved.text,
+                weights: saved.weights,
+                warning: saved.warning,
             }),
         )
     }

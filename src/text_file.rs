@@ -1,4 +1,4 @@
-//! Reading a text file the user named (a script, a `:load` target, a CSV file) without
+//! Reading a file the user named (a script, a `:load` target, a CSV or weights file) without
 //! trusting it: only a regular file is read, never more than a cap, so `/dev/zero`
 //! cannot eat the memory, a FIFO cannot hang the reader and a directory is named as
 //! one. A UTF-8 byte order mark at the start is dropped, as editors add it unseen.
@@ -6,6 +6,8 @@
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
+
+use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 
 /// The largest script (`gradlab run`/`check`, `:load`) read, in bytes. Scripts are
 /// written by hand; 16 MiB is far beyond any real one.
@@ -49,6 +51,22 @@ impl FileError {
     }
 }
 
+impl FileError {
+    /// The error for a file a script names (`csv("…")`, `network n from "…"`), read
+    /// relative to the script's folder; `path` as written, at `path_span`.
+    pub fn in_script(&self, path: &str, path_span: Span) -> Diagnostic {
+        let error = match self {
+            FileError::Io(io) => Diagnostic::error(format!("cannot read `{path}`"))
+                .with_label(path_span, io.to_string()),
+            other => Diagnostic::error(format!("`{path}` {other}"))
+                .with_label(path_span, "this file is not read"),
+        };
+        error
+            .with_kind(ErrorKind::Io)
+            .with_note("relative paths are resolved from the script's folder")
+    }
+}
+
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -67,6 +85,17 @@ impl fmt::Display for FileError {
 
 /// The text of the regular file at `path`, at most `cap` bytes, without a leading BOM.
 pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
+    let text = String::from_utf8(read_bytes(path, cap)?).map_err(|e| FileError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    Ok(match text.strip_prefix(BOM) {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// The bytes of the regular file at `path`, at most `cap` of them (a weights file).
+pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, FileError> {
     // The type and size are looked at before opening: opening a FIFO for reading
     // blocks until someone writes to it.
     check_regular(path, cap)?;
@@ -81,13 +110,7 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
     if bytes.len() as u64 > cap {
         return Err(FileError::TooLarge { cap });
     }
-    let text = String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    Ok(match text.strip_prefix(BOM) {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
+    Ok(bytes)
 }
 
 /// Whether `path` is a regular file of at most `cap` bytes, found without opening it.

@@ -7,7 +7,7 @@ use super::env::Env;
 use super::value::Value;
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{self, Dataset};
-use crate::text_file::{self, FileError, MIB};
+use crate::text_file::{self, MIB};
 
 /// Data sets larger than this many values are refused: gradlab simulates, it does not
 /// train production models.
@@ -90,17 +90,8 @@ pub fn csv(bound: &Bound, call_span: Span, env: &Env) -> Result<Dataset, Diagnos
     let path_span = bound.span("path");
     let path = bound.text("path")?;
     let full = env.base_dir.join(path);
-    let text = text_file::read_text(&full, MAX_CSV_BYTES).map_err(|e| {
-        let error = match &e {
-            FileError::Io(io) => Diagnostic::error(format!("cannot read `{path}`"))
-                .with_label(path_span, io.to_string()),
-            other => Diagnostic::error(format!("`{path}` {other}"))
-                .with_label(path_span, "this file is not read"),
-        };
-        error
-            .with_kind(ErrorKind::Io)
-            .with_note("relative paths are resolved from the script's folder")
-    })?;
+    let text =
+        text_file::read_text(&full, MAX_CSV_BYTES).map_err(|e| e.in_script(path, path_span))?;
     // Line numbers count every line of the file, blank ones too, as an editor does.
     let mut lines = text
         .lines()

@@ -51,6 +51,12 @@ pub struct Env {
     pub base_dir: PathBuf,
     /// The memory and work every run block must fit.
     pub limits: Limits,
+    /// Networks trained without `as`, each with the `train` keyword that trained it
+    /// last: a `forward` of one gets a note (`fitted`). Kept across REPL inputs.
+    pub plain_runs: std::collections::HashMap<String, Span>,
+    /// The folder each network was declared from (`base_dir` then): a `from` file is
+    /// found there whenever the network is built, even after a REPL `:load` is over.
+    pub declared_in: std::collections::HashMap<String, PathBuf>,
     /// Each name bound since the last [`Env::commit`], with the binding it replaced.
     undo: Vec<(String, Option<Binding>)>,
 }
@@ -73,6 +79,8 @@ impl Default for Env {
             precision: Precision::F32,
             base_dir: PathBuf::from("."),
             limits: Limits::default(),
+            plain_runs: std::collections::HashMap::new(),
+            declared_in: std::collections::HashMap::new(),
             undo: Vec::new(),
         }
     }

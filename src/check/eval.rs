@@ -151,6 +151,7 @@ pub fn lookup(name: &str, span: Span, scope: &Scope) -> Result<Value, Diagnostic
                 name: name.to_string(),
                 args: Vec::new(),
                 span,
+                weights: None,
             }),
             Entry::Data(data) => Value::Data(data.clone()),
         });
@@ -513,6 +514,7 @@ fn forward(bound: &Bound, scope: &Scope) -> Result<Value, Diagnostic> {
     }
     Ok(Value::Forward(Rc::new(Forward {
         net: instance.spec,
+        weights: instance.weights,
         rows,
         single,
         seed: scope.env.seed,

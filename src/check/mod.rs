@@ -16,7 +16,9 @@ pub mod builtins;
 pub mod data;
 pub mod env;
 pub mod eval;
+pub mod fitted;
 pub mod init;
+pub mod loaded;
 pub mod network;
 pub mod plan;
 pub mod relevance;
@@ -31,7 +33,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
-use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, NetworkDecl, Program};
+use crate::syntax::ast::{DataSource, Ident, Item, ItemKind, NetworkDecl, Program, RunKind};
 use env::{Binding, Entry, Env};
 use eval::{Scope, eval};
 use network::instantiate_all;
@@ -55,6 +57,8 @@ pub enum Plan {
     },
     Run(Box<RunPlan>),
     Sweep(Box<SweepPlan>),
+    /// `save NET to "file"`: its parameters (trained, loaded or seeded) to a weights file.
+    Save(Box<fitted::SavePlan>),
     /// `seed` or `precision` changed; nothing to print.
     Setting,
 }
@@ -92,7 +96,9 @@ pub fn check(program: &Program, env: &mut Env, redeclare: Redeclare) -> Checked 
     let mut reported: HashSet<(String, Span)> = HashSet::new();
     for item in &program.items {
         let mut found = Vec::new();
+        found.extend(fitted::note_forward(item, env));
         let plan = check_item(item, env, redeclare, &mut found);
+        fitted::saw(item, env);
         let failed = found.iter().any(Diagnostic::is_error);
         if failed && let Some(name) = declared_name(item) {
             poisoned.insert(name.name.clone());
@@ -143,9 +149,42 @@ fn check_item(
 ) -> Option<Plan> {
     match &item.kind {
         ItemKind::Run(decl) => {
-            let plan = run::check_run(decl, item.span, env, found)?;
+            let mut plan = run::check_run(decl, item.span, env, found)?;
             run::keep(budget::check_run(&plan, env), found)?;
+            let kept = match &decl.result {
+                Some(name) => {
+                    let value = run::keep(fitted::result(decl, name, &mut plan, env), found)?;
+                    run::keep(
+                        declare(env, name, Entry::Let(value.clone()), redeclare),
+                        found,
+                    )?;
+                    Some(value)
+                }
+                None if redeclare == Redeclare::Replace && decl.kind == RunKind::Train => {
+                    let last = Ident {
+                        name: fitted::LAST_RUN.to_string(),
+                        span: decl.keyword,
+                    };
+                    // A run whose network cannot be kept just leaves `_` as it was.
+                    fitted::result(decl, &last, &mut plan, env).ok()
+                }
+                None => None,
+            };
+            // The REPL keeps the last trained network under `_` too, as Python keeps
+            // the last value.
+            if let (Some(value), Redeclare::Replace) = (kept, redeclare) {
+                env.bind(
+                    fitted::LAST_RUN.to_string(),
+                    Binding {
+                        entry: Entry::Let(value),
+                        span: decl.keyword,
+                    },
+                );
+            }
             Some(Plan::Run(Box::new(plan)))
+        }
+        ItemKind::Save { network, path } => {
+            run::keep(fitted::check_save(network, path, env), found).map(Plan::Save)
         }
         ItemKind::Sweep(decl) => {
             let plan = run::check_sweep(decl, item.span, env, found)?;
@@ -207,11 +246,13 @@ fn check_statement(item: &Item, env: &mut Env, redeclare: Redeclare) -> Result<P
             env.precision = settings::precision_of(&expr, env)?;
             Ok(Plan::Setting)
         }
-        ItemKind::Run(_) | ItemKind::Sweep(_) | ItemKind::Network(_) => Err(Diagnostic::error(
-            "internal error: a run or network is checked as a statement",
-        )
-        .with_kind(ErrorKind::Internal)
-        .with_label(item.span, "this statement")),
+        ItemKind::Run(_) | ItemKind::Sweep(_) | ItemKind::Network(_) | ItemKind::Save { .. } => {
+            Err(
+                Diagnostic::error("internal error: a run or network is checked as a statement")
+                    .with_kind(ErrorKind::Internal)
+                    .with_label(item.span, "this statement"),
+            )
+        }
     }
 }
 
@@ -224,6 +265,8 @@ fn declare_network(
     found: &mut Vec<Diagnostic>,
 ) -> Option<Plan> {
     let replaced = run::keep(check_redeclare(env, &decl.name, redeclare), found)?;
+    env.declared_in
+        .insert(decl.name.name.clone(), env.base_dir.clone());
     env.bind(
         decl.name.name.clone(),
         Binding {
@@ -235,6 +278,7 @@ fn declare_network(
         name: decl.name.name.clone(),
         args: Vec::new(),
         span: decl.name.span,
+        weights: None,
     };
     if let Err(errors) = instantiate_all(&defaults, env) {
         env.undo_last();

@@ -8,7 +8,8 @@ use super::args::{Bound, bind, check_number, no_arguments};
 use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
-use super::value::{NetRef, Spec, SpecArg, Value};
+use super::loaded::load;
+use super::value::{NetRef, Spec, SpecArg, Value, Weights};
 use crate::diagnostics::{Diagnostic, ErrorKind, LabelText, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::format::plural;
@@ -48,6 +49,8 @@ pub struct Instance {
     pub decl_span: Span,
     /// The parameter values this instance was built with.
     pub params: Vec<(String, Value)>,
+    /// Trained or loaded parameters that replace the seeded ones.
+    pub weights: Option<Weights>,
 }
 
 /// Checks the arguments of `name(args)` against the network's parameters.
@@ -113,6 +116,7 @@ pub fn net_ref(
         name: name.to_string(),
         args: bound,
         span,
+        weights: None,
     }))
 }
 
@@ -238,17 +242,44 @@ fn build(
         residuals,
         ..
     } = builder;
+    let spec = NetSpec {
+        input,
+        layers,
+        residuals,
+    };
+    let weights = match (&net.weights, &decl.from) {
+        (Some(weights), _) => Some(weights.clone()),
+        (None, Some(from)) => {
+            let path = match eval(from, &Scope::global(env))? {
+                Value::Str(path) => path,
+                other => {
+                    return Err(Diagnostic::error(format!(
+                        "`from` needs a file name, found a {}",
+                        other.type_name()
+                    ))
+                    .with_label(from.span, "not a string")
+                    .with_help("network net from \"model.safetensors\" { … }"));
+                }
+            };
+            Some(load(
+                &net.name,
+                &path,
+                from.span,
+                decl.name.span,
+                &spec,
+                env,
+            )?)
+        }
+        (None, None) => None,
+    };
     Ok(Instance {
         name: net.name.clone(),
-        spec: NetSpec {
-            input,
-            layers,
-            residuals,
-        },
+        spec,
         origins,
         input_span,
         decl_span,
         params: locals,
+        weights,
     })
 }
 

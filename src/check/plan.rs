@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::network::Instance;
-use super::value::{Data, NetRef, Spec};
+use super::value::{Data, NetRef, Spec, Weights};
 use crate::diagnostics::Span;
 use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
 use crate::signature::Metric;
@@ -56,6 +56,8 @@ pub struct RunPlan {
     pub seed: u64,
     pub precision: Precision,
     pub variants: Vec<Variant>,
+    /// `as fitted`: the slot the trained parameters go to when the run ends.
+    pub result: Option<Weights>,
 }
 
 /// One axis of a sweep grid with its values listed, checked from an `ast::SweepAxisDecl`.

@@ -1,5 +1,6 @@
 //! Remedies: turning `remedy …` and `variant …` specs into changes of a run.
 
+use crate::weights::names::state_dict;
 use std::collections::HashSet;
 
 use super::args::{Bound, bind};
@@ -29,7 +30,28 @@ pub fn apply(plan: &mut RunPlan, specs: &[Spec], env: &Env) -> Result<(), Diagno
             );
         }
         let b = bind(remedy.signature(), RemedyName::WHAT, &spec.args, spec.span)?;
+        // Trained or loaded weights fit only the network they were made for.
+        let held = plan
+            .net
+            .weights
+            .as_ref()
+            .map(|w| (w.name.clone(), state_dict(&plan.net.spec)));
         apply_one(plan, remedy, spec, &b, env)?;
+        if let Some((name, tensors)) = held
+            && (plan.net.weights.is_none() || state_dict(&plan.net.spec) != tensors)
+        {
+            return Err(Diagnostic::error(format!(
+                "`{}` changes the layers of `{name}`, whose weights then no longer fit",
+                spec.name
+            ))
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(spec.span, "this remedy")
+            .with_label(
+                plan.net_ref.span,
+                format!("`{name}` holds trained or loaded weights"),
+            )
+            .with_help("try it on the declared network, which starts from its seeded weights"));
+        }
     }
     if seen.contains(&RemedyName::Batchnorm) && seen.contains(&RemedyName::Layernorm) {
         return Err(
@@ -122,6 +144,7 @@ fn apply_one(
                 name: plan.net_ref.name.clone(),
                 args,
                 span: plan.net_ref.span,
+                weights: None,
             };
             // Network remedies applied before this one would be lost: depth goes first.
             plan.net = instantiate(&net_ref, env)?;

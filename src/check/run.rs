@@ -150,6 +150,21 @@ fn grid(decl: &SweepDecl, env: &Env) -> Result<Grid, Diagnostic> {
             };
             return Err(d);
         }
+        if let Some(weights) = &base.weights
+            && params.iter().any(|p| p == name)
+        {
+            return Err(Diagnostic::error(format!(
+                "cannot sweep `{name}` of `{}`: its trained or loaded weights fit one shape",
+                weights.name
+            ))
+            .with_kind(ErrorKind::InvalidValue)
+            .with_label(axis.name.span, "a parameter of the network")
+            .with_help(format!(
+                "sweep training settings ({}) of `{}`, or sweep the declared network",
+                SWEEPABLE_SETTINGS.join(", "),
+                weights.name
+            )));
+        }
         if axes.iter().any(|a: &SweepAxis| a.name == name) {
             return Err(Diagnostic::error(format!("`{name}` is swept twice"))
                 .with_label(axis.span, "again here"));
@@ -215,6 +230,7 @@ fn points(
             name: base.name.clone(),
             args: net_args,
             span: base.span,
+            weights: base.weights.clone(),
         };
         let target = Target {
             kind: RunKind::Train,
@@ -297,6 +313,7 @@ fn build(target: Target, reader: SettingsReader, env: &Env) -> Result<RunPlan, D
         seed: s.seed,
         precision: s.precision,
         variants: Vec::new(),
+        result: None,
     };
     if let Some(at) = batch_span {
         check_batch(&plan, at)?;

@@ -1,10 +1,12 @@
 //! Values of gradlab expressions.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostics::Span;
-use crate::engine::{Dataset, NetSpec, Precision};
+use crate::engine::{Dataset, NetSpec, Params, Precision};
 use crate::format;
 
 /// A named data set, as declared.
@@ -20,11 +22,75 @@ pub struct NetRef {
     pub name: String,
     pub args: Vec<(String, Value, Span)>,
     pub span: Span,
+    /// The parameters it holds instead of its seeded ones: a trained network's.
+    pub weights: Option<Weights>,
+}
+
+/// Parameters a network holds instead of its seeded initialisation, and the name they
+/// go by (`fitted`, or the file they came from). A run's result is known only once
+/// the run ends: the checker makes the slot and the run fills it (`exec`), so what
+/// checks after the run in the same script sees the trained values. A file's weights
+/// are read when checked.
+#[derive(Debug, Clone)]
+pub struct Weights {
+    pub name: String,
+    slot: Rc<OnceCell<Arc<Params>>>,
+    /// A file that did not exist when checked (the script saves it first): read when
+    /// first used (`check::loaded::resolve`).
+    pub file: Option<Rc<WeightsFile>>,
+}
+
+/// A weights file to read when first used, with what it must fit.
+#[derive(Debug)]
+pub struct WeightsFile {
+    pub path: String,
+    pub path_span: Span,
+    pub decl_span: Span,
+    pub spec: NetSpec,
+}
+
+impl Weights {
+    /// The result of a run still to come.
+    pub fn pending(name: impl Into<String>) -> Self {
+        Weights {
+            name: name.into(),
+            slot: Rc::default(),
+            file: None,
+        }
+    }
+
+    /// Weights known now (read from a file).
+    pub fn known(name: impl Into<String>, params: Params) -> Self {
+        let weights = Weights::pending(name);
+        weights.fill(params);
+        weights
+    }
+
+    /// The parameters, or `None` while the run that makes them has not ended.
+    pub fn get(&self) -> Option<&Arc<Params>> {
+        self.slot.get()
+    }
+
+    /// Sets the parameters once; a second fill is ignored, as one slot is one run.
+    pub fn fill(&self, params: Params) {
+        let _ = self.slot.set(Arc::new(params));
+    }
+}
+
+/// Two are the same weights only if they are one slot: the same run's result.
+impl PartialEq for Weights {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.slot, &other.slot)
+    }
 }
 
 impl NetRef {
-    /// `chain`, or `chain(depth=5)` when arguments were given.
+    /// `chain`, or `chain(depth=5)` when arguments were given; a trained network goes
+    /// by its own name.
     pub fn label(&self) -> String {
+        if let Some(weights) = &self.weights {
+            return weights.name.clone();
+        }
         if self.args.is_empty() {
             return self.name.clone();
         }
@@ -59,6 +125,8 @@ pub struct SpecArg {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forward {
     pub net: NetSpec,
+    /// The parameters to use instead of `init_params(net, seed)`.
+    pub weights: Option<Weights>,
     pub rows: Vec<Vec<f64>>,
     /// Whether the input was a single sample (`[1.0]`) rather than a list of rows.
     pub single: bool,

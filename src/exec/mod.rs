@@ -8,6 +8,7 @@ mod printed;
 mod spec;
 mod sweep;
 mod train;
+mod weights;
 
 use std::sync::atomic::AtomicBool;
 
@@ -45,6 +46,7 @@ pub fn execute(
         }
         Plan::Run(plan) => execute_run(plan, interrupt, sources, reporter),
         Plan::Sweep(plan) => sweep::sweep(plan, interrupt, sources, reporter),
+        Plan::Save(plan) => weights::save(plan),
     }
 }
 
@@ -54,6 +56,9 @@ fn execute_run(
     sources: &SourceMap,
     reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
+    if let Some(start) = &plan.net.weights {
+        weights::ready(start, plan.net_ref.span)?;
+    }
     match plan.kind {
         RunKind::Train => train::train(plan, interrupt, sources, reporter),
         RunKind::Explain => train::explain(plan, sources, reporter),

@@ -35,7 +35,21 @@ pub fn printed(value: &Value) -> Result<Printed, String> {
 
 /// A network's output, at the precision it was computed in.
 fn forward(f: &Forward) -> Result<Printed, String> {
-    let rows = engine::forward(&f.net, f.seed, f.precision, &f.rows).map_err(|e| e.to_string())?;
+    let rows = match &f.weights {
+        Some(weights) => {
+            let params = crate::check::loaded::resolve(weights)
+                .map_err(|d| d.message)?
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` holds no trained weights: the run that trains it did not finish",
+                        weights.name
+                    )
+                })?;
+            engine::forward_with(&f.net, &params, f.precision, &f.rows)
+        }
+        None => engine::forward(&f.net, f.seed, f.precision, &f.rows),
+    }
+    .map_err(|e| e.to_string())?;
     let row_text = |row: &Vec<f64>| -> String {
         let cells: Vec<String> = row
             .iter()

@@ -2,8 +2,8 @@
 
 use crate::check::run::RunPlan;
 use crate::engine::{
-    Dataset, LossKind, NetSpec, OptimizerSpec, Precision, Remedies, StepDetail, Stop, Thresholds,
-    TrainSpec,
+    Dataset, LossKind, NetSpec, OptimizerSpec, Params, Precision, Remedies, StepDetail, Stop,
+    Thresholds, TrainSpec,
 };
 
 /// What the engine needs from a plan, borrowed. A plan holds `Rc`s and stays on its
@@ -23,6 +23,8 @@ pub struct RunParts<'a> {
     precision: Precision,
     thresholds: Thresholds,
     continue_on_nonfinite: bool,
+    /// The trained or loaded parameters the run starts from, if any.
+    start: Option<&'a Params>,
 }
 
 impl<'a> RunParts<'a> {
@@ -30,6 +32,12 @@ impl<'a> RunParts<'a> {
         RunParts {
             net: &plan.net.spec,
             data: &plan.data.set,
+            start: plan
+                .net
+                .weights
+                .as_ref()
+                .and_then(|w| w.get())
+                .map(|p| &**p),
             remedies: &plan.remedies,
             loss: plan.loss,
             optimizer: plan.optimizer,
@@ -68,6 +76,7 @@ impl<'a> RunParts<'a> {
             continue_on_nonfinite: self.continue_on_nonfinite,
             detail,
             remedies: self.remedies.clone(),
+            start: self.start.cloned(),
         }
     }
 }

@@ -38,7 +38,13 @@ pub fn sweep(
     }
     reporter.sweep(
         &SweepReport {
-            network: first.net_ref.name.clone(),
+            // A trained network goes by its own name.
+            network: first
+                .net_ref
+                .weights
+                .as_ref()
+                .map_or(&first.net_ref.name, |w| &w.name)
+                .clone(),
             data: first.data.name.clone(),
             settings: settings(first),
             swept: plan

@@ -48,6 +48,9 @@ pub fn train(
     progress.finish();
     let summary = summary.map_err(|e| engine_error(plan, e))?;
     reporter.run_end(&summary, &info);
+    if let Some(result) = &plan.result {
+        result.fill(summary.params);
+    }
     Ok(())
 }
 
@@ -57,11 +60,17 @@ pub fn explain(
     reporter: &mut dyn Reporter,
 ) -> Result<(), Diagnostic> {
     let info = run_info(plan, sources);
-    let explanation = engine::explain(
+    let params = super::weights::params_of(
         &plan.net.spec,
+        plan.net.weights.as_ref(),
+        plan.seed,
+        plan.keyword,
+    )?;
+    let explanation = engine::explain_with(
+        &plan.net.spec,
+        &params,
         &plan.data.set,
         plan.loss,
-        plan.seed,
         plan.precision,
     )
     .map_err(|e| engine_error(plan, e))?;

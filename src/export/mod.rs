@@ -121,7 +121,7 @@ pub fn select<'a>(plans: &'a [Plan], prefix: &str) -> Result<Vec<Selected<'a>>, 
                     "export the grid point you want to keep as a `train` block with its settings",
                 ));
             }
-            Plan::Declared { .. } | Plan::Print { .. } | Plan::Setting => {}
+            Plan::Declared { .. } | Plan::Print { .. } | Plan::Setting | Plan::Save(_) => {}
         }
     }
     if runs.is_empty() {
@@ -142,8 +142,24 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
     };
     validate_train(&train_spec(plan)).map_err(|e| refused(e.message().to_string()))?;
     let modules = state_dict::modules(&plan.net.spec).map_err(refused)?;
-    let params =
-        init_params(&plan.net.spec, plan.seed).map_err(|e| refused(e.message().to_string()))?;
+    // A trained network's weights exist only once the script has run; a loaded one's
+    // are known now, and are where the exported run starts.
+    let params = match &plan.net.weights {
+        Some(weights) => match weights.get() {
+            Some(loaded) => (**loaded).clone(),
+            None => {
+                return Err(refused(format!(
+                    "it starts from `{}`, whose weights exist only once the script has \
+                     run (a trained network, or a file it writes); save them (`save {} to \"FILE\"`) and export a script \
+                     that loads them with `network … from \"FILE\"`",
+                    weights.name, weights.name
+                )));
+            }
+        },
+        None => {
+            init_params(&plan.net.spec, plan.seed).map_err(|e| refused(e.message().to_string()))?
+        }
+    };
     let set = &plan.data.set;
     let total_steps = usize::try_from(run_steps(plan.stop, set.n, plan.batch))
         .map_err(|_| refused("too many steps".into()))?;
@@ -185,6 +201,12 @@ pub fn train_spec(plan: &RunPlan) -> TrainSpec {
         continue_on_nonfinite: plan.continue_on_nan,
         detail: StepDetail::Detectors,
         remedies: plan.remedies.clone(),
+        start: plan
+            .net
+            .weights
+            .as_ref()
+            .and_then(|w| w.get())
+            .map(|p| (**p).clone()),
     }
 }
 

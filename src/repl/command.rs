@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use super::save_file::Existing;
+use crate::save_file::Existing;
 use crate::signature::did_you_mean;
 
 /// Which command, without its argument.

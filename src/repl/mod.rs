@@ -14,7 +14,7 @@ pub mod completion;
 pub mod help;
 pub mod helper;
 pub mod piped_input;
-pub mod save_file;
+
 pub mod show;
 pub mod terminal;
 
@@ -36,12 +36,12 @@ use crate::report::html;
 use crate::report::progress::{ClearsProgress, Progress};
 use crate::report::recorder::Recorder;
 use crate::report::text::TextReporter;
+use crate::save_file::{self, Existing};
 use crate::session::{EvalStatus, Mode, Redeclare, Session};
 use crate::text_file::{self, MAX_SCRIPT_BYTES, MIB};
 use command::Command;
 use helper::{ReplHelper, needs_more};
 use piped_input::{InputError, Line, MAX_INPUT_BYTES};
-use save_file::Existing;
 
 pub const PROMPT: &str = "grad> ";
 pub const CONTINUATION: &str = "  ... ";
@@ -250,7 +250,7 @@ impl Repl {
             std::process::id(),
             self.plots
         ));
-        match save_file::write(&path, &page, Existing::Keep) {
+        match save_file::write(&path, page.as_bytes(), Existing::Keep) {
             Ok(()) => self.say(&format!(
                 "wrote {} ({}); open it in a browser",
                 path.display(),
@@ -284,7 +284,20 @@ impl Repl {
             Some(Err(message)) => return self.error(&message),
             Some(Ok(saved)) => saved,
         };
-        if let Err(message) = save_file::write(path, &saved.text, existing) {
+        // The weights first: a script that loads them is written only once they are there.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for weights in &saved.weights {
+            let file = folder.join(&weights.file);
+            if let Err(message) = save_file::write(&file, &weights.bytes, existing) {
+                return self.error(&message);
+            }
+            self.say(&format!(
+                "saved the trained weights of `{}` to {}",
+                weights.name,
+                file.display()
+            ));
+        }
+        if let Err(message) = save_file::write(path, saved.text.as_bytes(), existing) {
             return self.error(&message);
         }
         let count = saved.declarations;

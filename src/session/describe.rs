@@ -72,7 +72,8 @@ pub struct LayerDescription {
     pub activation: Activation,
     /// Weights and biases.
     pub parameters: usize,
-    /// The weights' init as written (`xavier_uniform`, `weight=2.34`, `pytorch_default`).
+    /// The weights' init as written (`xavier_uniform`, `weight=2.34`, `pytorch_default`),
+    /// or where held weights came from (`trained`, `from file`).
     pub init: String,
     /// `none`, `default`, a number, or `[…]` for a vector.
     pub bias: String,
@@ -86,6 +87,20 @@ pub struct LayerDescription {
 pub fn describe(name: &str, env: &Env, sources: &SourceMap) -> Option<Description> {
     let binding = env.get(name)?;
     Some(match &binding.entry {
+        // A trained network is shown as a network, its weights marked as trained.
+        Entry::Let(Value::Network(held)) if held.weights.is_some() => {
+            match instantiate(held, env) {
+                Ok(net) => {
+                    let params = net
+                        .params
+                        .iter()
+                        .map(|(n, v)| (n.clone(), v.to_string()))
+                        .collect();
+                    Description::Network(network(&net, params, Some("trained"), sources))
+                }
+                Err(error) => Description::BrokenNetwork(error.message),
+            }
+        }
         Entry::Let(value) => Description::Value(value.to_string()),
         Entry::Data(data) => {
             let set = &data.set;
@@ -116,7 +131,8 @@ pub fn describe(name: &str, env: &Env, sources: &SourceMap) -> Option<Descriptio
                         (p.name.name.clone(), value)
                     })
                     .collect();
-                Description::Network(network(&net, params, sources))
+                let held = net.weights.is_some().then_some("from file");
+                Description::Network(network(&net, params, held, sources))
             }
             Err(message) => Description::BrokenNetwork(message),
         },
@@ -129,6 +145,7 @@ fn instance(name: &str, binding: &Binding, env: &Env) -> Result<Instance, String
         name: name.to_string(),
         args: Vec::new(),
         span: binding.span,
+        weights: None,
     };
     instantiate(&net, env).map_err(|d| d.message)
 }
@@ -136,6 +153,7 @@ fn instance(name: &str, binding: &Binding, env: &Env) -> Result<Instance, String
 fn network(
     net: &Instance,
     params: Vec<(String, String)>,
+    held: Option<&str>,
     sources: &SourceMap,
 ) -> NetworkDescription {
     let mut inputs = net.spec.input;
@@ -155,9 +173,10 @@ fn network(
                 width: layer.width,
                 activation: layer.activation,
                 parameters: layer.width * inputs + bias_count,
-                init: match &origin.init {
-                    Some(spec) => Value::Spec(spec.clone()).to_string(),
-                    None => weight_text(&layer.weight),
+                init: match (held, &origin.init) {
+                    (Some(held), _) => held.to_string(),
+                    (None, Some(spec)) => Value::Spec(spec.clone()).to_string(),
+                    (None, None) => weight_text(&layer.weight),
                 },
                 bias: bias_text(&layer.bias),
                 normalization: if layer.batchnorm {

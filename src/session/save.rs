@@ -6,11 +6,13 @@
 //! order makes every name declared before it is used: plain values, then data, then
 //! networks, then values that refer to those. The script is then checked in a fresh
 //! session; a data set that does not come out the same (say, generated under another
-//! seed, or from a `let` since replaced) is written out row by row instead.
+//! seed, or from a `let` since replaced) is written out row by row instead. A trained
+//! network is declared as loading a weights file written beside the script (`trained`).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use super::trained::{self, WeightsFile};
 use super::{EvalStatus, Mode, Session};
 use crate::check::Redeclare;
 use crate::check::env::{DEFAULT_SEED, Entry, Env};
@@ -29,10 +31,10 @@ pub const MAX_ROW_BY_ROW_VALUES: usize = 100_000;
 
 /// The script, and a warning when it does not check cleanly; an error when a data set
 /// would have to be written row by row and is too large for that.
-pub fn script(env: &Env, sources: &SourceMap) -> Result<(String, Option<String>), String> {
+pub fn script(env: &Env, sources: &SourceMap) -> Result<Saved, String> {
     let mut literal: HashSet<String> = HashSet::new();
     loop {
-        let text = render(env, sources, &literal);
+        let (text, weights) = render(env, sources, &literal);
         let (fresh, status, errors) = check(&text, env);
         let mismatched: Vec<String> = env
             .names()
@@ -56,7 +58,11 @@ pub fn script(env: &Env, sources: &SourceMap) -> Result<(String, Option<String>)
                     errors.trim_end()
                 )
             });
-            return Ok((text, warning));
+            return Ok(Saved {
+                text,
+                weights,
+                warning,
+            });
         }
         // Refused before any row is written: the cost is known from the sizes alone.
         for name in &mismatched {
@@ -69,6 +75,15 @@ pub fn script(env: &Env, sources: &SourceMap) -> Result<(String, Option<String>)
         }
         literal.extend(mismatched);
     }
+}
+
+/// A saved script, the weights files of its trained networks, and a warning when it
+/// does not check cleanly.
+#[derive(Debug)]
+pub struct Saved {
+    pub text: String,
+    pub weights: Vec<WeightsFile>,
+    pub warning: Option<String>,
 }
 
 fn too_large(name: &str, values: usize) -> String {
@@ -92,7 +107,7 @@ fn check(text: &str, env: &Env) -> (Session, EvalStatus, String) {
     (fresh, status, String::from_utf8_lossy(&err).into_owned())
 }
 
-fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> String {
+fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> (String, Vec<WeightsFile>) {
     let mut bindings: Vec<(&String, &crate::check::env::Binding)> = env.names().iter().collect();
     bindings.sort_by_key(|(_, b)| b.span.start);
     let mut out = String::from("# Saved from a gradlab session.\n");
@@ -106,8 +121,17 @@ fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> String {
     let mut data = String::new();
     let mut networks = String::new();
     let mut later = String::new();
+    let mut weights = Vec::new();
     for (name, binding) in bindings {
         match &binding.entry {
+            // A trained network: its weights are not text, so they go to a file the
+            // script loads; `let fitted = net` would silently be the untrained network.
+            Entry::Let(Value::Network(net)) if net.weights.is_some() => {
+                if let Some((text, file)) = trained::declaration(name, net, env, sources) {
+                    let _ = writeln!(networks, "\n{text}");
+                    weights.push(file);
+                }
+            }
             Entry::Let(value) => match literal_of(value) {
                 Some(text) if refers_to_declarations(value) => {
                     let _ = writeln!(later, "let {name} = {text}");
@@ -144,11 +168,11 @@ fn render(env: &Env, sources: &SourceMap, literal: &HashSet<String>) -> String {
         out.push('\n');
         out.push_str(&later);
     }
-    out
+    (out, weights)
 }
 
 /// The text of the declaration whose name is at `name_span`.
-fn declaration_text(name_span: Span, sources: &SourceMap) -> Option<String> {
+pub(super) fn declaration_text(name_span: Span, sources: &SourceMap) -> Option<String> {
     let file = sources.file_at(name_span.start)?;
     let parsed = syntax::parse(&file.text, file.base);
     let program = parsed.program?;
@@ -268,7 +292,7 @@ mod tests {
             "data one {\n  x = [[1.0]]\n  y = [[1.0]]\n}",
             "let w = 1.5\nlet name = \"a \\\"b\\\"\"",
         ]);
-        let (text, warning) = script(&s.env, &s.sources).expect("a script");
+        let Saved { text, warning, .. } = script(&s.env, &s.sources).expect("a script");
         assert!(warning.is_none(), "{warning:?}\n{text}");
         assert!(text.contains("let w = 1.5\n"), "{text}");
         assert!(text.contains("let name = \"a \\\"b\\\"\""), "{text}");
@@ -282,7 +306,7 @@ mod tests {
     #[test]
     fn data_that_would_change_is_written_row_by_row() {
         let s = session(&["let n = 2", "data d = sine(n)", "let n = 3"]);
-        let (text, warning) = script(&s.env, &s.sources).expect("a script");
+        let Saved { text, warning, .. } = script(&s.env, &s.sources).expect("a script");
         assert!(warning.is_none(), "{warning:?}\n{text}");
         assert!(text.contains("data d {\n    x = [["), "{text}");
     }

@@ -34,6 +34,11 @@ pub enum ItemKind {
     /// `train`, `compare` and `explain` share one shape: `KEYWORD NET on DATA { settings }`.
     Run(RunDecl),
     Sweep(SweepDecl),
+    /// `save fitted to "w.safetensors"`: a network's parameters to a weights file.
+    Save {
+        network: Expr,
+        path: Expr,
+    },
     Seed(Expr),
     Precision(Ident),
 }
@@ -42,6 +47,8 @@ pub enum ItemKind {
 pub struct NetworkDecl {
     pub name: Ident,
     pub params: Vec<NetworkParam>,
+    /// `from "model.safetensors"`: the file its weights are loaded from.
+    pub from: Option<Expr>,
     pub body: Vec<Layer>,
 }
 
@@ -136,6 +143,8 @@ pub struct RunDecl {
     pub network: Expr,
     pub data: Expr,
     pub settings: Vec<Setting>,
+    /// `as fitted`: the name the trained network is bound to (`train` only).
+    pub result: Option<Ident>,
 }
 
 /// One line of a settings block: `loss mse`, `optimizer sgd(lr=0.01)`, `show gradients, weights`.

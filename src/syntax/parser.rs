@@ -411,14 +411,19 @@ where
         .collect::<Vec<_>>()
         .delimited_by(just(Token::LParen), just(Token::RParen));
 
+    // `as`, `from`, `save` and `to` are words only where they are used, so no script
+    // that names something `from` or `save` breaks.
+    let word = |w: &'static str| just(Token::Ident(w));
     let network = just(Token::Network)
         .ignore_then(ident())
         .then(params.or_not())
+        .then(word("from").ignore_then(expr.clone()).or_not())
         .then(block(layer_parser()))
-        .map(|((name, params), body)| {
+        .map(|(((name, params), from), body)| {
             ItemKind::Network(NetworkDecl {
                 name,
                 params: params.unwrap_or_default(),
+                from,
                 body,
             })
         })
@@ -447,14 +452,16 @@ where
         .then(expr.clone().labelled("network"))
         .then_ignore(just(Token::On))
         .then(expr.clone().labelled("data set"))
+        .then(word("as").ignore_then(ident()).or_not())
         .then(settings.clone().or_not())
-        .map(|((((kind, keyword), network), data), settings)| {
+        .map(|(((((kind, keyword), network), data), result), settings)| {
             ItemKind::Run(RunDecl {
                 kind,
                 keyword,
                 network,
                 data,
                 settings: settings.unwrap_or_default(),
+                result,
             })
         })
         .labelled("run")
@@ -494,8 +501,17 @@ where
         .labelled("sweep")
         .as_context();
 
+    let save = word("save")
+        .ignore_then(expr.clone().labelled("network"))
+        .then_ignore(word("to"))
+        .then(expr.clone().labelled("file name"))
+        .map(|(network, path)| ItemKind::Save { network, path })
+        .labelled("save")
+        .as_context();
+
     let item = let_
         .or(print)
+        .or(save)
         .or(seed)
         .or(precision)
         .or(network)

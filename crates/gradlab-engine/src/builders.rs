@@ -122,6 +122,7 @@ impl TrainSpec {
             continue_on_nonfinite: false,
             detail: StepDetail::Display,
             remedies: Remedies::default(),
+            start: None,
         }
     }
 

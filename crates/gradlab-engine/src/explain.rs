@@ -152,12 +152,23 @@ pub fn explain(
     precision: Precision,
 ) -> Result<Explanation, EngineError> {
     validate_data(net, data, loss)?;
-    let params = init_params(net, seed)?;
+    explain_with(net, &init_params(net, seed)?, data, loss, precision)
+}
+
+/// [`explain`] with explicit parameters (a trained or loaded network's).
+pub fn explain_with(
+    net: &NetSpec,
+    params: &Params,
+    data: &Dataset,
+    loss: LossKind,
+    precision: Precision,
+) -> Result<Explanation, EngineError> {
+    validate_data(net, data, loss)?;
     let mut ex = match precision {
-        Precision::F32 => chain::<f32>(net, &params, data, loss)?,
-        Precision::F64 => chain::<f64>(net, &params, data, loss)?,
+        Precision::F32 => chain::<f32>(net, params, data, loss)?,
+        Precision::F64 => chain::<f64>(net, params, data, loss)?,
     };
-    ex.overflow = predict(net, &params, data, loss)?;
+    ex.overflow = predict(net, params, data, loss)?;
     Ok(ex)
 }
 

@@ -3,7 +3,7 @@
 //! nothing about syntax: a front end builds plain specifications ([`NetSpec`],
 //! [`TrainSpec`]) and reads back [`Event`]s.
 //!
-//! Entry points: [`init_params`], [`forward`], [`forward_with`], [`train()`], [`explain()`];
+//! Entry points: [`init_params`], [`forward`], [`forward_with`], [`train()`], [`explain()`], [`explain_with`];
 //! toy data sets in [`data`]. Everything is generic over a private `Real` trait (f32 / f64)
 //! internally and dispatches on [`Precision`] at the entry points.
 //!
@@ -58,7 +58,7 @@ pub use events::{
     Control, DegenerateReason, DiagnosticEvent, Event, ExplodingBlame, LayerStats, NonFiniteSite,
     Pass, PoorReason, StepRecord, StopReason, TrainSummary,
 };
-pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain};
+pub use explain::{ExplainFactor, Explanation, OverflowPrediction, explain, explain_with};
 pub use params::{LayerParams, NormParams, Params, init_params, validate_net};
 pub use train::{train, uses_all_cores, validate_data, validate_train};
 pub use types::{

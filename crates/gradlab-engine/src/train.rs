@@ -269,7 +269,10 @@ fn train_in<R: Real>(
 
 impl<'s, R: Real> Training<'s, R> {
     fn new(spec: &'s TrainSpec) -> Result<Self, EngineError> {
-        let params = init_params(&spec.net, spec.seed)?;
+        let params = match &spec.start {
+            Some(start) => start.clone(),
+            None => init_params(&spec.net, spec.seed)?,
+        };
         let net = Network::<R>::new(&spec.net, &params)?;
         let batches = Batcher::new(&spec.data, spec.batch_size, spec.seed);
         let steps_per_epoch = batches.steps_per_epoch();

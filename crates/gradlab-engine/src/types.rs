@@ -1,6 +1,7 @@
 //! Plain-data specifications a front end builds for the engine, plus the engine error.
 
 pub use super::init::{FanMode, InitScheme, Nonlinearity};
+use super::params::Params;
 pub use super::remedies::{ClipNorm, ClipScope, Remedies, Schedule};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -288,6 +289,10 @@ pub struct TrainSpec {
     /// Gradient clipping, extra weight decay and learning-rate schedules (default: none).
     #[serde(default)]
     pub remedies: Remedies,
+    /// Parameters to start from instead of `init_params(net, seed)`: a trained or loaded
+    /// network training further. The optimizer state starts fresh either way.
+    #[serde(default)]
+    pub start: Option<Params>,
 }
 
 /// An input the engine refuses, with a message meant for the script author.

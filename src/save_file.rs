@@ -1,5 +1,5 @@
-//! Writing a saved script to disk without ever losing what was there: `:save`
-//! refuses to replace a file (`:save!` does), and the text goes to a temporary file
+//! Writing a saved script or weights file to disk without ever losing what was there:
+//! `:save` refuses to replace a file (`:save!` does), and the bytes go to a temporary file
 //! beside the target, is flushed to disk, and only then renamed over it. A crash or
 //! `kill -9` at any moment leaves either the old file or the new one, never a part.
 
@@ -16,8 +16,8 @@ pub enum Existing {
     Replace,
 }
 
-/// Writes `text` to `path`; the error is the message for the user.
-pub fn write(path: &Path, text: &str, existing: Existing) -> Result<(), String> {
+/// Writes `bytes` to `path`; the error is the message for the user.
+pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<(), String> {
     let shown = path.display();
     match fs::symlink_metadata(path) {
         // Renaming over a device, a directory or a link would replace the thing itself.
@@ -34,7 +34,7 @@ pub fn write(path: &Path, text: &str, existing: Existing) -> Result<(), String> 
         _ => {}
     }
     let temporary = temporary_path(path);
-    let written = write_synced(&temporary, text).and_then(|()| place(&temporary, path, existing));
+    let written = write_synced(&temporary, bytes).and_then(|()| place(&temporary, path, existing));
     if let Err(e) = written {
         let _ = fs::remove_file(&temporary);
         if e.kind() == io::ErrorKind::AlreadyExists {
@@ -87,9 +87,9 @@ fn temporary_path(path: &Path) -> PathBuf {
     directory(path).join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-fn write_synced(path: &Path, text: &str) -> io::Result<()> {
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
-    file.write_all(text.as_bytes())?;
+    file.write_all(bytes)?;
     file.sync_all()
 }
 
@@ -126,11 +126,11 @@ mod tests {
     fn an_existing_file_is_replaced_only_when_asked() {
         let dir = scratch("replace");
         let path = dir.join("a.grad");
-        write(&path, "let a = 1\n", Existing::Keep).expect("a new file");
-        let refused = write(&path, "let a = 2\n", Existing::Keep).unwrap_err();
+        write(&path, b"let a = 1\n", Existing::Keep).expect("a new file");
+        let refused = write(&path, b"let a = 2\n", Existing::Keep).unwrap_err();
         assert!(refused.contains("already exists; `:save! "), "{refused}");
         assert_eq!(fs::read_to_string(&path).unwrap(), "let a = 1\n");
-        write(&path, "let a = 2\n", Existing::Replace).expect("replaced");
+        write(&path, b"let a = 2\n", Existing::Replace).expect("replaced");
         assert_eq!(fs::read_to_string(&path).unwrap(), "let a = 2\n");
         assert_eq!(entries(&dir), ["a.grad"], "no temporary file is left");
     }
@@ -154,7 +154,7 @@ mod tests {
         let path = dir.join("a.grad");
         fs::write(&path, "let old = 1\n").unwrap();
         let mut old = File::open(&path).unwrap();
-        write(&path, "let new = 2\n", Existing::Replace).expect("replaced");
+        write(&path, b"let new = 2\n", Existing::Replace).expect("replaced");
         let mut seen = String::new();
         old.read_to_string(&mut seen).unwrap();
         assert_eq!(seen, "let old = 1\n");
@@ -164,15 +164,15 @@ mod tests {
     #[test]
     fn failures_are_errors_and_leave_nothing_behind() {
         let dir = scratch("failures");
-        let missing = write(&dir.join("no/such/a.grad"), "x", Existing::Keep).unwrap_err();
+        let missing = write(&dir.join("no/such/a.grad"), b"x", Existing::Keep).unwrap_err();
         assert!(missing.starts_with("cannot write `"), "{missing}");
-        let device = write(Path::new("/dev/full"), "x", Existing::Replace).unwrap_err();
+        let device = write(Path::new("/dev/full"), b"x", Existing::Replace).unwrap_err();
         assert!(device.contains("is not a regular file"), "{device}");
-        let folder = write(&dir, "x", Existing::Replace).unwrap_err();
+        let folder = write(&dir, b"x", Existing::Replace).unwrap_err();
         assert!(folder.contains("is not a regular file"), "{folder}");
         // The target's folder is a file: the temporary file cannot be made; nothing stays.
         fs::write(dir.join("plain"), "").unwrap();
-        assert!(write(&dir.join("plain/a.grad"), "x", Existing::Replace).is_err());
+        assert!(write(&dir.join("plain/a.grad"), b"x", Existing::Replace).is_err());
         assert_eq!(entries(&dir), ["plain"]);
     }
 }
