@@ -31,14 +31,14 @@ struct Cli {
     /// Output format: text for people, json for JSON Lines.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     format: Format,
-    /// Memory a run may need, with the script's data sets: 512M, 8G, 1.5GiB [default:
-    /// half the machine's memory].
+    /// Memory a run may need, with the script's data sets, e.g. 512M, 8G, 1.5GiB
+    /// [default: half the machine's memory].
     #[arg(long, value_name = "SIZE", value_parser = limits::parse_size, global = true)]
     max_memory: Option<u64>,
-    /// Floating-point operations a run block may take (a compare or sweep counts all its
-    /// runs): 1e16.
-    #[arg(long, value_name = "FLOPS", value_parser = limits::parse_work, default_value_t = limits::DEFAULT_MAX_WORK, global = true)]
-    max_work: f64,
+    /// Floating-point operations a run block may take, e.g. 1e16 (a compare or sweep
+    /// counts all its runs) [default: 1e15].
+    #[arg(long, value_name = "FLOPS", value_parser = limits::parse_work, global = true)]
+    max_work: Option<f64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -134,7 +134,7 @@ fn dispatch(cli: Cli) -> ExitCode {
     let defaults = Limits::default();
     let limits = Limits {
         max_memory: cli.max_memory.unwrap_or(defaults.max_memory),
-        max_work: cli.max_work,
+        max_work: cli.max_work.unwrap_or(defaults.max_work),
         ..defaults
     };
     match cli.command {
