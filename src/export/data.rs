@@ -1,7 +1,7 @@
 //! A run's data as tensors: the rows, the targets, and the order gradlab visits them in.
 
-use super::state_dict::{Tensor, Values};
 use crate::engine::{Dataset, LossKind, epoch_orders};
+use crate::weights::modules::{Tensor, Values};
 
 /// `x` `[n, x_dim]`; `y` `[n, y_dim]`, or `[n]` int64 class indices for cross entropy (as
 /// `nn.CrossEntropyLoss` takes them); with mini-batches, `order` `[epochs, n]` int64, the

@@ -4,13 +4,12 @@
 //! out from there (GPU, `torchrun`, DistributedDataParallel).
 //!
 //! It works from the checked plans and the engine's initial parameters, never from syntax:
-//! `state_dict` maps the network to modules and tensor names, `torch` the settings to
+//! `weights::modules` maps the network to modules and tensor names, `torch` the settings to
 //! PyTorch code, `data` the data set and batch order to tensors, `tensors` writes the
 //! safetensors files and `python` the script.
 
 mod data;
 mod python;
-pub mod state_dict;
 mod tensors;
 mod torch;
 
@@ -19,6 +18,7 @@ use crate::check::plan::RunPlan;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{StepDetail, TrainSpec, init_params, run_steps, validate_train};
 use crate::syntax::ast::RunKind;
+use crate::weights::modules;
 
 /// How to export.
 #[derive(Debug, Clone, Copy, Default)]
@@ -141,7 +141,7 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
             .with_label(span, "this run")
     };
     validate_train(&train_spec(plan)).map_err(|e| refused(e.message().to_string()))?;
-    let modules = state_dict::modules(&plan.net.spec).map_err(refused)?;
+    let modules = modules::modules(&plan.net.spec).map_err(refused)?;
     // A trained network's weights exist only once the script has run; a loaded one's
     // are known now, and are where the exported run starts.
     let params = match &plan.net.weights {
@@ -163,7 +163,7 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
     let set = &plan.data.set;
     let total_steps = usize::try_from(run_steps(plan.stop, set.n, plan.batch))
         .map_err(|_| refused("too many steps".into()))?;
-    let weights = state_dict::state_dict(&modules, &params);
+    let weights = modules::state_dict(&modules, &params);
     let data = data::tensors(set, plan.loss, plan.batch, plan.seed, total_steps);
     let weights = tensors::file(&weights, plan.precision).map_err(refused)?;
     let data = tensors::file(&data, plan.precision).map_err(refused)?;

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::state_dict::Module;
 use super::torch;
 use crate::check::plan::RunPlan;
 use crate::engine::LossKind;
+use crate::weights::modules::Module;
 
 /// What the script of one run is made from.
 pub struct Script<'a> {
@@ -181,7 +181,7 @@ fn sequential(out: &mut String, class: &str, modules: &[Module], depth: usize) {
                 let _ = write!(out, "nn.LayerNorm({width}, eps=1e-5)");
             }
             Module::Activation(a) => {
-                // `state_dict::modules` leaves the identity out.
+                // `weights::modules::modules` leaves the identity out.
                 out.push_str(&torch::activation(*a).unwrap_or_else(|| "nn.Identity()".into()));
             }
             Module::Residual(inner) => sequential(out, "Residual", inner, depth + 1),

@@ -4,8 +4,8 @@
 
 use safetensors::tensor::{Dtype, TensorView};
 
-use super::state_dict::{Tensor, Values};
 use crate::engine::Precision;
+use crate::weights::modules::{Tensor, Values};
 
 /// The bytes of a safetensors file holding `tensors`.
 pub fn file(tensors: &[Tensor], precision: Precision) -> Result<Vec<u8>, String> {

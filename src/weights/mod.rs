@@ -4,6 +4,7 @@
 //! never part of them. Files are read and written by the caller (`text_file`,
 //! `save_file`): this module only converts.
 
+pub mod modules;
 pub mod names;
 
 use std::collections::HashSet;

@@ -10,10 +10,10 @@
 //! 3. its activation (`nn.ReLU()`, `nn.Tanh()`, …), unless it is `linear`, which adds
 //!    no module.
 //!
-//! Modules are numbered from 0 across the whole network, activations included, as
-//! `nn.Sequential` numbers them. Residual blocks are wiring only: they add no module
-//! and take no index (an exported model keeps these indexes and adds the skips in its
-//! own `forward`).
+//! Modules are numbered from 0 within their `nn.Sequential`, activations included. A
+//! `residual { … }` block is one module (an `nn.Sequential` computing `x + f(x)`) whose
+//! layers are named by the path of indices (`1.0.weight`). The tree is
+//! [`super::modules::modules`], the one `save` and `gradlab export` write by.
 //!
 //! # Tensors, in `state_dict` order
 //! - Linear at index `i`: `i.weight` `[out, in]` (row-major, as gradlab's `[out][in]`),
@@ -24,7 +24,8 @@
 //!   default momentum it changes nothing.
 //! - LayerNorm at `j`: `j.weight` (γ) and `j.bias` (β), `[out]`.
 
-use crate::engine::{Activation, BiasSpec, NetSpec};
+use super::modules::{Module, modules};
+use crate::engine::NetSpec;
 
 /// What a tensor holds in gradlab's `Params`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,46 +58,62 @@ pub struct TensorName {
 
 /// Every tensor of `net`'s `state_dict`, in PyTorch's order.
 pub fn state_dict(net: &NetSpec) -> Vec<TensorName> {
+    // Skip connections that are not nested blocks have no `nn.Sequential` form (the
+    // checker makes none); their layers are then named as if there were no skips.
+    let tree = modules(net).unwrap_or_else(|_| {
+        let flat = NetSpec {
+            residuals: Vec::new(),
+            ..net.clone()
+        };
+        modules(&flat).unwrap_or_default()
+    });
     let mut tensors = Vec::new();
-    let mut module = 0;
-    let mut fan_in = net.input;
-    for (layer, spec) in net.layers.iter().enumerate() {
-        let out = spec.width;
-        let mut push = |module: usize, suffix: &str, role: Role, shape: Vec<usize>| {
+    name(&tree, "", &mut tensors);
+    tensors
+}
+
+fn name(tree: &[Module], prefix: &str, tensors: &mut Vec<TensorName>) {
+    for (index, module) in tree.iter().enumerate() {
+        let path = format!("{prefix}{index}");
+        let mut push = |layer: usize, suffix: &str, role: Role, shape: Vec<usize>| {
             tensors.push(TensorName {
-                name: format!("{module}.{suffix}"),
+                name: format!("{path}.{suffix}"),
                 layer,
                 role,
                 shape,
             });
         };
-        push(module, "weight", Role::Weight, vec![out, fan_in]);
-        if !matches!(spec.bias, BiasSpec::None) {
-            push(module, "bias", Role::Bias, vec![out]);
-        }
-        module += 1;
-        if spec.batchnorm || spec.layernorm {
-            push(module, "weight", Role::NormWeight, vec![out]);
-            push(module, "bias", Role::NormBias, vec![out]);
-            if spec.batchnorm {
-                push(module, "running_mean", Role::RunningMean, vec![out]);
-                push(module, "running_var", Role::RunningVar, vec![out]);
-                push(module, "num_batches_tracked", Role::BatchesTracked, vec![]);
+        match module {
+            Module::Linear {
+                layer,
+                fan_in,
+                width,
+                bias,
+            } => {
+                push(*layer, "weight", Role::Weight, vec![*width, *fan_in]);
+                if *bias {
+                    push(*layer, "bias", Role::Bias, vec![*width]);
+                }
             }
-            module += 1;
+            Module::BatchNorm { layer, width } | Module::LayerNorm { layer, width } => {
+                push(*layer, "weight", Role::NormWeight, vec![*width]);
+                push(*layer, "bias", Role::NormBias, vec![*width]);
+                if matches!(module, Module::BatchNorm { .. }) {
+                    push(*layer, "running_mean", Role::RunningMean, vec![*width]);
+                    push(*layer, "running_var", Role::RunningVar, vec![*width]);
+                    push(*layer, "num_batches_tracked", Role::BatchesTracked, vec![]);
+                }
+            }
+            Module::Activation(_) => {}
+            Module::Residual(inner) => name(inner, &format!("{path}."), tensors),
         }
-        if spec.activation != Activation::Linear {
-            module += 1;
-        }
-        fan_in = out;
     }
-    tensors
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{LayerSpec, NetSpec};
+    use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, init_params};
 
     #[test]
     fn names_follow_nn_sequential() {
@@ -122,5 +139,43 @@ mod tests {
             .map(|(n, s)| (n.to_string(), s))
             .collect();
         assert_eq!(names, expected);
+    }
+
+    /// A residual block is one module: its layers are named inside it, as `save` and
+    /// `gradlab export` write them.
+    #[test]
+    fn a_residual_block_is_one_module() {
+        let tanh = || LayerSpec::dense(3, Activation::Tanh);
+        let net = NetSpec::new(
+            2,
+            vec![
+                tanh(),
+                tanh(),
+                tanh(),
+                LayerSpec::dense(1, Activation::Linear),
+            ],
+        )
+        .with_residual(1, 2);
+        let names: Vec<String> = state_dict(&net).into_iter().map(|t| t.name).collect();
+        assert_eq!(
+            names,
+            [
+                "0.weight",
+                "0.bias",
+                "2.0.weight",
+                "2.0.bias",
+                "2.2.weight",
+                "2.2.bias",
+                "3.weight",
+                "3.bias"
+            ]
+        );
+        let params = init_params(&net, 0).unwrap();
+        let written: Vec<String> =
+            super::super::modules::state_dict(&modules(&net).unwrap(), &params)
+                .into_iter()
+                .map(|t| t.name)
+                .collect();
+        assert_eq!(names, written);
     }
 }

@@ -1,6 +1,7 @@
 //! The network as PyTorch modules, and the names of its tensors: the `state_dict` of the
 //! equivalent `nn.Sequential`, so `model.load_state_dict(safetensors.torch.load_file(…))`
-//! loads an exported file as it is.
+//! loads a file gradlab writes (`save`, `gradlab export`) as it is. `names` reads the
+//! same tree for loading.
 //!
 //! # Mapping
 //! Each `dense` layer becomes, in order, `nn.Linear(in, width, bias=…)`, then
