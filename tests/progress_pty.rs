@@ -23,10 +23,16 @@ network net(depth = 8) {
 train net on xor() { steps 6000 every 3000 optimizer adam(0.01) loss bce }
 ";
 
+/// The script, written once: the tests run in parallel, and a second write while
+/// another test's gradlab reads the file could hand it a truncated script.
 fn script() -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("progress-long.grad");
-    std::fs::write(&path, LONG_RUN).unwrap();
-    path
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("progress-long.grad");
+        std::fs::write(&path, LONG_RUN).unwrap();
+        path
+    })
+    .clone()
 }
 
 #[test]

@@ -173,6 +173,59 @@ pub struct HeatColumn {
     pub dead: Vec<bool>,
 }
 
+/// The columns of a heat map as a run goes: at most [`SPARK_WIDTH`] of them, whatever
+/// the run's length. When full, every other column goes and only every `stride`-th
+/// shown step is kept from then on; the latest step is always kept for the last column.
+#[derive(Debug, Clone, Default)]
+pub struct HeatTrace {
+    columns: Vec<HeatColumn>,
+    stride: usize,
+    seen: usize,
+    latest: Option<HeatColumn>,
+}
+
+impl HeatTrace {
+    /// Adds a shown step's column.
+    ///
+    /// ```
+    /// use gradlab::report::chart::{HeatColumn, HeatTrace, SPARK_WIDTH};
+    ///
+    /// let mut trace = HeatTrace::default();
+    /// for step in 1..=1000 {
+    ///     trace.add(HeatColumn { step, values: vec![1.0], dead: vec![false] });
+    /// }
+    /// let (columns, stride) = trace.finish();
+    /// assert!(columns.len() <= SPARK_WIDTH + 1);
+    /// assert_eq!((columns[0].step, columns[1].step, stride), (1, 1 + stride, stride));
+    /// assert_eq!(columns.last().unwrap().step, 1000);
+    /// ```
+    pub fn add(&mut self, column: HeatColumn) {
+        let stride = self.stride.max(1);
+        self.seen += 1;
+        if (self.seen - 1).is_multiple_of(stride) {
+            self.columns.push(column);
+            self.latest = None;
+        } else {
+            self.latest = Some(column);
+        }
+        if self.columns.len() > SPARK_WIDTH {
+            let mut index = 0;
+            self.columns.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.stride = stride * 2;
+        }
+    }
+
+    /// The kept columns, the latest last, and how many shown steps apart they are.
+    pub fn finish(self) -> (Vec<HeatColumn>, usize) {
+        let mut columns = self.columns;
+        columns.extend(self.latest);
+        (columns, self.stride.max(1))
+    }
+}
+
 /// Layers as rows (input side first) and steps as columns, each cell shaded by its
 /// value on a log scale over the whole map. Returns the rows, each prefixed by its
 /// layer number, and the scale's ends.

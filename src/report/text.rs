@@ -3,7 +3,7 @@
 use crate::signature::Metric;
 use std::io::Write;
 
-use super::chart::{self, HeatColumn, LossTrace, log_bar, positive_range};
+use super::chart::{self, HeatColumn, HeatTrace, LossTrace, log_bar, positive_range};
 use super::info::{CompareReport, RunInfo, SweepReport};
 use super::outcome::{Outcome, metric};
 use super::progress::Progress;
@@ -40,8 +40,8 @@ struct RunState {
     max_grad_norm: f64,
     best_loss: Option<f64>,
     trace: LossTrace,
-    /// ‖∂L/∂W‖ per layer at each shown step, for `show heatmap`.
-    heat: Vec<HeatColumn>,
+    /// ‖∂L/∂W‖ per layer at the shown steps, for `show heatmap`.
+    heat: HeatTrace,
 }
 
 impl<'a> TextReporter<'a> {
@@ -90,7 +90,7 @@ impl<'a> TextReporter<'a> {
         let show = &info.show;
         let shown = force || self.should_show(record.step, info);
         if show.heatmap && shown {
-            self.run.heat.push(HeatColumn {
+            self.run.heat.add(HeatColumn {
                 step: record.step,
                 values: record.layers.iter().map(|l| l.grad_weight_norm).collect(),
                 dead: record.layers.iter().map(|l| l.dead).collect(),
@@ -208,18 +208,7 @@ impl<'a> TextReporter<'a> {
 
     /// `show heatmap`: ‖∂L/∂W‖ of every layer at every shown step, on one log scale.
     fn heat_map(&mut self) {
-        let mut columns = std::mem::take(&mut self.run.heat);
-        // A terminal line holds about 80 cells: a long run keeps every k-th column.
-        let stride = columns.len().div_ceil(chart::SPARK_WIDTH).max(1);
-        if stride > 1 {
-            let last = columns.len() - 1;
-            columns = columns
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| i % stride == 0 || *i == last)
-                .map(|(_, c)| c)
-                .collect();
-        }
+        let (columns, stride) = std::mem::take(&mut self.run.heat).finish();
         let (rows, range) = chart::heatmap(&columns);
         let Some(first) = columns.first() else { return };
         let scale = range.map_or("no layer had a gradient".to_string(), |(low, high)| {
