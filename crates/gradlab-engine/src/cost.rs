@@ -113,9 +113,15 @@ pub fn memory_estimate(
     } as u64;
     let rows = batch_size.map_or(data.n, |b| b.min(data.n)) as u64;
     let (mut parameters, mut weight_rows, mut per_row) = (0u64, 0u64, 0u64);
+    // The products' scratch: the largest weight matrix a tiled forward product transposes.
+    let mut scratch = 0u64;
     let mut fan_in = net.input as u64;
     for layer in &net.layers {
         let width = layer.width as u64;
+        let forward = (rows as usize, fan_in as usize, layer.width);
+        if super::matmul::is_tiled(forward) {
+            scratch = scratch.max(fan_in * width);
+        }
         let norm = if layer.batchnorm || layer.layernorm {
             1
         } else {
@@ -143,7 +149,9 @@ pub fn memory_estimate(
         // f64 as drawn (one allocation per weight row), then values and gradients.
         parameters: parameters * (8 + 2 * real) + weight_rows * PER_ALLOCATION,
         optimizer: parameters * real * optimizer_copies,
-        activations: rows * per_row * real + net.layers.len() as u64 * PER_LAYER + PER_RUN,
+        activations: (rows * per_row + scratch) * real
+            + net.layers.len() as u64 * PER_LAYER
+            + PER_RUN,
         // The spec's f64 copy, the batcher's copy in the run's precision, and its row order.
         data: values * (8 + real) + data.n as u64 * 8,
     }

@@ -1,11 +1,21 @@
 //! Matrix products `C = A·B` and `C += A·B`, with strided operands and a row-major `C`.
 //!
-//! Small products run as a plain loop: for them the GEMM crate's packing and dispatch cost
-//! more than the arithmetic, and the loop allocates nothing, so a small network's step
-//! allocates nothing at all. Larger ones go to `matrixmultiply`, which shares the large
-//! ones among the machine's cores (its `threading` feature; `MATMUL_NUM_THREADS` limits
-//! it). It splits a product over rows and columns only, never along the sum, so the
-//! result does not depend on the number of threads.
+//! Three paths, one arithmetic: each element of `C` is a sum over `k` in order, one fused
+//! multiply-add per term where the processor has FMA, rounded into `C` once per block of
+//! `BLOCK` terms, exactly as `matrixmultiply`'s kernels do. Which path a product takes
+//! changes its speed, never its bits (a test checks every path against `matrixmultiply`).
+//! * Small products run as a plain loop: for them the GEMM crate's packing and dispatch
+//!   cost more than the arithmetic.
+//! * Medium ones, which `matrixmultiply` would run on one thread after packing both
+//!   operands, run as a tiled loop: tiles of `C` sum side by side in registers, reading
+//!   `B` where it lies (transposed once into a kept buffer when its rows are not
+//!   contiguous). On a 20 × 64 network, batch 32 (issue 13's B) this took a step from 265
+//!   to 205 µs. Neither path allocates, so a step up to a 128-wide network allocates
+//!   nothing at all.
+//! * Large ones go to `matrixmultiply`, which shares them among the machine's cores (its
+//!   `threading` feature; `MATMUL_NUM_THREADS` limits it). It splits a product over rows
+//!   and columns only, never along the sum, so the result does not depend on the number
+//!   of threads.
 //!
 //! `matrixmultiply` was measured against `gemm` 0.19 with AVX-512 (`x86-v4`) on the
 //! workloads of `benches/workload`, interleaved on the idle 2-core development machine:
@@ -14,6 +24,11 @@
 //! 81 300–89 400. It is as fast or faster where it matters, keeps the results of earlier
 //! versions bit for bit, and allocates one packing buffer per product where `gemm`
 //! allocates about five.
+//!
+//! A second core for the medium products was tried (a spinning partner thread taking
+//! half of each product's rows): B went from 230 to 450–560 µs per step on the
+//! development machine, where handing a product's operands and results between its two
+//! cores costs more than the half product saves.
 
 use super::real::Real;
 
@@ -68,52 +83,97 @@ pub(crate) fn is_large((m, k, n): (usize, usize, usize)) -> bool {
     m * k * n > LOOP_MAX || k > BLOCK
 }
 
-/// True if a product of this shape keeps every core busy by itself.
+/// True if a product of this shape keeps every core busy by itself: matrixmultiply
+/// shares it among its threads.
 pub(crate) fn uses_all_cores((m, k, n): (usize, usize, usize)) -> bool {
     m * k + k * n >= SHARED_MIN
 }
 
-/// `c = a·b`, or `c += a·b` with `accumulate`, where `a` is `m×k`, `b` is `k×n` and `c`
-/// is the first `m×n` values of `c`, row-major.
-///
-/// # Panics
-/// If a matrix does not fit its slice.
-pub(crate) fn product<R: Real>(
-    (m, k, n): (usize, usize, usize),
-    a: View<R>,
+/// True if a product of this shape runs as the tiled loop: too large for the plain loop,
+/// too small for matrixmultiply to share it among threads (it would run it on one thread,
+/// after packing both operands), and short enough for one block of the sum.
+pub(crate) fn is_tiled(shape: (usize, usize, usize)) -> bool {
+    is_large(shape) && !uses_all_cores(shape) && shape.1 <= BLOCK
+}
+
+/// What the products of one training run keep between steps: room for a transposed
+/// operand. It grows to the largest once, on the first step, so the step loop does not
+/// allocate.
+#[derive(Debug, Default)]
+pub(crate) struct Products<R> {
+    scratch: Vec<R>,
+}
+
+impl<R: Real> Products<R> {
+    /// `c = a·b`, or `c += a·b` with `accumulate`, where `a` is `m×k`, `b` is `k×n` and
+    /// `c` is the first `m×n` values of `c`, row-major.
+    ///
+    /// # Panics
+    /// If a matrix does not fit its slice.
+    pub fn product(
+        &mut self,
+        (m, k, n): (usize, usize, usize),
+        a: View<R>,
+        b: View<R>,
+        c: &mut [R],
+        accumulate: bool,
+    ) {
+        assert!(a.holds(m, k) && b.holds(k, n) && c.len() >= m * n);
+        if m == 0 || n == 0 {
+            return;
+        }
+        let c = &mut c[..m * n];
+        if !is_large((m, k, n)) {
+            small_product((m, k, n), a, b, c, accumulate);
+        } else if is_tiled((m, k, n)) {
+            let b = if b.cs == 1 {
+                b
+            } else {
+                transpose(&mut self.scratch, (k, n), b)
+            };
+            tiled_product((m, k, n), a, b, c, accumulate);
+        } else {
+            let beta = if accumulate { R::ONE } else { R::ZERO };
+            // SAFETY: the assertion above keeps every element of a, b and c inside its
+            // slice; c is borrowed mutably, so it aliases neither a nor b.
+            unsafe {
+                R::gemm(
+                    m,
+                    k,
+                    n,
+                    R::ONE,
+                    a.data.as_ptr(),
+                    a.rs as isize,
+                    a.cs as isize,
+                    b.data.as_ptr(),
+                    b.rs as isize,
+                    b.cs as isize,
+                    beta,
+                    c.as_mut_ptr(),
+                    n as isize,
+                    1,
+                );
+            }
+        }
+    }
+}
+
+/// `b` (`rows × cols`) copied row-major into `scratch`.
+fn transpose<'s, R: Real>(
+    scratch: &'s mut Vec<R>,
+    (rows, cols): (usize, usize),
     b: View<R>,
-    c: &mut [R],
-    accumulate: bool,
-) {
-    assert!(a.holds(m, k) && b.holds(k, n) && c.len() >= m * n);
-    if m == 0 || n == 0 {
-        return;
+) -> View<'s, R> {
+    if scratch.len() < rows * cols {
+        scratch.resize(rows * cols, R::ZERO);
     }
-    if !is_large((m, k, n)) {
-        small_product((m, k, n), a, b, &mut c[..m * n], accumulate);
-        return;
+    let out = &mut scratch[..rows * cols];
+    for (p, row) in out.chunks_exact_mut(cols).enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = b.data[p * b.rs + j * b.cs];
+        }
     }
-    let beta = if accumulate { R::ONE } else { R::ZERO };
-    // SAFETY: the assertion above keeps every element of a, b and c inside its slice;
-    // c is borrowed mutably, so it aliases neither a nor b.
-    unsafe {
-        R::gemm(
-            m,
-            k,
-            n,
-            R::ONE,
-            a.data.as_ptr(),
-            a.rs as isize,
-            a.cs as isize,
-            b.data.as_ptr(),
-            b.rs as isize,
-            b.cs as isize,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    View::rows(out, cols)
 }
 
 /// The plain loop, with the arithmetic of `matrixmultiply`'s kernels, so that a product
@@ -152,6 +212,106 @@ unsafe fn small_product_fused<R: Real>(
     small_product_with(shape, a, b, c, accumulate, |sum, x, y| x.mul_add(y, sum));
 }
 
+/// Rows of `c` in one tile of the tiled loop.
+const TILE_ROWS: usize = 4;
+
+/// The tiled loop: the arithmetic of the plain loop (and so of matrixmultiply), in tiles
+/// of `ROWS × COLS` elements of `c` whose sums run side by side in registers, reading `b`
+/// (row-major, `b.cs == 1`) where it lies instead of packing it.
+fn tiled_product<R: Real>(
+    shape: (usize, usize, usize),
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+) {
+    debug_assert_eq!(b.cs, 1);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has AVX-512.
+        unsafe { tiled_product_avx512(shape, a, b, c, accumulate) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2 and FMA.
+        unsafe { tiled_product_avx2(shape, a, b, c, accumulate) };
+        return;
+    }
+    tiled_with::<R, TILE_ROWS, 16>(shape, a, b, c, accumulate, |sum, x, y| sum + x * y);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+unsafe fn tiled_product_avx512<R: Real>(
+    shape: (usize, usize, usize),
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+) {
+    tiled_with::<R, TILE_ROWS, 32>(shape, a, b, c, accumulate, |sum, x, y| x.mul_add(y, sum));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn tiled_product_avx2<R: Real>(
+    shape: (usize, usize, usize),
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+) {
+    tiled_with::<R, TILE_ROWS, 16>(shape, a, b, c, accumulate, |sum, x, y| x.mul_add(y, sum));
+}
+
+#[inline(always)]
+fn tiled_with<R: Real, const ROWS: usize, const COLS: usize>(
+    (m, k, n): (usize, usize, usize),
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+    term: impl Fn(R, R, R) -> R + Copy,
+) {
+    let (tiled_m, tiled_n) = (m - m % ROWS, n - n % COLS);
+    for i0 in (0..tiled_m).step_by(ROWS) {
+        for j0 in (0..tiled_n).step_by(COLS) {
+            let mut sums = [[R::ZERO; COLS]; ROWS];
+            for p in 0..k {
+                let b_row: &[R; COLS] = b.data[p * b.rs + j0..][..COLS].try_into().unwrap();
+                for (r, row_sums) in sums.iter_mut().enumerate() {
+                    let x = a.data[(i0 + r) * a.rs + p * a.cs];
+                    for (sum, &y) in row_sums.iter_mut().zip(b_row) {
+                        *sum = term(*sum, x, y);
+                    }
+                }
+            }
+            for (r, row_sums) in sums.iter().enumerate() {
+                let out = &mut c[(i0 + r) * n + j0..][..COLS];
+                for (o, &sum) in out.iter_mut().zip(row_sums) {
+                    *o = if accumulate { *o + sum } else { sum };
+                }
+            }
+        }
+    }
+    // The edges: the columns right of the tiles, then the rows below them.
+    let edge = |c: &mut [R], rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| {
+        for i in rows {
+            for j in cols.clone() {
+                let mut sum = R::ZERO;
+                for p in 0..k {
+                    sum = term(sum, a.data[i * a.rs + p * a.cs], b.data[p * b.rs + j]);
+                }
+                let out = &mut c[i * n + j];
+                *out = if accumulate { *out + sum } else { sum };
+            }
+        }
+    };
+    edge(c, 0..m, tiled_n..n);
+    edge(c, tiled_m..m, 0..tiled_n);
+}
+
 /// `c` is `m×n`, its whole length.
 #[inline(always)]
 fn small_product_with<R: Real>(
@@ -185,12 +345,19 @@ mod tests {
     /// network uses.
     #[test]
     fn small_and_large_products_agree_with_the_definition() {
-        for (m, k, n) in [(2, 3, 4), (1, 1, 1), (40, 30, 20), (64, 64, 64)] {
+        // the plain loop, the tiled loop (with and without edges), matrixmultiply
+        for (m, k, n) in [
+            (2, 3, 4),
+            (1, 1, 1),
+            (40, 30, 20),
+            (64, 64, 64),
+            (300, 300, 90),
+        ] {
             let a: Vec<f64> = (0..m * k).map(|v| (v as f64 * 0.37).sin()).collect();
             let w: Vec<f64> = (0..n * k).map(|v| (v as f64 * 0.11).cos()).collect();
             // c = a · wᵀ, with w stored row-major as n × k
             let mut c = vec![1.0; m * n];
-            product(
+            Products::default().product(
                 (m, k, n),
                 View::rows(&a, k),
                 View::transposed(&w, k),
@@ -209,50 +376,87 @@ mod tests {
         }
     }
 
-    /// Every product gives matrixmultiply's bits, whichever path it takes: the loop below
-    /// `LOOP_MAX`, up to the length of matrixmultiply's blocks of the sum.
+    /// Every product gives matrixmultiply's bits, whichever path it takes: the plain loop
+    /// below `LOOP_MAX`, and the tiled loop (with edges) up to the length of
+    /// matrixmultiply's blocks of the sum.
     #[test]
     fn products_give_the_bits_of_matrixmultiply() {
-        for (m, k, n) in [(7, 13, 9), (1, 256, 1), (1, 300, 1), (2, 1000, 2)] {
+        let shapes = [
+            (7, 13, 9),
+            (1, 256, 1),
+            (1, 300, 1),
+            (2, 1000, 2),
+            (32, 64, 64),
+            (64, 32, 64),
+            (37, 50, 70),
+            (5, 256, 40),
+        ];
+        let mut products = Products::default();
+        for (m, k, n) in shapes {
             let a: Vec<f32> = (0..m * k).map(|v| (v as f32 * 0.37).sin() * 3.1).collect();
             let w: Vec<f32> = (0..n * k).map(|v| (v as f32 * 0.11).cos() / 7.0).collect();
-            for accumulate in [false, true] {
-                let mut ours = vec![0.25f32; m * n];
-                product(
-                    (m, k, n),
-                    View::rows(&a, k),
-                    View::transposed(&w, k),
-                    &mut ours,
-                    accumulate,
-                );
-                let mut packed = vec![0.25f32; m * n];
-                let beta = if accumulate { 1.0 } else { 0.0 };
-                // SAFETY: a is m×k, w read transposed is k×n, packed is m×n.
-                unsafe {
-                    f32::gemm(
-                        m,
-                        k,
-                        n,
-                        1.0,
-                        a.as_ptr(),
-                        k as isize,
-                        1,
-                        w.as_ptr(),
-                        1,
-                        k as isize,
-                        beta,
-                        packed.as_mut_ptr(),
-                        n as isize,
-                        1,
+            // b read transposed (the forward product) and read by rows (the backward ones)
+            for (b, brs, bcs) in [(View::transposed(&w, k), 1, k), (View::rows(&w, n), n, 1)] {
+                for accumulate in [false, true] {
+                    let mut ours = vec![0.25f32; m * n];
+                    let a_view = View::rows(&a, k);
+                    products.product((m, k, n), a_view, b, &mut ours, accumulate);
+                    let mut packed = vec![0.25f32; m * n];
+                    let beta = if accumulate { 1.0 } else { 0.0 };
+                    // SAFETY: a is m×k, w read either way is k×n, packed is m×n.
+                    unsafe {
+                        f32::gemm(
+                            m,
+                            k,
+                            n,
+                            1.0,
+                            a.as_ptr(),
+                            k as isize,
+                            1,
+                            w.as_ptr(),
+                            brs as isize,
+                            bcs as isize,
+                            beta,
+                            packed.as_mut_ptr(),
+                            n as isize,
+                            1,
+                        );
+                    }
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(
+                        bits(&ours),
+                        bits(&packed),
+                        "({m},{k},{n}), b strides ({brs},{bcs}), accumulate {accumulate}"
                     );
                 }
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(
-                    bits(&ours),
-                    bits(&packed),
-                    "({m},{k},{n}), accumulate {accumulate}"
-                );
             }
         }
+    }
+
+    /// The tiled loop's AVX2 tiles give the bits of its AVX-512 ones: machines without
+    /// AVX-512 compute what this one does.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn tiled_kernels_agree() {
+        use std::arch::is_x86_feature_detected as has;
+        if !(has!("avx512f") && has!("avx2") && has!("fma")) {
+            return;
+        }
+        let (m, k, n) = (37, 50, 70);
+        let a: Vec<f32> = (0..m * k).map(|v| (v as f32 * 0.37).sin() * 3.1).collect();
+        let b: Vec<f32> = (0..k * n).map(|v| (v as f32 * 0.11).cos() / 7.0).collect();
+        let (a, b) = (View::rows(&a, k), View::rows(&b, n));
+        let mut wide = vec![0.5f32; m * n];
+        let mut narrow = wide.clone();
+        // SAFETY: the processor has both instruction sets (checked above).
+        unsafe {
+            tiled_product_avx512((m, k, n), a, b, &mut wide, true);
+            tiled_product_avx2((m, k, n), a, b, &mut narrow, true);
+        }
+        assert!(
+            wide.iter()
+                .zip(&narrow)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Forward and backward passes over a batch, with buffers allocated once and reused.
 //!
 //! Layout as `nn.Linear`: weight `[out][in]`, `z = x Wᵀ + b`, `a = f(z)`. All products go
-//! through `matmul::product` with strides, so no transposed copies are made:
+//! through `matmul::Products::product` with strides (it copies an operand only where its
+//! tiled loop needs contiguous rows):
 //! * forward `z = a_prev · Wᵀ`         (m = rows, k = in,   n = out)
 //! * `∂L/∂W = (∂L/∂z)ᵀ · a_prev`       (m = out,  k = rows, n = in)
 //! * `∂L/∂a_prev = ∂L/∂z · W`          (m = rows, k = out,  n = in)
@@ -14,7 +15,7 @@
 
 use super::activation::Act;
 use super::events::{LayerStats, NonFiniteSite};
-use super::matmul::{View, product};
+use super::matmul::{Products, View};
 use super::norm::NormBuf;
 use super::params::{Layout, Params};
 use super::real::{Real, SumSq, all_finite, norm};
@@ -162,6 +163,8 @@ pub(crate) struct Workspace<R: Real> {
     /// but the first layer's gain reads it, and that product is a third of the first
     /// layer's work.
     pub input_grad: bool,
+    /// Room for a transposed operand of the products.
+    products: Products<R>,
 }
 
 impl<R: Real> Workspace<R> {
@@ -195,6 +198,7 @@ impl<R: Real> Workspace<R> {
                 .collect(),
             training: false,
             input_grad: true,
+            products: Products::default(),
         }
     }
 
@@ -245,7 +249,7 @@ impl<R: Real> Workspace<R> {
                 None => false,
             };
             // z = x · Wᵀ (+ b, already in place)
-            product(
+            self.products.product(
                 (rows, fi, fo),
                 View::rows(inp, fi),
                 View::transposed(w, fi),
@@ -323,7 +327,7 @@ impl<R: Real> Workspace<R> {
             let inp: &[R] = if l == 0 { &self.x } else { &self.a[l - 1] };
             let gw = &mut self.grads[ll.w_off..ll.w_off + ll.w_len()];
             // ∂L/∂W = (∂L/∂z)ᵀ · x
-            product(
+            self.products.product(
                 (fo, rows, fi),
                 View::transposed(gz, fo),
                 View::rows(inp, fi),
@@ -350,7 +354,7 @@ impl<R: Real> Workspace<R> {
                 &mut ga_lo[l - 1][..rows * fi]
             };
             // ∂L/∂x = ∂L/∂z · W
-            product(
+            self.products.product(
                 (rows, fo, fi),
                 View::rows(gz, fo),
                 View::rows(w, fi),

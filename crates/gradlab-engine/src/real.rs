@@ -45,7 +45,7 @@ pub trait Real:
     fn mul_add(self, a: Self, b: Self) -> Self;
 
     /// `C = alpha * A B + beta * C` with arbitrary strides (`matrixmultiply`); called
-    /// through `matmul::product`.
+    /// through `matmul::Products::product`.
     ///
     /// # Safety
     /// The pointers and strides must describe valid `m×k`, `k×n`, `m×n` matrices, and `c`
