@@ -88,6 +88,61 @@ fn chain3_json_matches_the_checked_in_output() {
     assert_golden("tests/json/chain3.jsonl", &stdout);
 }
 
+/// Bias values and gradients on the steps, the final parameters in `run_end`, worked
+/// out by hand for `tests/json/bias_chain.grad` (x = 2, y = 0.5, lr = 0.125):
+///
+/// - forward: h = 0.5·2 + 0.25 = 1.25, out = 2·1.25 − 1 = 1.5, loss = (1.5 − 0.5)² = 1;
+/// - backward: ∂L/∂out = 2·(1.5 − 0.5) = 2, so ∂L/∂b₂ = 2 and ∂L/∂w₂ = 2·h = 2.5;
+///   ∂L/∂h = 2·w₂ = 4, so ∂L/∂b₁ = 4 and ∂L/∂w₁ = 4·x = 8;
+/// - update: w₁ = 0.5 − 8/8 = −0.5, b₁ = 0.25 − 4/8 = −0.25, w₂ = 2 − 2.5/8 = 1.6875,
+///   b₂ = −1 − 2/8 = −1.25.
+#[test]
+fn bias_chain_json_carries_biases_and_final_parameters() {
+    let (code, stdout, stderr) = run_json("tests/json/bias_chain.grad");
+    assert_eq!(code, 0, "{stderr}");
+    assert_golden("tests/json/bias_chain.jsonl", &stdout);
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let step = events.iter().find(|e| e["event"] == "step").unwrap();
+    let layer = |l: usize, field: &str| step["layers"][l][field].clone();
+    assert_eq!(step["loss"], 1.0);
+    assert_eq!(layer(0, "bias"), serde_json::json!([0.25]));
+    assert_eq!(layer(0, "grad_bias"), serde_json::json!([4.0]));
+    assert_eq!(layer(0, "grad_weights"), serde_json::json!([[8.0]]));
+    assert_eq!(layer(1, "bias"), serde_json::json!([-1.0]));
+    assert_eq!(layer(1, "grad_bias"), serde_json::json!([2.0]));
+    assert_eq!(layer(1, "grad_weights"), serde_json::json!([[2.5]]));
+    let end = events.iter().find(|e| e["event"] == "run_end").unwrap();
+    let values: Vec<(String, serde_json::Value)> = end["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t["values"].clone()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("0.weight".to_string(), serde_json::json!([[-0.5]])),
+            ("0.bias".to_string(), serde_json::json!([-0.25])),
+            ("1.weight".to_string(), serde_json::json!([[1.6875]])),
+            ("1.bias".to_string(), serde_json::json!([-1.25])),
+        ]
+    );
+}
+
+/// Without `show weights`, `run_end` carries no parameters (chain3 shows gradients).
+#[test]
+fn run_end_carries_parameters_only_with_show_weights() {
+    let (_, stdout, _) = run_json("tests/json/chain3.grad");
+    let end = stdout
+        .lines()
+        .find(|l| l.contains(r#""event":"run_end""#))
+        .unwrap();
+    assert!(!end.contains("parameters"), "{end}");
+}
+
 /// A compare row carries the accuracy of a classifier (and `null` for a regression), and
 /// the verdict of a run that learned nothing is `stuck`.
 #[test]

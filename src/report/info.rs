@@ -7,6 +7,7 @@ use std::fmt;
 use crate::diagnostics::Span;
 use crate::engine::{Activation, LossKind, OptimizerSpec, Precision, Stop, Thresholds};
 use crate::format::{self, count};
+use crate::weights::names::TensorName;
 
 use super::outcome::Outcome;
 
@@ -108,6 +109,9 @@ pub struct RunInfo {
     pub residual: bool,
     /// Whether some layer already has batch or layer normalisation.
     pub normalised: bool,
+    /// The network's tensors under their PyTorch `state_dict` names, for the final
+    /// parameters in JSON: the names a saved file has.
+    pub tensors: Vec<TensorName>,
 }
 
 impl RunInfo {

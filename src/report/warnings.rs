@@ -643,6 +643,7 @@ mod tests {
             clipping: false,
             residual: false,
             normalised: false,
+            tensors: Vec::new(),
         }
     }
 

@@ -40,6 +40,14 @@ fn step_value(r: &StepRecord) -> Value {
             });
             if let Some(w) = &s.weights {
                 layer["weights"] = matrix(w);
+                let vector = |v: &Option<Vec<f64>>| {
+                    json!(
+                        v.as_ref()
+                            .map(|v| v.iter().map(|x| number(*x)).collect::<Vec<_>>())
+                    )
+                };
+                layer["bias"] = vector(&s.bias);
+                layer["grad_bias"] = vector(&s.grad_bias);
             }
             if let Some(g) = &s.grad_weights {
                 layer["grad_weights"] = matrix(g);
@@ -78,6 +86,9 @@ fn layer(index: usize, values: bool) -> LayerStats {
         dead: values,
         weights: matrix(&[&[1.0, f64::NAN], &[-2.5e-7, f64::INFINITY]]),
         grad_weights: matrix(&[&[f64::NEG_INFINITY, 0.1], &[123456789.0, 0.0]]),
+        // The first layer has a bias, the others none.
+        bias: (values && index == 0).then(|| vec![0.5, f64::NAN]),
+        grad_bias: (values && index == 0).then(|| vec![-0.25, 1e-45]),
     }
 }
 
@@ -122,9 +133,71 @@ fn a_step_reads_as_its_value_tree_did() {
         r#""grad_norm":"-inf""#,
         r#""grad_bias_norm":null"#,
         r#""weights":[[1.0,"nan"],"#,
+        r#""bias":[0.5,"nan"],"dead":true"#,
+        r#""grad_bias":[-0.25,1e-45],"grad_bias_norm":"-inf""#,
+        r#""bias":null,"dead":true"#,
+        r#""grad_bias":null,"grad_bias_norm":"-inf""#,
         r#""layer":2,"weight_mean":-0.0,"weight_norm":2.3399999141693115,"weight_std":1e-300}"#,
     ] {
         assert!(line.contains(part), "{part} not in {line}");
     }
     assert!(written(&bare).contains(r#""layers":[]"#));
+}
+
+/// `run_end`'s parameters: every tensor of the saved file but `num_batches_tracked`,
+/// under its name, with the engine's numbers as they are.
+#[test]
+fn the_final_parameters_are_named_as_in_a_saved_file() {
+    use super::parameters::{numbers, parameters};
+    use crate::engine::{
+        Activation, BiasSpec, LayerParams, LayerSpec, NetSpec, NormParams, Params,
+    };
+    use crate::weights::names::state_dict;
+
+    let mut normed = LayerSpec::dense(2, Activation::Relu);
+    normed.batchnorm = true;
+    let mut last = LayerSpec::dense(1, Activation::Linear);
+    last.bias = BiasSpec::None;
+    let net = NetSpec::new(3, vec![normed, last]);
+    let params = Params {
+        layers: vec![
+            LayerParams {
+                weight: vec![vec![0.1f32 as f64, 2.0, -3.0], vec![4.0, 5.0, f64::NAN]],
+                bias: Some(vec![0.5, -0.5]),
+                norm: Some(NormParams {
+                    gamma: vec![1.0, 1.5],
+                    beta: vec![0.0, -1.0],
+                    running_mean: Some(vec![0.25, 0.75]),
+                    running_var: Some(vec![2.0, 3.0]),
+                }),
+            },
+            LayerParams {
+                weight: vec![vec![7.0, 8.0]],
+                bias: None,
+                norm: None,
+            },
+        ],
+    };
+    let tensors = state_dict(&net);
+    let written = parameters(&tensors, &params);
+    let tensor = |name: &str, layer: usize, shape: &[usize], values: Value| json!({"name": name, "layer": layer, "shape": shape, "values": values});
+    assert_eq!(
+        written,
+        json!([
+            tensor(
+                "0.weight",
+                1,
+                &[2, 3],
+                json!([[0.10000000149011612, 2.0, -3.0], [4.0, 5.0, "nan"]])
+            ),
+            tensor("0.bias", 1, &[2], json!([0.5, -0.5])),
+            tensor("1.weight", 1, &[2], json!([1.0, 1.5])),
+            tensor("1.bias", 1, &[2], json!([0.0, -1.0])),
+            tensor("1.running_mean", 1, &[2], json!([0.25, 0.75])),
+            tensor("1.running_var", 1, &[2], json!([2.0, 3.0])),
+            tensor("3.weight", 2, &[1, 2], json!([[7.0, 8.0]])),
+        ])
+    );
+    // What the budget counts is what is written: 6 + 2 + 4 × 2 + 2.
+    assert_eq!(numbers(&tensors), 18);
 }
