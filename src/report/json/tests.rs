@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::write_step;
 use crate::engine::{LayerStats, StepRecord};
 use crate::format;
+use crate::report::info::RunInfo;
 
 /// The `step` event as it was built before, one `Value` per step.
 fn step_value(r: &StepRecord) -> Value {
@@ -200,4 +201,90 @@ fn the_final_parameters_are_named_as_in_a_saved_file() {
     );
     // What the budget counts is what is written: 6 + 2 + 4 × 2 + 2.
     assert_eq!(numbers(&tensors), 18);
+}
+
+/// A run showing weights of a network with one weight tensor of `rows × columns`.
+fn run_showing_weights(rows: usize, columns: usize, planned_steps: usize) -> RunInfo {
+    use crate::diagnostics::Span;
+    use crate::engine::{LossKind, Precision, Thresholds};
+    use crate::report::info::{Settings, ShowOptions};
+    use crate::weights::names::{Role, TensorName};
+    RunInfo {
+        kind: "train",
+        network: "wide".into(),
+        data: "d".into(),
+        span: Span { start: 0, end: 1 },
+        layers: Vec::new(),
+        settings: Settings {
+            loss: LossKind::Mse,
+            training: None,
+            precision: Precision::F32,
+            seed: 0,
+        },
+        planned_steps,
+        show: ShowOptions {
+            weights: true,
+            every: Some(1),
+            ..ShowOptions::default()
+        },
+        depth: None,
+        thresholds: Thresholds::default(),
+        clipping: false,
+        residual: false,
+        normalised: false,
+        tensors: vec![TensorName {
+            name: "0.weight".into(),
+            layer: 0,
+            role: Role::Weight,
+            shape: vec![rows, columns],
+        }],
+    }
+}
+
+/// The final parameters share the steps' budget: when they fit, the steps get what they
+/// leave; when they do not, they are left out with a warning.
+#[test]
+fn the_final_parameters_count_against_the_budget() {
+    use super::matrices::{BUDGET, Matrices, parameters_fit, parameters_skipped};
+    let record = |numbers: usize| StepRecord {
+        step: 1,
+        epoch: 1,
+        loss: 1.0,
+        loss_change: None,
+        grad_norm: 1.0,
+        clipped_norm: None,
+        clipped: false,
+        lr: 0.1,
+        accuracy: None,
+        layers: vec![LayerStats {
+            weights: Some(vec![vec![0.0; numbers / 2]]),
+            grad_weights: Some(vec![vec![0.0; numbers / 2]]),
+            bias: None,
+            grad_bias: None,
+            ..layer(0, false)
+        }],
+    };
+    // 10 steps of 800,000 numbers fit alone (8,000,000), not beside 4,000,000 parameters.
+    let small = run_showing_weights(1, 1, 10);
+    assert!(parameters_fit(&small));
+    assert_eq!(Matrices::of(&record(800_000), &small), Matrices::Every(1));
+    let large = run_showing_weights(2000, 2000, 10);
+    assert!(parameters_fit(&large));
+    assert_ne!(Matrices::of(&record(800_000), &large), Matrices::Every(1));
+    assert!(
+        Matrices::of(&record(800_000), &large)
+            .thinned(&record(800_000), &large)
+            .unwrap()
+            .contains(&format!("the 6000000 left of the budget of {BUDGET}"))
+    );
+    // Parameters over the budget on their own: left out, and said so.
+    let huge = run_showing_weights(4000, 3000, 10);
+    assert!(!parameters_fit(&huge));
+    let message = parameters_skipped(&huge).unwrap();
+    assert!(message.contains("12000000 numbers"), "{message}");
+    assert_eq!(Matrices::of(&record(800_000), &huge), Matrices::Every(1));
+    // Without `show weights` nothing is written, so nothing is skipped.
+    let mut gradients = run_showing_weights(4000, 3000, 10);
+    gradients.show.weights = false;
+    assert!(!parameters_fit(&gradients) && parameters_skipped(&gradients).is_none());
 }
