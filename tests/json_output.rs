@@ -194,3 +194,34 @@ compare line on sine(8) {
         "{stdout}"
     );
 }
+
+/// `save` says what it wrote: the network, the file as the script names it, and how
+/// many tensors (a batch-norm layer's running statistics and step count included).
+#[test]
+fn save_emits_a_saved_event() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("json_save");
+    fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("save.grad");
+    fs::write(
+        &script,
+        "network net {
+    input 2
+    dense 3 relu batchnorm
+    dense 1 linear bias=none
+}
+save net to \"net.safetensors\"
+",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run_json(script.to_str().unwrap());
+    assert_eq!(code, 0, "{stderr}");
+    let event: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(event["event"], "saved", "{stdout}");
+    assert_eq!(event["network"], "net");
+    assert_eq!(event["file"], "net.safetensors");
+    // 0.weight, 0.bias, 1.{weight, bias, running_mean, running_var,
+    // num_batches_tracked}, 3.weight.
+    assert_eq!(event["tensors"], 8);
+    assert_eq!(event["location"]["line"], 6);
+    assert!(dir.join("net.safetensors").is_file());
+}

@@ -120,6 +120,19 @@ impl RunInfo {
     }
 }
 
+/// What `save NET to "file"` wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedWeights {
+    /// The network, as reports name it (a trained one by its `as` name).
+    pub network: String,
+    /// The file as the script names it.
+    pub file: String,
+    /// Tensors in the file.
+    pub tensors: usize,
+    /// The `save` statement.
+    pub span: Span,
+}
+
 /// One grid point of a sweep: the value of each axis, and how the run went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepPoint {

@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
-use super::info::{CompareReport, RunInfo, SweepReport};
+use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
 use super::outcome::{metric, stop_reason_name};
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
@@ -253,6 +253,16 @@ impl<W: Write> Reporter for JsonReporter<W> {
             "name": name,
             "kind": kind,
             "location": location(span, sources),
+        }));
+    }
+
+    fn saved(&mut self, saved: &SavedWeights, sources: &SourceMap) {
+        self.emit(json!({
+            "event": "saved",
+            "network": saved.network,
+            "file": saved.file,
+            "tensors": saved.tensors,
+            "location": location(saved.span, sources),
         }));
     }
 

@@ -4,7 +4,7 @@ use crate::signature::Metric;
 use std::io::Write;
 
 use super::chart::{self, HeatColumn, HeatTrace, LossTrace, log_bar, positive_range};
-use super::info::{CompareReport, RunInfo, SweepReport};
+use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
 use super::outcome::{Outcome, metric};
 use super::progress::Progress;
 use super::shown;
@@ -495,6 +495,18 @@ impl Reporter for TextReporter<'_> {
 
     fn print(&mut self, value: &Printed, _span: Span, _sources: &SourceMap) {
         let _ = writeln!(self.out, "{}", value.text);
+        self.deliver();
+    }
+
+    fn saved(&mut self, saved: &SavedWeights, _sources: &SourceMap) {
+        let _ = writeln!(
+            self.out,
+            "saved `{}` to {} ({} tensor{})",
+            saved.network,
+            saved.file,
+            saved.tensors,
+            plural(saved.tensors)
+        );
         self.deliver();
     }
 
