@@ -132,6 +132,19 @@ fn bias_chain_json_carries_biases_and_final_parameters() {
     );
 }
 
+/// A run kept `as blown` that stops at a non-finite loss still binds its weights, after
+/// a `kept_early` event that says they are those after step 1 of 5 (the text report's
+/// note is in `tests/json/kept_early.stdout`).
+#[test]
+fn a_run_stopped_early_says_what_its_name_holds() {
+    let (code, stdout, stderr) = run_json("tests/json/kept_early.grad");
+    assert_eq!(code, 0, "{stderr}");
+    assert_golden("tests/json/kept_early.jsonl", &stdout);
+    let text = gradlab(&["run", "tests/json/kept_early.grad"]).run();
+    assert_eq!(text.code, Some(0), "{}", text.stderr);
+    assert_golden("tests/json/kept_early.stdout", &text.stdout);
+}
+
 /// Without `show weights`, `run_end` carries no parameters (chain3 shows gradients).
 #[test]
 fn run_end_carries_parameters_only_with_show_weights() {

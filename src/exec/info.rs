@@ -67,6 +67,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
             .iter()
             .any(|l| l.batchnorm || l.layernorm),
         tensors: names::state_dict(&plan.net.spec),
+        result: plan.result.as_ref().map(|weights| weights.name.clone()),
     }
 }
 

@@ -112,6 +112,8 @@ pub struct RunInfo {
     /// The network's tensors under their PyTorch `state_dict` names, for the final
     /// parameters in JSON: the names a saved file has.
     pub tensors: Vec<TensorName>,
+    /// The name the trained network is kept under (`train … as NAME`).
+    pub result: Option<String>,
 }
 
 impl RunInfo {

@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
-use super::outcome::{metric, stop_reason_name};
+use super::outcome::{kept_early, metric, stop_reason_name};
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, ErrorKind, Severity, SourceMap, Span};
@@ -350,6 +350,16 @@ impl<W: Write> Reporter for JsonReporter<W> {
             event["parameters"] = parameters::parameters(&info.tensors, &s.params);
         }
         self.emit(event);
+        if let (Some(name), Some(note)) = (&info.result, kept_early(s, info)) {
+            self.emit(json!({
+                "event": "kept_early",
+                "name": name,
+                "updates": s.updates,
+                "planned_steps": info.planned_steps,
+                "stop_reason": stop_reason_name(s.stop_reason),
+                "message": note,
+            }));
+        }
     }
 
     fn explanation(&mut self, ex: &Explanation, _info: &RunInfo) {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::chart::{self, HeatColumn, HeatTrace, LossTrace, log_bar, positive_range};
 use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
-use super::outcome::{Outcome, metric};
+use super::outcome::{Outcome, kept_early, metric};
 use super::progress::Progress;
 use super::shown;
 use super::warnings::warning;
@@ -601,6 +601,9 @@ impl Reporter for TextReporter<'_> {
         self.loss_sparkline(summary.steps);
         if info.show.heatmap {
             self.heat_map();
+        }
+        if let Some(note) = kept_early(summary, info) {
+            let _ = writeln!(self.out, "note: {note}");
         }
         let _ = writeln!(self.out);
         self.deliver();

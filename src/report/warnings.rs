@@ -644,6 +644,7 @@ mod tests {
             residual: false,
             normalised: false,
             tensors: Vec::new(),
+            result: None,
         }
     }
 

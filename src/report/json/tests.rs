@@ -238,6 +238,7 @@ fn run_showing_weights(rows: usize, columns: usize, planned_steps: usize) -> Run
             role: Role::Weight,
             shape: vec![rows, columns],
         }],
+        result: None,
     }
 }
 
