@@ -125,7 +125,7 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
                 ));
                 continue;
             };
-            for (file, bytes) in run.files() {
+            for (file, _, bytes) in run.files() {
                 if fixture["hashes"][&file].as_str() != Some(&fnv1a(bytes)) {
                     problems.push(format!(
                         "{file} changed since its losses were recorded; {regenerate}"
@@ -201,6 +201,79 @@ fn export_writes_the_script_and_both_safetensors_files() {
         run.data
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With `--format json`, export says what it wrote as JSON Lines: one `exported` event
+/// per file, in the order written, and its errors as JSON diagnostics.
+#[test]
+fn export_reports_every_written_file_as_json() {
+    let dir = std::env::temp_dir().join(format!("gradlab-export-json-{}", std::process::id()));
+    let dir_text = dir.to_str().unwrap();
+    let out = gradlab(&[
+        "--format",
+        "json",
+        "export",
+        "examples/compare.grad",
+        "--to",
+        "torch",
+        "-o",
+        dir_text,
+    ])
+    .run();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let events: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let runs = exported("compare", Options::default());
+    assert_eq!(events.len(), 3 * runs.len(), "{}", out.stdout);
+    for (event, (run, file)) in events.iter().zip(
+        runs.iter()
+            .flat_map(|(run, _)| run.files().map(|file| (run, file))),
+    ) {
+        let (name, contents, bytes) = file;
+        assert_eq!(event["event"], "exported");
+        assert_eq!(event["run"], run.title.as_str());
+        assert_eq!(event["contents"], contents.name());
+        assert_eq!(event["file"], dir.join(&name).to_str().unwrap());
+        assert_eq!(std::fs::read(dir.join(&name)).unwrap(), bytes);
+    }
+    let contents: Vec<&str> = events[..3]
+        .iter()
+        .map(|e| e["contents"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["script", "initial_weights", "data"]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A refused script and an unwritable folder: JSON diagnostics on stdout, nothing on
+    // stderr, the same exit codes as in text.
+    for (script, folder, code, message) in [
+        (
+            "examples/sweep.grad",
+            "/nonexistent/never",
+            1,
+            "`gradlab export` writes `train` and `compare` runs, not a sweep of 28 runs",
+        ),
+        (
+            "examples/xor.grad",
+            "/proc/gradlab",
+            2,
+            "cannot create /proc/gradlab: No such file or directory (os error 2)",
+        ),
+    ] {
+        let out = gradlab(&[
+            "--format", "json", "export", script, "--to", "torch", "-o", folder,
+        ])
+        .run();
+        assert_eq!(out.code, Some(code), "{script}");
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        let event: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(event["event"], "diagnostic", "{}", out.stdout);
+        assert_eq!(event["severity"], "error");
+        assert_eq!(event["message"], message);
+    }
 }
 
 /// `gradlab export` on input it refuses: stderr (a golden) and the exit code README gives.

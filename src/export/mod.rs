@@ -38,15 +38,57 @@ pub struct ExportedRun {
     pub data: Vec<u8>,
 }
 
+/// What one exported file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// `STEM.py`.
+    Script,
+    /// `STEM.init.safetensors`.
+    InitialWeights,
+    /// `STEM.data.safetensors`.
+    Data,
+}
+
+impl Contents {
+    /// The name JSON gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Contents::Script => "script",
+            Contents::InitialWeights => "initial_weights",
+            Contents::Data => "data",
+        }
+    }
+}
+
 impl ExportedRun {
     /// The three files, by name.
-    pub fn files(&self) -> [(String, &[u8]); 3] {
+    pub fn files(&self) -> [(String, Contents, &[u8]); 3] {
         [
-            (format!("{}.py", self.stem), self.script.as_bytes()),
-            (format!("{}.init.safetensors", self.stem), &self.weights[..]),
-            (format!("{}.data.safetensors", self.stem), &self.data[..]),
+            (
+                format!("{}.py", self.stem),
+                Contents::Script,
+                self.script.as_bytes(),
+            ),
+            (
+                format!("{}.init.safetensors", self.stem),
+                Contents::InitialWeights,
+                &self.weights[..],
+            ),
+            (
+                format!("{}.data.safetensors", self.stem),
+                Contents::Data,
+                &self.data[..],
+            ),
         ]
     }
+}
+
+/// A file `write_files` wrote, and which run (an index into its `runs`) it is of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenFile {
+    pub path: std::path::PathBuf,
+    pub contents: Contents,
+    pub run: usize,
 }
 
 /// One run to export: its plan, where errors about it point (the `train` block or the
@@ -223,21 +265,25 @@ fn slug(label: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// Writes every run's three files into `dir` (created if missing); the paths of the
-/// scripts, in order.
+/// Writes every run's three files into `dir` (created if missing); every file written,
+/// in order.
 pub fn write_files(
     dir: &std::path::Path,
     runs: &[ExportedRun],
-) -> Result<Vec<std::path::PathBuf>, String> {
+) -> Result<Vec<WrittenFile>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut scripts = Vec::new();
-    for run in runs {
-        for (name, bytes) in run.files() {
+    let mut written = Vec::new();
+    for (index, run) in runs.iter().enumerate() {
+        for (name, contents, bytes) in run.files() {
             let path = dir.join(name);
             std::fs::write(&path, bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            written.push(WrittenFile {
+                path,
+                contents,
+                run: index,
+            });
         }
-        scripts.push(dir.join(format!("{}.py", run.stem)));
     }
-    Ok(scripts)
+    Ok(written)
 }
