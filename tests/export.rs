@@ -21,7 +21,9 @@ mod support;
 use std::path::Path;
 
 use gradlab::check::Redeclare;
-use gradlab::export::{ExportedRun, Options, export, select, train_spec};
+use gradlab::check::spec::RunParts;
+use gradlab::engine::StepDetail;
+use gradlab::export::{ExportedRun, Options, export, select};
 use gradlab::report::text::TextReporter;
 use gradlab::session::Session;
 use serde_json::Value;
@@ -66,7 +68,7 @@ fn exported(example: &str, options: Options) -> Vec<(ExportedRun, Vec<f64>)> {
     let selected = select(&plans, example).unwrap();
     assert_eq!(runs.len(), selected.len());
     let losses = selected.iter().map(|run| {
-        let (records, _) = train_steps(&train_spec(run.plan));
+        let (records, _) = train_steps(&RunParts::of(run.plan).spec(StepDetail::Detectors));
         records.iter().map(|r| r.loss).collect()
     });
     runs.into_iter().zip(losses).collect()

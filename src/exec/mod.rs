@@ -5,7 +5,6 @@ mod compare;
 mod info;
 mod outcomes;
 mod printed;
-mod spec;
 mod sweep;
 mod train;
 mod weights;

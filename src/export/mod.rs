@@ -15,8 +15,9 @@ mod torch;
 
 use crate::check::Plan;
 use crate::check::plan::RunPlan;
+use crate::check::spec::RunParts;
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{StepDetail, TrainSpec, init_params, run_steps, validate_train};
+use crate::engine::{StepDetail, init_params, run_steps, validate_train};
 use crate::syntax::ast::RunKind;
 use crate::weights::modules;
 
@@ -182,7 +183,10 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
         Diagnostic::error(format!("cannot export this run to PyTorch: {message}"))
             .with_label(span, "this run")
     };
-    validate_train(&train_spec(plan)).map_err(|e| refused(e.message().to_string()))?;
+    // A run the engine would refuse (a batchnorm fed one-row batches) is not exported:
+    // torch refuses it too.
+    validate_train(&RunParts::of(plan).spec(StepDetail::Detectors))
+        .map_err(|e| refused(e.message().to_string()))?;
     let modules = modules::modules(&plan.net.spec).map_err(refused)?;
     // A trained network's weights exist only once the script has run; a loaded one's
     // are known now, and are where the exported run starts.
@@ -225,31 +229,6 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
         weights,
         data,
     })
-}
-
-/// What the engine trains for `plan`. A run the engine would refuse (a batchnorm fed
-/// one-row batches) is not exported: torch refuses it too.
-pub fn train_spec(plan: &RunPlan) -> TrainSpec {
-    TrainSpec {
-        net: plan.net.spec.clone(),
-        data: plan.data.set.clone(),
-        loss: plan.loss,
-        optimizer: plan.optimizer,
-        stop: plan.stop,
-        batch_size: plan.batch,
-        seed: plan.seed,
-        precision: plan.precision,
-        thresholds: plan.thresholds,
-        continue_on_nonfinite: plan.continue_on_nan,
-        detail: StepDetail::Detectors,
-        remedies: plan.remedies.clone(),
-        start: plan
-            .net
-            .weights
-            .as_ref()
-            .and_then(|w| w.get())
-            .map(|p| (**p).clone()),
-    }
 }
 
 /// A compare label as part of a file name: `clip_norm(1.0)` → `clip_norm_1_0`.
