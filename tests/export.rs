@@ -18,7 +18,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gradlab::check::Redeclare;
 use gradlab::check::spec::RunParts;
@@ -29,7 +29,7 @@ use gradlab::session::Session;
 use serde_json::Value;
 use support::events::train_steps;
 use support::golden::assert_golden;
-use support::process::gradlab;
+use support::process::{Output, gradlab};
 
 /// The examples whose runs are checked against PyTorch; keep in step with `EXAMPLES` in
 /// `tests/reference/make_export_losses.py`.
@@ -173,20 +173,28 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
     assert!(compared > 1000, "only {compared} losses compared");
 }
 
-#[test]
-fn export_writes_the_script_and_both_safetensors_files() {
-    let dir = std::env::temp_dir().join(format!("gradlab-export-{}", std::process::id()));
-    let dir_text = dir.to_str().unwrap();
-    let out = gradlab(&[
+/// `gradlab [FORMAT…] export examples/EXAMPLE.grad --to torch` into a fresh temporary
+/// folder named after `folder`: the folder and what gradlab said.
+fn export_to_temp(folder: &str, format: &[&str], example: &str) -> (PathBuf, Output) {
+    let dir = std::env::temp_dir().join(format!("gradlab-{folder}-{}", std::process::id()));
+    let script = format!("examples/{example}.grad");
+    let mut args = format.to_vec();
+    args.extend([
         "export",
-        "examples/xor.grad",
+        &script,
         "--to",
         "torch",
         "-o",
-        dir_text,
-    ])
-    .run();
+        dir.to_str().unwrap(),
+    ]);
+    let out = gradlab(&args).run();
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    (dir, out)
+}
+
+#[test]
+fn export_writes_the_script_and_both_safetensors_files() {
+    let (dir, out) = export_to_temp("export", &[], "xor");
     let said = out.stdout;
     assert!(said.contains("xor_1.py (train xor_net on gates)"), "{said}");
     let run = &exported("xor", Options::default())[0].0;
@@ -209,20 +217,7 @@ fn export_writes_the_script_and_both_safetensors_files() {
 /// per file, in the order written, and its errors as JSON diagnostics.
 #[test]
 fn export_reports_every_written_file_as_json() {
-    let dir = std::env::temp_dir().join(format!("gradlab-export-json-{}", std::process::id()));
-    let dir_text = dir.to_str().unwrap();
-    let out = gradlab(&[
-        "--format",
-        "json",
-        "export",
-        "examples/compare.grad",
-        "--to",
-        "torch",
-        "-o",
-        dir_text,
-    ])
-    .run();
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let (dir, out) = export_to_temp("export-json", &["--format", "json"], "compare");
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     let events: Vec<Value> = out
         .stdout
