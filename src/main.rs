@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser as ClapParser, Subcommand, ValueEnum};
 
 use gradlab::diagnostics::ColorChoice;
+use gradlab::export::Contents;
 use gradlab::limits::{self, Limits};
 use gradlab::report::Reporter;
 use gradlab::report::history::Section;
@@ -155,7 +156,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             to: Target::Torch,
             out,
             ddp,
-        }) => export(&file, out.as_deref(), ddp, color, limits),
+        }) => export(&file, out.as_deref(), ddp, color, cli.format, limits),
         Some(Command::Repl) | None if cli.format == Format::Json => {
             // The REPL talks to a person: prompts, notes and hints are text.
             eprintln!(
@@ -184,18 +185,7 @@ fn script(
 ) -> ExitCode {
     let text = match read_script(path) {
         Ok(text) => text,
-        Err(message) => {
-            match format {
-                Format::Text => eprintln!("error: {message}"),
-                Format::Json => {
-                    let mut reporter = JsonReporter {
-                        out: std::io::stdout().lock(),
-                    };
-                    reporter.emit(file_error_json(&message));
-                }
-            }
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(message) => return file_failed(format, &message),
     };
     let mut session = Session::new(Redeclare::Error);
     session.set_limits(limits);
@@ -262,32 +252,42 @@ fn script(
     }
 }
 
-/// `gradlab export`: checks the script, then writes its runs into `dir`. A script that
-/// does not check, or a run with no exact PyTorch form, is a script error (exit 1).
+/// `gradlab export`: checks the script, then writes its runs into `dir`, and says what
+/// it wrote: a line per script in text, an `exported` event per file in JSON. A script
+/// that does not check, or a run with no exact PyTorch form, is a script error (exit 1).
 fn export(
     path: &Path,
     dir: Option<&Path>,
     ddp: bool,
     color: ColorChoice,
+    format: Format,
     limits: Limits,
 ) -> ExitCode {
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
+    let mut text_reporter;
+    let mut json_reporter;
+    let reporter: &mut dyn Reporter = match format {
+        Format::Text => {
+            let color = color.enabled(std::io::stderr().is_terminal());
+            text_reporter = TextReporter::new(&mut out, &mut err, color);
+            &mut text_reporter
+        }
+        Format::Json => {
+            json_reporter = JsonReporter { out: &mut out };
+            &mut json_reporter
+        }
+    };
     let text = match read_script(path) {
         Ok(text) => text,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(message) => return file_failed(format, &message),
     };
     let mut session = Session::new(Redeclare::Error);
     session.set_limits(limits);
     if let Some(base) = path.parent() {
         session.set_base_dir(base.to_path_buf());
     }
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
-    let color = color.enabled(std::io::stderr().is_terminal());
-    let mut reporter = TextReporter::new(&mut out, &mut err, color);
     let name = path.display().to_string();
-    let Some(plans) = session.check_plans(&name, &text, &mut reporter) else {
+    let Some(plans) = session.check_plans(&name, &text, reporter) else {
         return ExitCode::from(EXIT_SCRIPT_ERROR);
     };
     let prefix = path
@@ -297,22 +297,49 @@ fn export(
     let runs = match gradlab::export::export(&plans, &name, &prefix, options) {
         Ok(runs) => runs,
         Err(diagnostic) => {
-            session.report(&[diagnostic], &mut reporter);
+            session.report(&[diagnostic], reporter);
             return ExitCode::from(EXIT_SCRIPT_ERROR);
         }
     };
-    match gradlab::export::write_files(dir.unwrap_or(Path::new(".")), &runs) {
-        Ok(scripts) => {
-            for (script, run) in scripts.iter().zip(&runs) {
-                println!("wrote {} ({})", script.display(), run.title);
+    let written = match gradlab::export::write_files(dir.unwrap_or(Path::new(".")), &runs) {
+        Ok(written) => written,
+        Err(message) => return file_failed(format, &message),
+    };
+    for file in &written {
+        let run = &runs[file.run].title;
+        let _ = match format {
+            Format::Text if file.contents == Contents::Script => {
+                writeln!(out, "wrote {} ({run})", file.path.display())
             }
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(EXIT_USAGE)
+            Format::Text => Ok(()),
+            Format::Json => writeln!(
+                out,
+                "{}",
+                serde_json::json!({
+                    "event": "exported",
+                    "file": file.path.display().to_string(),
+                    "contents": file.contents.name(),
+                    "run": run,
+                })
+            ),
+        };
+    }
+    ExitCode::SUCCESS
+}
+
+/// An error about a file as a whole (one that cannot be read or written): a line on
+/// stderr, or a JSON diagnostic with no location; exit 2.
+fn file_failed(format: Format, message: &str) -> ExitCode {
+    match format {
+        Format::Text => eprintln!("error: {message}"),
+        Format::Json => {
+            let mut reporter = JsonReporter {
+                out: std::io::stdout().lock(),
+            };
+            reporter.emit(file_error_json(message));
         }
     }
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// Writes the HTML report and the SVG charts that `pictures` asks for.

@@ -18,16 +18,18 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gradlab::check::Redeclare;
-use gradlab::export::{ExportedRun, Options, export, select, train_spec};
+use gradlab::check::spec::RunParts;
+use gradlab::engine::StepDetail;
+use gradlab::export::{ExportedRun, Options, export, select};
 use gradlab::report::text::TextReporter;
 use gradlab::session::Session;
 use serde_json::Value;
 use support::events::train_steps;
 use support::golden::assert_golden;
-use support::process::gradlab;
+use support::process::{Output, gradlab};
 
 /// The examples whose runs are checked against PyTorch; keep in step with `EXAMPLES` in
 /// `tests/reference/make_export_losses.py`.
@@ -66,7 +68,7 @@ fn exported(example: &str, options: Options) -> Vec<(ExportedRun, Vec<f64>)> {
     let selected = select(&plans, example).unwrap();
     assert_eq!(runs.len(), selected.len());
     let losses = selected.iter().map(|run| {
-        let (records, _) = train_steps(&train_spec(run.plan));
+        let (records, _) = train_steps(&RunParts::of(run.plan).spec(StepDetail::Detectors));
         records.iter().map(|r| r.loss).collect()
     });
     runs.into_iter().zip(losses).collect()
@@ -125,7 +127,7 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
                 ));
                 continue;
             };
-            for (file, bytes) in run.files() {
+            for (file, _, bytes) in run.files() {
                 if fixture["hashes"][&file].as_str() != Some(&fnv1a(bytes)) {
                     problems.push(format!(
                         "{file} changed since its losses were recorded; {regenerate}"
@@ -171,20 +173,28 @@ fn gradlab_losses_match_the_exported_scripts_under_pytorch() {
     assert!(compared > 1000, "only {compared} losses compared");
 }
 
-#[test]
-fn export_writes_the_script_and_both_safetensors_files() {
-    let dir = std::env::temp_dir().join(format!("gradlab-export-{}", std::process::id()));
-    let dir_text = dir.to_str().unwrap();
-    let out = gradlab(&[
+/// `gradlab [FORMAT…] export examples/EXAMPLE.grad --to torch` into a fresh temporary
+/// folder named after `folder`: the folder and what gradlab said.
+fn export_to_temp(folder: &str, format: &[&str], example: &str) -> (PathBuf, Output) {
+    let dir = std::env::temp_dir().join(format!("gradlab-{folder}-{}", std::process::id()));
+    let script = format!("examples/{example}.grad");
+    let mut args = format.to_vec();
+    args.extend([
         "export",
-        "examples/xor.grad",
+        &script,
         "--to",
         "torch",
         "-o",
-        dir_text,
-    ])
-    .run();
+        dir.to_str().unwrap(),
+    ]);
+    let out = gradlab(&args).run();
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    (dir, out)
+}
+
+#[test]
+fn export_writes_the_script_and_both_safetensors_files() {
+    let (dir, out) = export_to_temp("export", &[], "xor");
     let said = out.stdout;
     assert!(said.contains("xor_1.py (train xor_net on gates)"), "{said}");
     let run = &exported("xor", Options::default())[0].0;
@@ -201,6 +211,66 @@ fn export_writes_the_script_and_both_safetensors_files() {
         run.data
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With `--format json`, export says what it wrote as JSON Lines: one `exported` event
+/// per file, in the order written, and its errors as JSON diagnostics.
+#[test]
+fn export_reports_every_written_file_as_json() {
+    let (dir, out) = export_to_temp("export-json", &["--format", "json"], "compare");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let events: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let runs = exported("compare", Options::default());
+    assert_eq!(events.len(), 3 * runs.len(), "{}", out.stdout);
+    for (event, (run, file)) in events.iter().zip(
+        runs.iter()
+            .flat_map(|(run, _)| run.files().map(|file| (run, file))),
+    ) {
+        let (name, contents, bytes) = file;
+        assert_eq!(event["event"], "exported");
+        assert_eq!(event["run"], run.title.as_str());
+        assert_eq!(event["contents"], contents.name());
+        assert_eq!(event["file"], dir.join(&name).to_str().unwrap());
+        assert_eq!(std::fs::read(dir.join(&name)).unwrap(), bytes);
+    }
+    let contents: Vec<&str> = events[..3]
+        .iter()
+        .map(|e| e["contents"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["script", "initial_weights", "data"]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A refused script and an unwritable folder: JSON diagnostics on stdout, nothing on
+    // stderr, the same exit codes as in text.
+    for (script, folder, code, message) in [
+        (
+            "examples/sweep.grad",
+            "/nonexistent/never",
+            1,
+            "`gradlab export` writes `train` and `compare` runs, not a sweep of 28 runs",
+        ),
+        (
+            "examples/xor.grad",
+            "/proc/gradlab",
+            2,
+            "cannot create /proc/gradlab: No such file or directory (os error 2)",
+        ),
+    ] {
+        let out = gradlab(&[
+            "--format", "json", "export", script, "--to", "torch", "-o", folder,
+        ])
+        .run();
+        assert_eq!(out.code, Some(code), "{script}");
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        let event: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(event["event"], "diagnostic", "{}", out.stdout);
+        assert_eq!(event["severity"], "error");
+        assert_eq!(event["message"], message);
+    }
 }
 
 /// `gradlab export` on input it refuses: stderr (a golden) and the exit code README gives.

@@ -88,6 +88,74 @@ fn chain3_json_matches_the_checked_in_output() {
     assert_golden("tests/json/chain3.jsonl", &stdout);
 }
 
+/// Bias values and gradients on the steps, the final parameters in `run_end`, worked
+/// out by hand for `tests/json/bias_chain.grad` (x = 2, y = 0.5, lr = 0.125):
+///
+/// - forward: h = 0.5·2 + 0.25 = 1.25, out = 2·1.25 − 1 = 1.5, loss = (1.5 − 0.5)² = 1;
+/// - backward: ∂L/∂out = 2·(1.5 − 0.5) = 2, so ∂L/∂b₂ = 2 and ∂L/∂w₂ = 2·h = 2.5;
+///   ∂L/∂h = 2·w₂ = 4, so ∂L/∂b₁ = 4 and ∂L/∂w₁ = 4·x = 8;
+/// - update: w₁ = 0.5 − 8/8 = −0.5, b₁ = 0.25 − 4/8 = −0.25, w₂ = 2 − 2.5/8 = 1.6875,
+///   b₂ = −1 − 2/8 = −1.25.
+#[test]
+fn bias_chain_json_carries_biases_and_final_parameters() {
+    let (code, stdout, stderr) = run_json("tests/json/bias_chain.grad");
+    assert_eq!(code, 0, "{stderr}");
+    assert_golden("tests/json/bias_chain.jsonl", &stdout);
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let step = events.iter().find(|e| e["event"] == "step").unwrap();
+    let layer = |l: usize, field: &str| step["layers"][l][field].clone();
+    assert_eq!(step["loss"], 1.0);
+    assert_eq!(layer(0, "bias"), serde_json::json!([0.25]));
+    assert_eq!(layer(0, "grad_bias"), serde_json::json!([4.0]));
+    assert_eq!(layer(0, "grad_weights"), serde_json::json!([[8.0]]));
+    assert_eq!(layer(1, "bias"), serde_json::json!([-1.0]));
+    assert_eq!(layer(1, "grad_bias"), serde_json::json!([2.0]));
+    assert_eq!(layer(1, "grad_weights"), serde_json::json!([[2.5]]));
+    let end = events.iter().find(|e| e["event"] == "run_end").unwrap();
+    let values: Vec<(String, serde_json::Value)> = end["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t["values"].clone()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("0.weight".to_string(), serde_json::json!([[-0.5]])),
+            ("0.bias".to_string(), serde_json::json!([-0.25])),
+            ("1.weight".to_string(), serde_json::json!([[1.6875]])),
+            ("1.bias".to_string(), serde_json::json!([-1.25])),
+        ]
+    );
+}
+
+/// A run kept `as blown` that stops at a non-finite loss still binds its weights, after
+/// a `kept_early` event that says they are those after step 1 of 5 (the text report's
+/// note is in `tests/json/kept_early.stdout`).
+#[test]
+fn a_run_stopped_early_says_what_its_name_holds() {
+    let (code, stdout, stderr) = run_json("tests/json/kept_early.grad");
+    assert_eq!(code, 0, "{stderr}");
+    assert_golden("tests/json/kept_early.jsonl", &stdout);
+    let text = gradlab(&["run", "tests/json/kept_early.grad"]).run();
+    assert_eq!(text.code, Some(0), "{}", text.stderr);
+    assert_golden("tests/json/kept_early.stdout", &text.stdout);
+}
+
+/// Without `show weights`, `run_end` carries no parameters (chain3 shows gradients).
+#[test]
+fn run_end_carries_parameters_only_with_show_weights() {
+    let (_, stdout, _) = run_json("tests/json/chain3.grad");
+    let end = stdout
+        .lines()
+        .find(|l| l.contains(r#""event":"run_end""#))
+        .unwrap();
+    assert!(!end.contains("parameters"), "{end}");
+}
+
 /// A compare row carries the accuracy of a classifier (and `null` for a regression), and
 /// the verdict of a run that learned nothing is `stuck`.
 #[test]
@@ -138,4 +206,35 @@ compare line on sine(8) {
         compares[1]["rows"][0]["final_accuracy"].is_null(),
         "{stdout}"
     );
+}
+
+/// `save` says what it wrote: the network, the file as the script names it, and how
+/// many tensors (a batch-norm layer's running statistics and step count included).
+#[test]
+fn save_emits_a_saved_event() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("json_save");
+    fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("save.grad");
+    fs::write(
+        &script,
+        "network net {
+    input 2
+    dense 3 relu batchnorm
+    dense 1 linear bias=none
+}
+save net to \"net.safetensors\"
+",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run_json(script.to_str().unwrap());
+    assert_eq!(code, 0, "{stderr}");
+    let event: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(event["event"], "saved", "{stdout}");
+    assert_eq!(event["network"], "net");
+    assert_eq!(event["file"], "net.safetensors");
+    // 0.weight, 0.bias, 1.{weight, bias, running_mean, running_var,
+    // num_batches_tracked}, 3.weight.
+    assert_eq!(event["tensors"], 8);
+    assert_eq!(event["location"]["line"], 6);
+    assert!(dir.join("net.safetensors").is_file());
 }

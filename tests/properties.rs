@@ -21,7 +21,7 @@ mod support;
 use gradlab::report::json::JsonReporter;
 use gradlab::session::{EvalStatus, Mode, Redeclare, Session};
 use gradlab::signature::{FAMILIES, FUNCTIONS, RUN_SETTINGS, Signature};
-use gradlab::syntax::token::KEYWORDS;
+use gradlab::syntax::token::{CONTEXTUAL_WORDS, KEYWORDS};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::FileFailurePersistence;
@@ -47,6 +47,7 @@ fn words() -> Vec<&'static str> {
         .flat_map(|s: &Signature| std::iter::once(s.name).chain(s.params.iter().map(|p| p.name)));
     let mut words: Vec<&str> = KEYWORDS
         .iter()
+        .chain(CONTEXTUAL_WORDS)
         .copied()
         .chain(RUN_SETTINGS.iter().map(|(name, _)| *name))
         .chain(signature_words)

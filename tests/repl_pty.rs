@@ -267,6 +267,10 @@ fn ctrl_c_stops_a_long_train_and_keeps_the_session() {
     start_training(&mut pty, 10_000_000);
     pty.send(ControlCode::EndOfText).unwrap();
     pty.expect("interrupted").unwrap();
+    // `_` keeps the weights the run reached, and the note says they are not the end's.
+    pty.expect("note: `_` holds the weights after step ")
+        .unwrap();
+    pty.expect(" of 10000000: the run was interrupted").unwrap();
     prompt(&mut pty);
     enter(&mut pty, ":show net");
     pty.expect("1 → 1").unwrap();

@@ -24,6 +24,10 @@ pub struct SavePlan {
     pub net: Instance,
     /// The file, resolved from the script's folder.
     pub path: PathBuf,
+    /// The file as the script names it.
+    pub file: String,
+    /// The network as reports name it.
+    pub label: String,
     pub seed: u64,
     pub precision: Precision,
     pub span: Span,
@@ -94,7 +98,9 @@ pub fn check_save(network: &Expr, path: &Expr, env: &Env) -> Result<Box<SavePlan
     };
     Ok(Box::new(SavePlan {
         net,
-        path: env.base_dir.join(file),
+        path: env.base_dir.join(&file),
+        file,
+        label: net_ref.label(),
         seed: env.seed,
         precision: env.precision,
         span: network.span.join(path.span),

@@ -25,6 +25,7 @@ pub mod relevance;
 pub mod remedy;
 pub mod run;
 pub mod settings;
+pub mod spec;
 pub mod value;
 pub mod written;
 

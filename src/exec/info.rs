@@ -8,6 +8,7 @@ use crate::engine::{LayerSpec, Stop, WeightSpec};
 use crate::format;
 use crate::report::info::{LayerInfo, RunInfo, Settings, ShowOptions, Training};
 use crate::syntax::ast::RunKind;
+use crate::weights::names;
 
 pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
     let layers = plan
@@ -65,6 +66,8 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
             .layers
             .iter()
             .any(|l| l.batchnorm || l.layernorm),
+        tensors: names::state_dict(&plan.net.spec),
+        result: plan.result.as_ref().map(|weights| weights.name.clone()),
     }
 }
 

@@ -5,7 +5,6 @@ mod compare;
 mod info;
 mod outcomes;
 mod printed;
-mod spec;
 mod sweep;
 mod train;
 mod weights;
@@ -46,7 +45,11 @@ pub fn execute(
         }
         Plan::Run(plan) => execute_run(plan, interrupt, sources, reporter),
         Plan::Sweep(plan) => sweep::sweep(plan, interrupt, sources, reporter),
-        Plan::Save(plan) => weights::save(plan),
+        Plan::Save(plan) => {
+            let saved = weights::save(plan)?;
+            reporter.saved(&saved, sources);
+            Ok(())
+        }
     }
 }
 

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use super::spec::RunParts;
 use crate::check::run::RunPlan;
+use crate::check::spec::RunParts;
 use crate::engine::{self, Control, StepDetail};
 use crate::report::outcome::{Outcome, OutcomeCollector};
 use crate::report::progress::Progress;

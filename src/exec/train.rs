@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::info::run_info;
-use super::spec::RunParts;
 use crate::check::run::RunPlan;
+use crate::check::spec::RunParts;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::engine::{self, Control, Event};
 use crate::report::Reporter;

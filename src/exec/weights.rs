@@ -6,6 +6,7 @@ use crate::check::fitted::SavePlan;
 use crate::check::value::Weights;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::engine::{self, NetSpec, Params};
+use crate::report::info::SavedWeights;
 use crate::save_file::{self, Existing};
 use crate::weights;
 
@@ -36,7 +37,8 @@ pub fn params_of(
     }
 }
 
-pub fn save(plan: &SavePlan) -> Result<(), Diagnostic> {
+/// Writes the file, and says what it wrote.
+pub fn save(plan: &SavePlan) -> Result<SavedWeights, Diagnostic> {
     let params = params_of(
         &plan.net.spec,
         plan.net.weights.as_ref(),
@@ -46,5 +48,11 @@ pub fn save(plan: &SavePlan) -> Result<(), Diagnostic> {
     let bytes = weights::to_bytes(&plan.net.spec, &params, plan.precision)
         .map_err(|e| Diagnostic::error(e).with_label(plan.span, "while saving"))?;
     save_file::write(&plan.path, &bytes, Existing::Replace)
-        .map_err(|e| Diagnostic::error(e).with_label(plan.span, "while saving"))
+        .map_err(|e| Diagnostic::error(e).with_label(plan.span, "while saving"))?;
+    Ok(SavedWeights {
+        network: plan.label.clone(),
+        file: plan.file.clone(),
+        tensors: weights::names::state_dict(&plan.net.spec).len(),
+        span: plan.span,
+    })
 }

@@ -15,8 +15,9 @@ mod torch;
 
 use crate::check::Plan;
 use crate::check::plan::RunPlan;
+use crate::check::spec::RunParts;
 use crate::diagnostics::{Diagnostic, Span};
-use crate::engine::{StepDetail, TrainSpec, init_params, run_steps, validate_train};
+use crate::engine::{StepDetail, init_params, run_steps, validate_train};
 use crate::syntax::ast::RunKind;
 use crate::weights::modules;
 
@@ -38,15 +39,57 @@ pub struct ExportedRun {
     pub data: Vec<u8>,
 }
 
+/// What one exported file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// `STEM.py`.
+    Script,
+    /// `STEM.init.safetensors`.
+    InitialWeights,
+    /// `STEM.data.safetensors`.
+    Data,
+}
+
+impl Contents {
+    /// The name JSON gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Contents::Script => "script",
+            Contents::InitialWeights => "initial_weights",
+            Contents::Data => "data",
+        }
+    }
+}
+
 impl ExportedRun {
     /// The three files, by name.
-    pub fn files(&self) -> [(String, &[u8]); 3] {
+    pub fn files(&self) -> [(String, Contents, &[u8]); 3] {
         [
-            (format!("{}.py", self.stem), self.script.as_bytes()),
-            (format!("{}.init.safetensors", self.stem), &self.weights[..]),
-            (format!("{}.data.safetensors", self.stem), &self.data[..]),
+            (
+                format!("{}.py", self.stem),
+                Contents::Script,
+                self.script.as_bytes(),
+            ),
+            (
+                format!("{}.init.safetensors", self.stem),
+                Contents::InitialWeights,
+                &self.weights[..],
+            ),
+            (
+                format!("{}.data.safetensors", self.stem),
+                Contents::Data,
+                &self.data[..],
+            ),
         ]
     }
+}
+
+/// A file `write_files` wrote, and which run (an index into its `runs`) it is of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenFile {
+    pub path: std::path::PathBuf,
+    pub contents: Contents,
+    pub run: usize,
 }
 
 /// One run to export: its plan, where errors about it point (the `train` block or the
@@ -140,7 +183,10 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
         Diagnostic::error(format!("cannot export this run to PyTorch: {message}"))
             .with_label(span, "this run")
     };
-    validate_train(&train_spec(plan)).map_err(|e| refused(e.message().to_string()))?;
+    // A run the engine would refuse (a batchnorm fed one-row batches) is not exported:
+    // torch refuses it too.
+    validate_train(&RunParts::of(plan).spec(StepDetail::Detectors))
+        .map_err(|e| refused(e.message().to_string()))?;
     let modules = modules::modules(&plan.net.spec).map_err(refused)?;
     // A trained network's weights exist only once the script has run; a loaded one's
     // are known now, and are where the exported run starts.
@@ -185,31 +231,6 @@ fn one(run: &Selected, source: &str, options: Options) -> Result<ExportedRun, Di
     })
 }
 
-/// What the engine trains for `plan`. A run the engine would refuse (a batchnorm fed
-/// one-row batches) is not exported: torch refuses it too.
-pub fn train_spec(plan: &RunPlan) -> TrainSpec {
-    TrainSpec {
-        net: plan.net.spec.clone(),
-        data: plan.data.set.clone(),
-        loss: plan.loss,
-        optimizer: plan.optimizer,
-        stop: plan.stop,
-        batch_size: plan.batch,
-        seed: plan.seed,
-        precision: plan.precision,
-        thresholds: plan.thresholds,
-        continue_on_nonfinite: plan.continue_on_nan,
-        detail: StepDetail::Detectors,
-        remedies: plan.remedies.clone(),
-        start: plan
-            .net
-            .weights
-            .as_ref()
-            .and_then(|w| w.get())
-            .map(|p| (**p).clone()),
-    }
-}
-
 /// A compare label as part of a file name: `clip_norm(1.0)` → `clip_norm_1_0`.
 fn slug(label: &str) -> String {
     let mut out = String::new();
@@ -223,21 +244,25 @@ fn slug(label: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// Writes every run's three files into `dir` (created if missing); the paths of the
-/// scripts, in order.
+/// Writes every run's three files into `dir` (created if missing); every file written,
+/// in order.
 pub fn write_files(
     dir: &std::path::Path,
     runs: &[ExportedRun],
-) -> Result<Vec<std::path::PathBuf>, String> {
+) -> Result<Vec<WrittenFile>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut scripts = Vec::new();
-    for run in runs {
-        for (name, bytes) in run.files() {
+    let mut written = Vec::new();
+    for (index, run) in runs.iter().enumerate() {
+        for (name, contents, bytes) in run.files() {
             let path = dir.join(name);
             std::fs::write(&path, bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            written.push(WrittenFile {
+                path,
+                contents,
+                run: index,
+            });
         }
-        scripts.push(dir.join(format!("{}.py", run.stem)));
     }
-    Ok(scripts)
+    Ok(written)
 }

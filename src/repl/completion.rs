@@ -9,7 +9,7 @@ use logos::Logos;
 
 use super::command::CommandName;
 use crate::signature::{self as sig, Choice, Family, ParamSig, RemedyName, SettingName, Signature};
-use crate::syntax::token::{KEYWORDS, Token};
+use crate::syntax::token::{CONTEXTUAL_WORDS, KEYWORDS, Token};
 
 /// The completion candidates for `line` with the cursor at `pos`: the start of the
 /// replaced word and the words that may replace it.
@@ -79,7 +79,11 @@ fn code_candidates(code: &str, declared: &[String]) -> Vec<String> {
 
 /// Everything Tab may offer in code when nothing narrows it.
 fn code_words(declared: &[String]) -> Vec<String> {
-    let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
+    let mut words: Vec<String> = KEYWORDS
+        .iter()
+        .chain(CONTEXTUAL_WORDS)
+        .map(|s| s.to_string())
+        .collect();
     for table in sig::FAMILIES.iter().copied().chain([sig::FUNCTIONS]) {
         words.extend(sig::names(table).map(str::to_string));
     }
@@ -435,5 +439,14 @@ mod tests {
         assert_eq!(offered("dense 8 relu bias="), ["none"]);
         // After the layer, any word again.
         assert!(offered("dense 8 relu } tr").contains(&"train".to_string()));
+    }
+
+    /// `as`, `from`, `save` and `to` are names to the lexer, words to a person typing.
+    #[test]
+    fn the_words_of_trained_networks_complete() {
+        assert_eq!(offered("sav"), ["save"]);
+        assert_eq!(offered("save chain t"), ["tanh", "to", "train", "true"]);
+        assert!(offered("train chain on d a").contains(&"as".to_string()));
+        assert!(offered("network fitted fr").contains(&"from".to_string()));
     }
 }

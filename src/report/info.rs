@@ -7,6 +7,7 @@ use std::fmt;
 use crate::diagnostics::Span;
 use crate::engine::{Activation, LossKind, OptimizerSpec, Precision, Stop, Thresholds};
 use crate::format::{self, count};
+use crate::weights::names::TensorName;
 
 use super::outcome::Outcome;
 
@@ -108,12 +109,30 @@ pub struct RunInfo {
     pub residual: bool,
     /// Whether some layer already has batch or layer normalisation.
     pub normalised: bool,
+    /// The network's tensors under their PyTorch `state_dict` names, for the final
+    /// parameters in JSON: the names a saved file has.
+    pub tensors: Vec<TensorName>,
+    /// The name the trained network is kept under (`train … as NAME`).
+    pub result: Option<String>,
 }
 
 impl RunInfo {
     pub fn layer(&self, index: usize) -> Option<&LayerInfo> {
         self.layers.get(index)
     }
+}
+
+/// What `save NET to "file"` wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedWeights {
+    /// The network, as reports name it (a trained one by its `as` name).
+    pub network: String,
+    /// The file as the script names it.
+    pub file: String,
+    /// Tensors in the file.
+    pub tensors: usize,
+    /// The `save` statement.
+    pub span: Span,
 }
 
 /// One grid point of a sweep: the value of each axis, and how the run went.

@@ -6,8 +6,8 @@ use std::io::Write;
 use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
-use super::info::{CompareReport, RunInfo, SweepReport};
-use super::outcome::{metric, stop_reason_name};
+use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
+use super::outcome::{kept_early, metric, stop_reason_name};
 use super::warnings::{finding_kind, warning};
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, ErrorKind, Severity, SourceMap, Span};
@@ -92,12 +92,17 @@ impl Serialize for Layers<'_> {
     }
 }
 
-/// One layer of a `step` event; the matrices only with `StepDetail::Values`, on the
-/// steps `matrices` chooses.
+/// One layer of a `step` event; the matrices and bias vectors only with
+/// `StepDetail::Values`, on the steps `matrices` chooses (where a layer without a bias
+/// has `null` for its bias vectors).
 #[derive(Serialize)]
 struct LayerEvent<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bias: Option<Option<Row<'a>>>,
     dead: bool,
     gain: Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grad_bias: Option<Option<Row<'a>>>,
     grad_bias_norm: Option<Number>,
     grad_output_norm: Number,
     grad_weight_norm: Number,
@@ -115,9 +120,14 @@ impl<'a> LayerEvent<'a> {
     fn of(s: &'a LayerStats, with_matrices: bool) -> Self {
         let matrix =
             |m: &'a Option<Vec<Vec<f64>>>| m.as_deref().filter(|_| with_matrices).map(Matrix);
+        // Where the weights are written, so is the bias, `null` for a layer without one.
+        let written = with_matrices && s.weights.is_some();
+        let vector = |v: &'a Option<Vec<f64>>| written.then(|| v.as_deref().map(Row));
         LayerEvent {
+            bias: vector(&s.bias),
             dead: s.dead,
             gain: Number(s.gain),
+            grad_bias: vector(&s.grad_bias),
             grad_bias_norm: s.grad_bias_norm.map(Number),
             grad_output_norm: Number(s.grad_output_norm),
             grad_weight_norm: Number(s.grad_weight_norm),
@@ -140,6 +150,7 @@ impl Serialize for Matrix<'_> {
     }
 }
 
+/// A row of a matrix, or a vector (a bias).
 struct Row<'a>(&'a [f64]);
 
 impl Serialize for Row<'_> {
@@ -245,6 +256,16 @@ impl<W: Write> Reporter for JsonReporter<W> {
         }));
     }
 
+    fn saved(&mut self, saved: &SavedWeights, sources: &SourceMap) {
+        self.emit(json!({
+            "event": "saved",
+            "network": saved.network,
+            "file": saved.file,
+            "tensors": saved.tensors,
+            "location": location(saved.span, sources),
+        }));
+    }
+
     fn run_start(&mut self, info: &RunInfo, sources: &SourceMap) {
         self.emit(json!({
             "event": "run",
@@ -265,10 +286,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
     }
 
     fn step(&mut self, record: &StepRecord, info: &RunInfo) {
-        let has_matrices = record
-            .layers
-            .iter()
-            .any(|l| l.weights.is_some() || l.grad_weights.is_some());
+        let has_matrices = record.layers.iter().any(|l| l.weights.is_some());
         let with_matrices = has_matrices && {
             // Every step of a run has the same shapes: the plan depends on the run only.
             let plan = Matrices::of(record, info);
@@ -309,8 +327,15 @@ impl<W: Write> Reporter for JsonReporter<W> {
         self.emit(object);
     }
 
-    fn run_end(&mut self, s: &TrainSummary, _info: &RunInfo) {
-        self.emit(json!({
+    fn run_end(&mut self, s: &TrainSummary, info: &RunInfo) {
+        if let Some(message) = matrices::parameters_skipped(info) {
+            self.emit(unplaced_diagnostic_json(
+                "warning",
+                &ErrorKind::TooLarge,
+                &message,
+            ));
+        }
+        let mut event = json!({
             "event": "run_end",
             "steps": s.steps,
             "updates": s.updates,
@@ -320,7 +345,21 @@ impl<W: Write> Reporter for JsonReporter<W> {
             "final_accuracy": s.final_accuracy.map(number_json),
             "clipped_steps": s.clipped_steps,
             "stop_reason": stop_reason_name(s.stop_reason),
-        }));
+        });
+        if matrices::parameters_fit(info) {
+            event["parameters"] = parameters::parameters(&info.tensors, &s.params);
+        }
+        self.emit(event);
+        if let (Some(name), Some(note)) = (&info.result, kept_early(s, info)) {
+            self.emit(json!({
+                "event": "kept_early",
+                "name": name,
+                "updates": s.updates,
+                "planned_steps": info.planned_steps,
+                "stop_reason": stop_reason_name(s.stop_reason),
+                "message": note,
+            }));
+        }
     }
 
     fn explanation(&mut self, ex: &Explanation, _info: &RunInfo) {
@@ -436,3 +475,4 @@ impl<W: Write> Reporter for JsonReporter<W> {
 mod tests;
 
 mod matrices;
+mod parameters;

@@ -18,7 +18,7 @@ pub mod warnings;
 
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
 use crate::engine::{DiagnosticEvent, Explanation, StepDetail, StepRecord, TrainSummary};
-use info::{CompareReport, RunInfo, SweepReport};
+use info::{CompareReport, RunInfo, SavedWeights, SweepReport};
 
 /// A value ready to print, in both forms a reporter may want.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,8 @@ pub trait Reporter {
     fn explanation(&mut self, explanation: &Explanation, info: &RunInfo);
     fn sweep(&mut self, report: &SweepReport, sources: &SourceMap);
     fn compare(&mut self, report: &CompareReport, sources: &SourceMap);
+    /// `save NET to "file"` wrote the file.
+    fn saved(&mut self, saved: &SavedWeights, sources: &SourceMap);
 
     /// The progress bar that long runs advance; off unless the reporter draws one.
     fn progress(&self) -> progress::Progress {

@@ -3,6 +3,8 @@
 use crate::engine::{DiagnosticEvent, Event, PoorReason, StepRecord, StopReason, TrainSummary};
 use crate::signature::Metric;
 
+use super::info::RunInfo;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Diverged,
@@ -111,6 +113,23 @@ pub fn stop_reason_name(reason: StopReason) -> &'static str {
         StopReason::NonFinite => "non_finite",
         StopReason::Interrupted => "interrupted",
     }
+}
+
+/// The note for a run kept `as NAME` that stopped before its end: NAME still holds
+/// the weights it reached, which a user may want to inspect, but not what the script
+/// asked for.
+pub fn kept_early(summary: &TrainSummary, info: &RunInfo) -> Option<String> {
+    let name = info.result.as_ref()?;
+    let why = match summary.stop_reason {
+        StopReason::Completed => return None,
+        StopReason::NonFinite => "the run stopped at a non-finite loss",
+        StopReason::Interrupted => "the run was interrupted",
+    };
+    let planned = info.planned_steps;
+    Some(match summary.updates {
+        0 => format!("`{name}` holds its initial weights, no step of {planned} applied: {why}"),
+        n => format!("`{name}` holds the weights after step {n} of {planned}: {why}"),
+    })
 }
 
 /// Watches a run's events and sums it up.

@@ -3,7 +3,7 @@
 //! so a plain run keeps nothing.
 
 use super::history::{RunHistory, Section, Warning};
-use super::info::{CompareReport, RunInfo, SweepReport};
+use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
 use super::warnings::warning;
 use super::{Printed, Reporter};
 use crate::diagnostics::{Diagnostic, SourceMap, Span, render};
@@ -56,6 +56,10 @@ impl Reporter for Recorder<'_> {
 
     fn print(&mut self, value: &Printed, span: Span, sources: &SourceMap) {
         self.inner.print(value, span, sources);
+    }
+
+    fn saved(&mut self, saved: &SavedWeights, sources: &SourceMap) {
+        self.inner.saved(saved, sources);
     }
 
     fn replaced(&mut self, name: &str, kind: &str, span: Span, sources: &SourceMap) {

@@ -4,8 +4,8 @@ use crate::signature::Metric;
 use std::io::Write;
 
 use super::chart::{self, HeatColumn, HeatTrace, LossTrace, log_bar, positive_range};
-use super::info::{CompareReport, RunInfo, SweepReport};
-use super::outcome::{Outcome, metric};
+use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
+use super::outcome::{Outcome, kept_early, metric};
 use super::progress::Progress;
 use super::shown;
 use super::warnings::warning;
@@ -498,6 +498,18 @@ impl Reporter for TextReporter<'_> {
         self.deliver();
     }
 
+    fn saved(&mut self, saved: &SavedWeights, _sources: &SourceMap) {
+        let _ = writeln!(
+            self.out,
+            "saved `{}` to {} ({} tensor{})",
+            saved.network,
+            saved.file,
+            saved.tensors,
+            plural(saved.tensors)
+        );
+        self.deliver();
+    }
+
     fn replaced(&mut self, name: &str, kind: &str, _span: Span, _sources: &SourceMap) {
         let _ = writeln!(self.out, "note: `{name}` now names the new {kind}");
         self.deliver();
@@ -589,6 +601,9 @@ impl Reporter for TextReporter<'_> {
         self.loss_sparkline(summary.steps);
         if info.show.heatmap {
             self.heat_map();
+        }
+        if let Some(note) = kept_early(summary, info) {
+            let _ = writeln!(self.out, "note: {note}");
         }
         let _ = writeln!(self.out);
         self.deliver();

@@ -643,6 +643,8 @@ mod tests {
             clipping: false,
             residual: false,
             normalised: false,
+            tensors: Vec::new(),
+            result: None,
         }
     }
 

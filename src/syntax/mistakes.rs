@@ -29,6 +29,8 @@ pub(super) const STATEMENTS: &[&str] = &[
     "sweep",
     "seed",
     "precision",
+    // Not a keyword: a word the grammar gives meaning only at the start of a statement.
+    "save",
 ];
 
 const LAYERS: &[&str] = &["input", "dense", "repeat", "residual"];
@@ -93,7 +95,11 @@ impl<'s> Mender<'s> {
 
     /// True if token `i` is the first of its line, or follows a bracket that opens or
     /// closes a block: where a statement, a layer or a setting starts.
+    /// Past the last token counts as a new line: `network n { input 1,` ends there.
     fn starts_a_line(&self, i: usize) -> bool {
+        if i >= self.input.len() {
+            return true;
+        }
         if i == 0 || matches!(self.token(i - 1), Some(Token::LBrace | Token::RBrace)) {
             return true;
         }
@@ -274,7 +280,8 @@ impl<'s> Mender<'s> {
         let followed_by_word_or_number =
             matches!(next, Some(Token::Ident(_) | Token::Num(_) | Token::LBrace));
         match self.block() {
-            None if matches!(next, Some(Token::Ident(_))) => {
+            // `save` is itself an identifier: only a near miss is a mistake.
+            None if matches!(next, Some(Token::Ident(_))) && !STATEMENTS.contains(&word) => {
                 if let Some(keyword) = suggest(word, STATEMENTS) {
                     self.report(
                         Diagnostic::error(format!("unknown statement `{word}`"))
@@ -325,7 +332,9 @@ impl<'s> Mender<'s> {
     /// Replaces token `i` with the keyword `keyword` names.
     fn replace(&mut self, i: usize, keyword: &'static str) -> usize {
         let token = match Token::lexer(keyword).next() {
-            Some(Ok(token)) if !matches!(token, Token::Ident(_)) => token,
+            // A word that means something only where the grammar uses it (`save`).
+            Some(Ok(Token::Ident(_))) => Token::Ident(keyword),
+            Some(Ok(token)) => token,
             _ => return self.keep(i),
         };
         self.track(&token);
@@ -425,6 +434,7 @@ mod tests {
         for (src, says) in [
             ("trian n on xor() { steps 3 }", "unknown statement `trian`"),
             ("explian n on xor()", "unknown statement `explian`"),
+            ("sav n to \"n.safetensors\"", "unknown statement `sav`"),
             ("train n on xor() { step 10 }", "unknown setting `step`"),
             ("let a = 2 ** 3", "powers"),
             ("train n on xor() { show loss gradients }", "separate"),
@@ -449,6 +459,20 @@ mod tests {
             let extra = if src.contains("dens 2") { 2 } else { 1 };
             assert_eq!(messages.len(), extra, "{src}: {messages:?}");
             assert!(parsed.program.is_some(), "{src}");
+        }
+    }
+
+    /// A comma that ends the input inside a network block is reported, not a panic
+    /// (the token after it was looked up).
+    #[test]
+    fn a_comma_at_the_end_of_a_network_block_is_a_report() {
+        for src in ["repeat { ,", "network n { input 1,"] {
+            let tokens = token::lex(src, 0).tokens;
+            let (_, reports) = mend(tokens, src, 0);
+            assert!(
+                reports.iter().any(|d| d.message.contains("without commas")),
+                "{src}: {reports:?}"
+            );
         }
     }
 

@@ -233,6 +233,11 @@ pub const KEYWORDS: &[&str] = &[
     "none",
 ];
 
+/// Words that mean something only where the grammar uses them (`train … as NAME`,
+/// `network NAME from "file"`, `save NET to "file"`): lexed as names, and free as
+/// names elsewhere, but words of the language for completion and the fuzzers.
+pub const CONTEXTUAL_WORDS: &[&str] = &["as", "from", "save", "to"];
+
 /// Brackets and unary minuses deeper than this are refused before parsing: no real
 /// script comes near it, and it keeps every later recursive pass shallow.
 pub const MAX_NESTING: usize = 256;

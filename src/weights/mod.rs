@@ -98,8 +98,9 @@ pub fn to_bytes(net: &NetSpec, params: &Params, precision: Precision) -> Result<
     safetensors::serialize(views, None).map_err(|e| e.to_string())
 }
 
-/// The values of tensor `t` in `params` (`None` for `num_batches_tracked`).
-fn values(params: &Params, t: &TensorName) -> Option<Vec<f64>> {
+/// The values of tensor `t` in `params`, row-major (`None` for `num_batches_tracked`,
+/// which gradlab does not keep).
+pub fn values(params: &Params, t: &TensorName) -> Option<Vec<f64>> {
     let layer = &params.layers[t.layer];
     let norm = layer.norm.as_ref();
     let zeros = || vec![0.0; t.shape.iter().product()];

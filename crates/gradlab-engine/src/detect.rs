@@ -549,6 +549,8 @@ mod tests {
                 dead: dead[l],
                 weights: None,
                 grad_weights: None,
+                bias: None,
+                grad_bias: None,
             })
             .collect()
     }

@@ -123,6 +123,10 @@ pub struct LayerStats {
     pub weights: Option<Vec<Vec<f64>>>,
     /// `[out][in]`, only with `StepDetail::Values`.
     pub grad_weights: Option<Vec<Vec<f64>>>,
+    /// One per output unit, only with `StepDetail::Values` (None without a bias).
+    pub bias: Option<Vec<f64>>,
+    /// ∂L/∂b, one per output unit, only with `StepDetail::Values` (None without a bias).
+    pub grad_bias: Option<Vec<f64>>,
 }
 
 /// Forward or backward pass.

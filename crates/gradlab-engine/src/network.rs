@@ -455,9 +455,13 @@ impl<R: Real> Workspace<R> {
             if detail >= StepDetail::Values {
                 st.weights = Some(net.layout.weight_matrix(&net.params, l));
                 st.grad_weights = Some(net.layout.weight_matrix(&self.grads, l));
+                st.bias = net.layout.bias_vector(&net.params, l);
+                st.grad_bias = net.layout.bias_vector(&self.grads, l);
             } else {
                 st.weights = None;
                 st.grad_weights = None;
+                st.bias = None;
+                st.grad_bias = None;
             }
         }
     }

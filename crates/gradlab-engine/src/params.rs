@@ -387,6 +387,17 @@ impl Layout {
             .collect()
     }
 
+    /// Bias of layer `l` from a flat vector (None without a bias).
+    pub fn bias_vector<R: Real>(&self, flat: &[R], l: usize) -> Option<Vec<f64>> {
+        let ll = &self.layers[l];
+        ll.b_off.map(|off| {
+            flat[off..off + ll.fan_out]
+                .iter()
+                .map(|v| v.to_f64())
+                .collect()
+        })
+    }
+
     /// Back to the public f64 form (running statistics left `None`; see
     /// `Network::to_params`).
     pub fn unflatten<R: Real>(&self, flat: &[R]) -> Params {
@@ -399,7 +410,7 @@ impl Layout {
                     let ll = &self.layers[l];
                     LayerParams {
                         weight: self.weight_matrix(flat, l),
-                        bias: ll.b_off.map(|off| vec(off, ll.fan_out)),
+                        bias: self.bias_vector(flat, l),
                         norm: ll.norm.map(|nl| NormParams {
                             gamma: vec(nl.g_off, ll.fan_out),
                             beta: vec(nl.beta_off, ll.fan_out),

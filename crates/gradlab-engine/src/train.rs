@@ -223,6 +223,8 @@ fn empty_stats(l: usize) -> LayerStats {
         dead: false,
         weights: None,
         grad_weights: None,
+        bias: None,
+        grad_bias: None,
     }
 }
 

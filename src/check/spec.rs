@@ -1,6 +1,7 @@
-//! The engine's view of a run.
+//! The engine's view of a checked run: the one conversion from a plan to a
+//! `TrainSpec`, for `exec` (which trains it) and `export` (which writes it for PyTorch).
 
-use crate::check::run::RunPlan;
+use super::run::RunPlan;
 use crate::engine::{
     Dataset, LossKind, NetSpec, OptimizerSpec, Params, Precision, Remedies, StepDetail, Stop,
     Thresholds, TrainSpec,
