@@ -1,6 +1,6 @@
 //! Activations and their derivatives, written as torch's CPU kernels compute them.
 
-use super::real::Real;
+use super::real::{LANES, Lanes, Real, SumSq};
 use super::types::Activation;
 
 /// Activation parameters converted once to the run's precision.
@@ -47,8 +47,9 @@ impl<R: Real> Act<R> {
         }
     }
 
-    /// `gz = ga * f'(z)` element-wise; `a` is the forward output `f(z)`.
-    pub fn backward(&self, z: &[R], a: &[R], ga: &[R], gz: &mut [R]) {
+    /// `gz = ga * f'(z)` element-wise; `a` is the forward output `f(z)`. Returns the sums
+    /// of `ga` (`SumSq::of(ga)`, bit for bit), taken on the way: ‖∂L/∂a‖ for the statistics.
+    pub fn backward(&self, z: &[R], a: &[R], ga: &[R], gz: &mut [R]) -> SumSq<R> {
         let half = R::from_f64(0.5);
         let sqrt1_2 = R::from_f64(std::f64::consts::FRAC_1_SQRT_2);
         // 1 / sqrt(2π)
@@ -106,14 +107,28 @@ fn map<R: Real>(z: &[R], a: &mut [R], f: impl Fn(R) -> R) {
     }
 }
 
-/// `gz[i] = f(z[i], a[i], ga[i])`.
+/// `gz[i] = f(z[i], a[i], ga[i])`, and the sums of `ga`.
 #[inline(always)]
-fn slope<R: Real>(z: &[R], a: &[R], ga: &[R], gz: &mut [R], f: impl Fn(R, R, R) -> R) {
+fn slope<R: Real>(z: &[R], a: &[R], ga: &[R], gz: &mut [R], f: impl Fn(R, R, R) -> R) -> SumSq<R> {
     let n = gz.len();
     let (z, a, ga) = (&z[..n], &a[..n], &ga[..n]);
-    for i in 0..n {
+    let mut lanes = Lanes::ZERO;
+    let chunks = gz
+        .chunks_exact_mut(LANES)
+        .zip(z.chunks_exact(LANES))
+        .zip(a.chunks_exact(LANES))
+        .zip(ga.chunks_exact(LANES));
+    for (((gz, z), a), ga) in chunks {
+        for i in 0..LANES {
+            gz[i] = f(z[i], a[i], ga[i]);
+            lanes.add(i, ga[i]);
+        }
+    }
+    let full = n - n % LANES;
+    for i in full..n {
         gz[i] = f(z[i], a[i], ga[i]);
     }
+    lanes.finish(&ga[full..])
 }
 
 #[cfg(test)]
@@ -160,5 +175,21 @@ mod tests {
         assert!((out[0] - 2.0 * ((-1.0f64).exp() - 1.0)).abs() < 1e-15);
         Act::new(Activation::Relu).forward(&[f64::NAN], &mut out);
         assert!(out[0].is_nan());
+    }
+
+    #[test]
+    fn backward_sums_its_gradient_as_sum_sq_does() {
+        for n in [0, 5, 16, 37, 100] {
+            let z: Vec<f32> = (0..n).map(|i| (i as f32 * 0.7).sin()).collect();
+            let ga: Vec<f32> = (0..n).map(|i| (i as f32 * 1.3).cos() * 1e3).collect();
+            for kind in ALL {
+                let act = Act::<f32>::new(kind);
+                let mut a = vec![0.0; n];
+                act.forward(&z, &mut a);
+                let mut gz = vec![0.0; n];
+                let sums = act.backward(&z, &a, &ga, &mut gz);
+                assert_eq!(sums, SumSq::of(&ga), "{kind:?}, {n} values");
+            }
+        }
     }
 }

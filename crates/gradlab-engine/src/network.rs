@@ -142,6 +142,8 @@ pub(crate) struct Workspace<R: Real> {
     pub ga: Vec<Vec<R>>,
     /// ∂L/∂z per layer.
     pub gz: Vec<Vec<R>>,
+    /// The sums of each layer's ∂L/∂a, taken by the activation's backward loop.
+    ga_sums: Vec<SumSq<R>>,
     /// ∂L/∂x (input of layer 0).
     pub gx: Vec<R>,
     /// Parameter gradients, same layout as `Network::params`.
@@ -179,6 +181,7 @@ impl<R: Real> Workspace<R> {
             a: widths.iter().map(|&w| per(w)).collect(),
             ga: widths.iter().map(|&w| per(w)).collect(),
             gz: widths.iter().map(|&w| per(w)).collect(),
+            ga_sums: vec![SumSq::ZERO; widths.len()],
             gx: per(net.input()),
             grads: vec![R::ZERO; net.layout.total],
             grad_sums: vec![SumSq::ZERO; net.layout.tensors.len()],
@@ -298,6 +301,7 @@ impl<R: Real> Workspace<R> {
     pub fn backward(&mut self, net: &Network<R>) {
         let rows = self.rows;
         if rows == 0 {
+            self.ga_sums.fill(SumSq::ZERO);
             return;
         }
         for l in (0..net.depth()).rev() {
@@ -309,7 +313,7 @@ impl<R: Real> Workspace<R> {
             } else {
                 &self.f[l][..n]
             };
-            net.acts[l].backward(
+            self.ga_sums[l] = net.acts[l].backward(
                 &self.z[l][..n],
                 act_out,
                 &self.ga[l][..n],
@@ -370,9 +374,10 @@ impl<R: Real> Workspace<R> {
         }
     }
 
-    /// ‖∂L/∂a‖ of layer `l` (its output) over the batch.
+    /// ‖∂L/∂a‖ of layer `l` (its output) over the batch (after `backward`).
     pub fn grad_output_norm(&self, net: &Network<R>, l: usize) -> R {
-        norm(&self.ga[l][..self.rows * net.layout.layers[l].fan_out])
+        let ga = &self.ga[l][..self.rows * net.layout.layers[l].fan_out];
+        self.ga_sums[l].norm(ga)
     }
 
     /// ‖∂L/∂(input of layer l)‖.

@@ -161,7 +161,7 @@ impl_real!(f64, matrixmultiply::dgemm, libm::erf);
 /// Independent partial sums per pass: enough to fill an AVX-512 register with f32. A
 /// fixed count, written out in the source, keeps the order of the additions, and so the
 /// result, the same on every machine whatever its vector width.
-const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 
 /// Σx² and max|x| of a slice, accumulated in `R`, in one pass.
 ///
@@ -177,33 +177,41 @@ pub struct SumSq<R> {
     pub max: R,
 }
 
-impl<R: Real> SumSq<R> {
-    /// The sums of an empty slice.
-    pub const ZERO: Self = SumSq {
-        sum: R::ZERO,
-        max: R::ZERO,
+/// The partial sums of [`SumSq::of`], for a loop that reads a slice for work of its own
+/// (an activation's derivative reads ∂L/∂a) and sums it on the way, in the same order:
+/// element `i` of each full chunk of `LANES` goes to lane `i`, the rest to `finish`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lanes<R> {
+    sums: [R; LANES],
+    maxes: [R; LANES],
+}
+
+impl<R: Real> Lanes<R> {
+    pub const ZERO: Self = Lanes {
+        sums: [R::ZERO; LANES],
+        maxes: [R::ZERO; LANES],
     };
 
-    /// The sums of `v`.
-    #[inline]
-    pub fn of(v: &[R]) -> Self {
-        let mut sums = [R::ZERO; LANES];
-        let mut maxes = [R::ZERO; LANES];
-        let chunks = v.chunks_exact(LANES);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            for i in 0..LANES {
-                let x = chunk[i];
-                sums[i] += x * x;
-                let a = x.abs();
-                maxes[i] = if a > maxes[i] { a } else { maxes[i] };
-            }
-        }
-        let mut out = Self::ZERO;
+    /// Adds `x`, element `lane` of a full chunk.
+    #[inline(always)]
+    pub fn add(&mut self, lane: usize, x: R) {
+        self.sums[lane] += x * x;
+        let a = x.abs();
+        self.maxes[lane] = if a > self.maxes[lane] {
+            a
+        } else {
+            self.maxes[lane]
+        };
+    }
+
+    /// The sums: the lanes in order, then the elements after the last full chunk.
+    #[inline(always)]
+    pub fn finish(self, rest: &[R]) -> SumSq<R> {
+        let mut out = SumSq::ZERO;
         for i in 0..LANES {
-            out.sum += sums[i];
-            out.max = if maxes[i] > out.max {
-                maxes[i]
+            out.sum += self.sums[i];
+            out.max = if self.maxes[i] > out.max {
+                self.maxes[i]
             } else {
                 out.max
             };
@@ -214,6 +222,28 @@ impl<R: Real> SumSq<R> {
             out.max = if a > out.max { a } else { out.max };
         }
         out
+    }
+}
+
+impl<R: Real> SumSq<R> {
+    /// The sums of an empty slice.
+    pub const ZERO: Self = SumSq {
+        sum: R::ZERO,
+        max: R::ZERO,
+    };
+
+    /// The sums of `v`.
+    #[inline]
+    pub fn of(v: &[R]) -> Self {
+        let mut lanes = Lanes::ZERO;
+        let chunks = v.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (i, &x) in chunk.iter().enumerate() {
+                lanes.add(i, x);
+            }
+        }
+        lanes.finish(rest)
     }
 
     /// The sums of two slices taken as one (this one first).
