@@ -71,8 +71,13 @@ pub fn result(
     }))
 }
 
-/// `save NET to "file"`.
-pub fn check_save(network: &Expr, path: &Expr, env: &Env) -> Result<Box<SavePlan>, Diagnostic> {
+/// `save NET to "file"`, the statement at `span`.
+pub fn check_save(
+    network: &Expr,
+    path: &Expr,
+    span: Span,
+    env: &Env,
+) -> Result<Box<SavePlan>, Diagnostic> {
     let net_ref = match eval(network, &Scope::global(env))? {
         Value::Network(net) => net,
         other => {
@@ -103,7 +108,7 @@ pub fn check_save(network: &Expr, path: &Expr, env: &Env) -> Result<Box<SavePlan
         label: net_ref.label(),
         seed: env.seed,
         precision: env.precision,
-        span: network.span.join(path.span),
+        span,
     }))
 }
 

@@ -185,7 +185,8 @@ fn check_item(
             Some(Plan::Run(Box::new(plan)))
         }
         ItemKind::Save { network, path } => {
-            run::keep(fitted::check_save(network, path, env), found).map(Plan::Save)
+            let plan = fitted::check_save(network, path, item.span, env);
+            run::keep(plan, found).map(Plan::Save)
         }
         ItemKind::Sweep(decl) => {
             let plan = run::check_sweep(decl, item.span, env, found)?;

@@ -60,6 +60,21 @@ const CONSTRUCTS: &[(&str, &str, &str)] = &[
         "trains over a grid of network parameters and reports a metric",
         "sweep chain(depth in 1..30) on one {\n    steps 20\n    metric first_grad\n}",
     ),
+    (
+        "as",
+        "names the network a run trained (in the REPL, `_` is the last one)",
+        "train chain on one as fitted {\n    steps 3\n}\nprint forward(fitted, [1.0])",
+    ),
+    (
+        "save",
+        "writes a network's weights to a safetensors file, in PyTorch's names",
+        "save fitted to \"chain.safetensors\"",
+    ),
+    (
+        "from",
+        "declares a network whose weights come from a safetensors file",
+        "network chain from \"chain.safetensors\" {\n    input 1\n    dense 1 relu bias=none\n}",
+    ),
     ("seed", "sets the random seed for what follows", "seed 1"),
     (
         "precision",

@@ -15,7 +15,7 @@ use rustyline::{Context, Helper};
 
 use super::command::CommandName;
 use super::completion::{command_argument, complete_words};
-use crate::syntax::token::{KEYWORDS, Token};
+use crate::syntax::token::{CONTEXTUAL_WORDS, KEYWORDS, Token};
 use crate::syntax::{self, InputStatus};
 
 /// Whether `text` is an unfinished construct that the next line should continue, as
@@ -135,6 +135,7 @@ pub fn highlight_code(line: &str) -> String {
             Ok(Token::Num(_)) => Some(NUMBER_STYLE),
             Ok(Token::Str(_)) => Some(STRING_STYLE),
             Err(_) if text.starts_with('"') => Some(STRING_STYLE),
+            Ok(Token::Ident(name)) if CONTEXTUAL_WORDS.contains(name) => Some(KEYWORD_STYLE),
             Ok(Token::Ident(_)) | Err(_) => None,
             Ok(t) if KEYWORDS.contains(&t.to_string().as_str()) => Some(KEYWORD_STYLE),
             Ok(_) => None,
@@ -237,5 +238,12 @@ mod tests {
             .collect::<String>();
         assert_eq!(plain, line);
         assert!(coloured.contains(&format!("{COMMENT_STYLE}# note{RESET}")));
+    }
+
+    #[test]
+    fn the_words_of_saving_and_loading_look_like_keywords() {
+        let coloured = highlight_code("save fitted to \"w.safetensors\"");
+        assert!(coloured.starts_with(&format!("{KEYWORD_STYLE}save{RESET} fitted ")));
+        assert!(coloured.contains(&format!("{KEYWORD_STYLE}to{RESET}")));
     }
 }
