@@ -25,10 +25,11 @@
 //! versions bit for bit, and allocates one packing buffer per product where `gemm`
 //! allocates about five.
 //!
-//! A second core for the medium products was tried (a spinning partner thread taking
-//! half of each product's rows): B went from 230 to 450–560 µs per step on the
-//! development machine, where handing a product's operands and results between its two
-//! cores costs more than the half product saves.
+//! A second core for the medium products was tried (branch `partner-experiment`: a
+//! spinning partner thread taking half of each product's rows). On the development
+//! machine B went from 230–245 to 450–560 µs per step, and to 247–265 µs once the caller
+//! took back every half the partner had not started: handing a product's operands and
+//! results between the two cores costs as much as the half product saves.
 
 use super::real::Real;
 
