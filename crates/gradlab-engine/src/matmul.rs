@@ -130,7 +130,7 @@ impl<R: Real> Products<R> {
             let b = if b.cs == 1 {
                 b
             } else {
-                transpose(&mut self.scratch, (k, n), b)
+                copy_row_major(&mut self.scratch, (k, n), b)
             };
             tiled_product((m, k, n), a, b, c, accumulate);
         } else {
@@ -159,8 +159,8 @@ impl<R: Real> Products<R> {
     }
 }
 
-/// `b` (`rows × cols`) copied row-major into `scratch`.
-fn transpose<'s, R: Real>(
+/// `b` (`rows × cols`) copied row-major into `scratch`: the forward's `Wᵀ`, transposed.
+fn copy_row_major<'s, R: Real>(
     scratch: &'s mut Vec<R>,
     (rows, cols): (usize, usize),
     b: View<R>,
@@ -276,7 +276,37 @@ fn tiled_with<R: Real, const ROWS: usize, const COLS: usize>(
     term: impl Fn(R, R, R) -> R + Copy,
 ) {
     let (tiled_m, tiled_n) = (m - m % ROWS, n - n % COLS);
-    for i0 in (0..tiled_m).step_by(ROWS) {
+    let shape = (k, n, tiled_n);
+    tiles::<R, ROWS, COLS>(0..tiled_m, shape, a, b, c, accumulate, term);
+    // The rows below the tiles, one at a time but still a tile's columns at once (a
+    // batch of one row is all rows below the tiles).
+    tiles::<R, 1, COLS>(tiled_m..m, shape, a, b, c, accumulate, term);
+    // The columns right of the tiles.
+    for i in 0..m {
+        for j in tiled_n..n {
+            let mut sum = R::ZERO;
+            for p in 0..k {
+                sum = term(sum, a.data[i * a.rs + p * a.cs], b.data[p * b.rs + j]);
+            }
+            let out = &mut c[i * n + j];
+            *out = if accumulate { *out + sum } else { sum };
+        }
+    }
+}
+
+/// The tiles of `c` in `rows` (a multiple of `ROWS` of them) and its first `tiled_n`
+/// columns.
+#[inline(always)]
+fn tiles<R: Real, const ROWS: usize, const COLS: usize>(
+    rows: std::ops::Range<usize>,
+    (k, n, tiled_n): (usize, usize, usize),
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+    term: impl Fn(R, R, R) -> R + Copy,
+) {
+    for i0 in rows.step_by(ROWS) {
         for j0 in (0..tiled_n).step_by(COLS) {
             let mut sums = [[R::ZERO; COLS]; ROWS];
             for p in 0..k {
@@ -296,21 +326,6 @@ fn tiled_with<R: Real, const ROWS: usize, const COLS: usize>(
             }
         }
     }
-    // The edges: the columns right of the tiles, then the rows below them.
-    let edge = |c: &mut [R], rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| {
-        for i in rows {
-            for j in cols.clone() {
-                let mut sum = R::ZERO;
-                for p in 0..k {
-                    sum = term(sum, a.data[i * a.rs + p * a.cs], b.data[p * b.rs + j]);
-                }
-                let out = &mut c[i * n + j];
-                *out = if accumulate { *out + sum } else { sum };
-            }
-        }
-    };
-    edge(c, 0..m, tiled_n..n);
-    edge(c, tiled_m..m, 0..tiled_n);
 }
 
 /// `c` is `m×n`, its whole length.
@@ -391,6 +406,8 @@ mod tests {
             (64, 32, 64),
             (37, 50, 70),
             (5, 256, 40),
+            (1, 128, 128),
+            (3, 100, 70),
         ];
         let mut products = Products::default();
         for (m, k, n) in shapes {
