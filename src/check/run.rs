@@ -17,7 +17,7 @@ use crate::engine::{LossKind, Remedies};
 use crate::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use crate::syntax::ast::{Expr, ExprKind, RunDecl, RunKind, Setting, SweepDecl};
 
-pub use super::plan::{RunPlan, Show, SweepAxis, SweepPlan, Variant};
+pub use super::plan::{RunPlan, SweepAxis, SweepPlan, Variant};
 
 /// What a run block trains: its kind and place, its network and its data.
 struct Target {
@@ -306,7 +306,6 @@ fn build(target: Target, reader: SettingsReader, env: &Env) -> Result<RunPlan, D
         remedy_specs: s.remedy_specs,
         remedies: Remedies::default(),
         show: s.show,
-        every: s.every,
         thresholds: s.thresholds,
         diagnose: s.diagnose,
         continue_on_nan: s.continue_on_nan,

@@ -210,6 +210,17 @@ fn every_show_option_builds() {
     });
 }
 
+/// `show` and `every` fill one `ShowOptions`: `show` replaces what is printed, never
+/// which steps, in whichever order the two are written.
+#[test]
+fn show_keeps_every_in_either_order() {
+    for settings in ["every 5 show gradients", "show gradients every 5"] {
+        let show = run_plan(&format!("train n on d {{ {settings} }}")).show;
+        assert_eq!(show.every, Some(5), "{settings}");
+        assert!(show.gradients && show.loss && !show.weights, "{settings}");
+    }
+}
+
 #[test]
 fn every_diagnostic_builds() {
     builds_each(DIAGNOSTICS, |_, call| {
