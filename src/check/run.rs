@@ -11,7 +11,7 @@ use super::network::instantiate;
 use super::relevance::Block;
 use super::remedy;
 use super::settings::{SettingsReader, one_value, spec_of};
-use super::value::{Data, NetRef, Value};
+use super::value::{Data, NetArg, NetRef, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, Remedies};
 use crate::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
@@ -221,8 +221,8 @@ fn points(
                     overrides.push((setting, value, axis.span));
                 }
                 _ => {
-                    net_args.retain(|(n, _, _)| *n != axis.name);
-                    net_args.push((axis.name.clone(), Value::Num(value), axis.span));
+                    net_args.retain(|a| a.name != axis.name);
+                    net_args.push(NetArg::computed(&axis.name, value, axis.span));
                 }
             }
         }

@@ -515,6 +515,16 @@ fn labels_say_what_was_written() {
     assert_eq!(plan.variants[0].label, "init(xavier_normal(gain=5/3))");
 }
 
+/// The run header names the network as `compare` labels do: arithmetic as written,
+/// a plain number as its value.
+#[test]
+fn network_arguments_read_as_written() {
+    let plan = run_plan(
+        "network g(gain = 1, width = 2) { input 1 dense width tanh init=xavier_normal(gain) dense 1 linear }\ntrain g(gain = 5/3, width = 3) on linear(4) { steps 1 }",
+    );
+    assert_eq!(plan.net_ref.label(), "g(gain=5/3, width=3)");
+}
+
 #[test]
 fn every_bad_layer_whose_width_is_known_is_reported() {
     let reports = reports_of(
