@@ -469,6 +469,11 @@ fn ctrl_c_during_sweep_marks_the_unfinished_points() {
     for long in &points[2..] {
         assert!(long.ends_with(" interrupted"), "{long}");
     }
+    // The header's list of verdicts names the one the unfinished points read.
+    assert!(
+        text.contains(": verdict = diverged, exploding, vanishing, dead, unstable, stuck, plateau, healthy or interrupted, each run"),
+        "{text}"
+    );
 
     let json = interrupt_table("interrupted_sweep.grad", "json", sweep);
     let points = interrupted_json_rows(&json, "sweep", "points");
