@@ -532,20 +532,6 @@ family! {
 impl Metric {
     /// What a sweep's table shows unless its block names a metric.
     pub const DEFAULT: Metric = Metric::Verdict;
-
-    /// The sweep header's definition of the metric, in the notation of the reports
-    /// (‖∂L/∂W‖), where `summary` is in words for `:help` and grammar.md.
-    pub fn heading(self) -> &'static str {
-        match self {
-            Metric::FirstGrad => "first_grad = the first layer's ‖∂L/∂W‖ at step 1",
-            Metric::FinalLoss => "final_loss = the loss at the last step",
-            Metric::MaxGradNorm => "max_grad_norm = the largest global gradient norm",
-            Metric::GradRatio => "grad_ratio = first-layer / last-layer ‖∂L/∂W‖ at step 1",
-            Metric::Verdict => {
-                "verdict = diverged, exploding, vanishing, dead, unstable, stuck, plateau or healthy"
-            }
-        }
-    }
 }
 
 family! {

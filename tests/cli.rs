@@ -469,6 +469,11 @@ fn ctrl_c_during_sweep_marks_the_unfinished_points() {
     for long in &points[2..] {
         assert!(long.ends_with(" interrupted"), "{long}");
     }
+    // The header's list of verdicts names the one the unfinished points read.
+    assert!(
+        text.contains(": verdict = diverged, exploding, vanishing, dead, unstable, stuck, plateau, healthy or interrupted, each run"),
+        "{text}"
+    );
 
     let json = interrupt_table("interrupted_sweep.grad", "json", sweep);
     let points = interrupted_json_rows(&json, "sweep", "points");
@@ -1139,25 +1144,11 @@ fn budget_options_are_checked_and_reach_the_repl() {
 
 /// A deep tanh classifier stuck at chance has no gradient warning, yet it learned
 /// nothing: `compare` calls it `stuck`, not `healthy`, and shows the accuracy beside the
-/// loss (a classification loss of 0.69 says little on its own).
+/// loss (a classification loss of 0.69 says little on its own); a regression has no
+/// accuracy column. `tests/json_output.rs` checks the same script's JSON rows.
 #[test]
 fn compare_calls_a_classifier_at_chance_stuck_and_shows_its_accuracy() {
-    let path = script(
-        "stuck.grad",
-        b"network deep(depth = 10, width = 8) {
-    input 2
-    repeat depth { dense width tanh }
-    dense 2 linear
-}
-compare deep on spiral(50, classes=2) {
-    loss cross_entropy
-    optimizer sgd(lr=0.01)
-    steps 200
-    variant init(xavier_uniform)
-}
-",
-    );
-    let out = survives("run", &path, QUICK);
+    let out = survives("run", Path::new("tests/json/stuck_classifier.grad"), QUICK);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let row = |label: &str| {
         out.stdout
@@ -1171,4 +1162,11 @@ compare deep on spiral(50, classes=2) {
     assert_eq!(row("baseline")[3], "50.00%", "{}", out.stdout);
     assert_eq!(row("baseline").last(), Some(&"stuck"), "{}", out.stdout);
     assert_eq!(row("init(").last(), Some(&"healthy"), "{}", out.stdout);
+    let headers: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("variant "))
+        .collect();
+    assert_eq!(headers.len(), 2, "{}", out.stdout);
+    assert!(!headers[1].contains("accuracy"), "{}", out.stdout);
 }

@@ -160,33 +160,7 @@ fn run_end_carries_parameters_only_with_show_weights() {
 /// the verdict of a run that learned nothing is `stuck`.
 #[test]
 fn compare_rows_carry_final_accuracy_and_loss_verdicts() {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("json_stuck.grad");
-    fs::write(
-        &path,
-        "network deep(depth = 10, width = 8) {
-    input 2
-    repeat depth { dense width tanh }
-    dense 2 linear
-}
-compare deep on spiral(50, classes=2) {
-    loss cross_entropy
-    optimizer sgd(lr=0.01)
-    steps 200
-    variant init(xavier_uniform)
-}
-network line {
-    input 1
-    dense 1 linear
-}
-compare line on sine(8) {
-    loss mse
-    steps 1
-    variant clip_norm(1)
-}
-",
-    )
-    .unwrap();
-    let (code, stdout, stderr) = run_json(path.to_str().unwrap());
+    let (code, stdout, stderr) = run_json("tests/json/stuck_classifier.grad");
     assert_eq!(code, 0, "{stderr}");
     let compares: Vec<serde_json::Value> = stdout
         .lines()

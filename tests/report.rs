@@ -121,6 +121,31 @@ fn the_seed_report_holds_every_chart_with_labelled_axes() {
     // Two series (‖∂L/∂W‖ and ‖∂L/∂a‖) at each of the three profile steps.
     let series = flow.iter().filter(|t| t.contains(", step ")).count();
     assert_eq!(series, 6, "{flow:?}");
+    // The key stands right of every point of every line, so that it covers none of them.
+    let number = |n: Node, name: &str| -> f64 {
+        n.attribute(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("<{}> without {name}", n.tag_name().name()))
+    };
+    let rightmost_point = charts[2]
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .map(|n| number(n, "cx") + number(n, "r"))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let key: Vec<f64> = charts[2]
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter(|n| {
+            n.text()
+                .is_some_and(|t| t.contains(", step ") || t.contains("dead layer"))
+        })
+        .map(|n| number(n, "x"))
+        .collect();
+    assert_eq!(key.len(), 7, "six lines and the dead layers' crosses");
+    assert!(
+        key.iter().all(|&x| x > rightmost_point + 20.0),
+        "the key at {key:?} overlaps points up to x = {rightmost_point}"
+    );
     // The warnings come with their source lines and help.
     assert!(page.contains("exploding gradients at step 1"));
     assert!(page.contains("dead ReLU layer at step 2"));

@@ -9,7 +9,7 @@ use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
 use super::loaded::load;
-use super::value::{NetRef, Spec, SpecArg, Value, Weights};
+use super::value::{NetArg, NetRef, Spec, SpecArg, Value, Weights};
 use crate::diagnostics::{Diagnostic, ErrorKind, LabelText, Span};
 use crate::engine::{Activation, BiasSpec, LayerSpec, NetSpec, Residual, WeightSpec};
 use crate::format::plural;
@@ -60,7 +60,7 @@ pub fn net_ref(
     args: Vec<SpecArg>,
     span: Span,
 ) -> Result<Value, Diagnostic> {
-    let mut bound: Vec<(String, Value, Span)> = Vec::new();
+    let mut bound: Vec<NetArg> = Vec::new();
     let mut seen_named = false;
     for (position, arg) in args.into_iter().enumerate() {
         let param = match &arg.name {
@@ -104,13 +104,18 @@ pub fn net_ref(
                 }
             },
         };
-        if bound.iter().any(|(n, _, _)| *n == param.name.name) {
+        if bound.iter().any(|a| a.name == param.name.name) {
             return Err(
                 Diagnostic::error(format!("`{}` is given twice", param.name.name))
                     .with_label(arg.span, "given again here"),
             );
         }
-        bound.push((param.name.name.clone(), arg.value, arg.span));
+        bound.push(NetArg {
+            name: param.name.name.clone(),
+            value: arg.value,
+            span: arg.span,
+            written: arg.written,
+        });
     }
     Ok(Value::Network(NetRef {
         name: name.to_string(),
@@ -183,8 +188,8 @@ fn build(
     // Defaults may refer to earlier parameters: `network n(width = 4, last = width)`.
     let mut locals: Vec<(String, Value)> = Vec::new();
     for param in &decl.params {
-        let value = match net.args.iter().find(|(n, _, _)| *n == param.name.name) {
-            Some((_, v, _)) => v.clone(),
+        let value = match net.args.iter().find(|a| a.name == param.name.name) {
+            Some(arg) => arg.value.clone(),
             None => {
                 let here = Building {
                     name: &net.name,
@@ -323,7 +328,7 @@ struct Builder<'a> {
     env: &'a Env,
     locals: &'a [(String, Value)],
     /// The arguments the network was called with, with their places.
-    args: &'a [(String, Value, Span)],
+    args: &'a [NetArg],
     input: Option<(usize, Span)>,
     layers: Vec<LayerSpec>,
     origins: Vec<LayerOrigin>,
@@ -374,7 +379,10 @@ impl Builder<'_> {
         let ExprKind::Var(name) = &expr.kind else {
             return error;
         };
-        let Some((_, value, at)) = self.args.iter().find(|(arg, _, _)| arg == name) else {
+        let Some(NetArg {
+            value, span: at, ..
+        }) = self.args.iter().find(|arg| arg.name == *name)
+        else {
             return error;
         };
         for label in &mut error.labels {

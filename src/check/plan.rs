@@ -8,18 +8,9 @@ use super::network::Instance;
 use super::value::{Data, NetRef, Spec, Weights};
 use crate::diagnostics::Span;
 use crate::engine::{LossKind, OptimizerSpec, Precision, Remedies, Stop, Thresholds};
+use crate::report::info::ShowOptions;
 use crate::signature::Metric;
 use crate::syntax::ast::RunKind;
-
-/// What a run prints at each shown step.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Show {
-    pub loss: bool,
-    pub gradients: bool,
-    pub weights: bool,
-    /// A chart of every layer's ‖∂L/∂W‖ over the shown steps, after the run.
-    pub heatmap: bool,
-}
 
 /// A remedy combination tried by `compare`: the text the table labels it by, and the
 /// baseline's plan with the remedies applied.
@@ -47,8 +38,7 @@ pub struct RunPlan {
     pub remedy_specs: Vec<Spec>,
     /// The training remedies for the engine; network remedies are already in `net`.
     pub remedies: Remedies,
-    pub show: Show,
-    pub every: Option<usize>,
+    pub show: ShowOptions,
     pub thresholds: Thresholds,
     /// `diagnose none` turns the warnings off.
     pub diagnose: bool,

@@ -8,7 +8,7 @@ use super::env::{Entry, Env};
 use super::init;
 use super::network::instantiate;
 use super::plan::RunPlan;
-use super::value::{NetRef, Spec, Value};
+use super::value::{NetArg, NetRef, Spec};
 use crate::diagnostics::{Diagnostic, ErrorKind};
 use crate::engine::{ClipNorm, ClipScope, Schedule, WeightSpec};
 use crate::signature::{ClipScopeName, Family, RemedyName};
@@ -138,8 +138,8 @@ fn apply_one(
                 )));
             }
             let mut args = plan.net_ref.args.clone();
-            args.retain(|(n, _, _)| n != "depth");
-            args.push(("depth".into(), Value::Num(b.num("n")?), spec.span));
+            args.retain(|a| a.name != "depth");
+            args.push(NetArg::computed("depth", b.num("n")?, spec.span));
             let net_ref = NetRef {
                 name: plan.net_ref.name.clone(),
                 args,

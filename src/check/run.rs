@@ -11,13 +11,13 @@ use super::network::instantiate;
 use super::relevance::Block;
 use super::remedy;
 use super::settings::{SettingsReader, one_value, spec_of};
-use super::value::{Data, NetRef, Value};
+use super::value::{Data, NetArg, NetRef, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, Remedies};
 use crate::signature::{Choice, Metric, SWEEPABLE_SETTINGS, SweepSetting, did_you_mean};
 use crate::syntax::ast::{Expr, ExprKind, RunDecl, RunKind, Setting, SweepDecl};
 
-pub use super::plan::{RunPlan, Show, SweepAxis, SweepPlan, Variant};
+pub use super::plan::{RunPlan, SweepAxis, SweepPlan, Variant};
 
 /// What a run block trains: its kind and place, its network and its data.
 struct Target {
@@ -221,8 +221,8 @@ fn points(
                     overrides.push((setting, value, axis.span));
                 }
                 _ => {
-                    net_args.retain(|(n, _, _)| *n != axis.name);
-                    net_args.push((axis.name.clone(), Value::Num(value), axis.span));
+                    net_args.retain(|a| a.name != axis.name);
+                    net_args.push(NetArg::computed(&axis.name, value, axis.span));
                 }
             }
         }
@@ -306,7 +306,6 @@ fn build(target: Target, reader: SettingsReader, env: &Env) -> Result<RunPlan, D
         remedy_specs: s.remedy_specs,
         remedies: Remedies::default(),
         show: s.show,
-        every: s.every,
         thresholds: s.thresholds,
         diagnose: s.diagnose,
         continue_on_nan: s.continue_on_nan,

@@ -6,11 +6,11 @@
 use super::args::{Bound, bind, check_kind, check_number, no_arguments};
 use super::env::Env;
 use super::eval::{Scope, eval};
-use super::plan::Show;
 use super::relevance::{Asks, Block, unused};
 use super::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{LossKind, OptimizerSpec, Precision, Stop, Thresholds};
+use crate::report::info::ShowOptions;
 use crate::signature::{
     self as sig, Choice, DetectorName, Family, Kind, LossName, ON_NAN, OnNan, OptimizerName,
     PRECISIONS, PrecisionName, RemedyName, SettingName, ShowName, SweepSetting, did_you_mean,
@@ -31,8 +31,7 @@ pub struct RunSettings {
     pub batch: Option<usize>,
     /// The remedies as written.
     pub remedy_specs: Vec<Spec>,
-    pub show: Show,
-    pub every: Option<usize>,
+    pub show: ShowOptions,
     pub thresholds: Thresholds,
     pub diagnose: bool,
     pub continue_on_nan: bool,
@@ -54,11 +53,10 @@ impl RunSettings {
             stop: Stop::Steps(DEFAULT_STEPS),
             batch: None,
             remedy_specs: Vec::new(),
-            show: Show {
+            show: ShowOptions {
                 loss: true,
-                ..Show::default()
+                ..ShowOptions::default()
             },
-            every: None,
             thresholds: Thresholds::default(),
             diagnose: true,
             continue_on_nan: false,
@@ -304,7 +302,11 @@ impl<'a> SettingsReader<'a> {
     }
 
     fn show(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        let mut show = Show::default();
+        // `show` replaces what is printed, not which steps: `every` may come first.
+        let mut show = ShowOptions {
+            every: self.settings.show.every,
+            ..ShowOptions::default()
+        };
         for expr in &setting.values {
             let name = match eval(expr, &Scope::global(self.env)) {
                 Ok(Value::None) => ShowName::None,
@@ -328,7 +330,7 @@ impl<'a> SettingsReader<'a> {
     }
 
     fn every(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
-        self.settings.every = Some(number(setting, Kind::Count, self.env)?.0 as usize);
+        self.settings.show.every = Some(number(setting, Kind::Count, self.env)?.0 as usize);
         Ok(())
     }
 

@@ -210,6 +210,17 @@ fn every_show_option_builds() {
     });
 }
 
+/// `show` and `every` fill one `ShowOptions`: `show` replaces what is printed, never
+/// which steps, in whichever order the two are written.
+#[test]
+fn show_keeps_every_in_either_order() {
+    for settings in ["every 5 show gradients", "show gradients every 5"] {
+        let show = run_plan(&format!("train n on d {{ {settings} }}")).show;
+        assert_eq!(show.every, Some(5), "{settings}");
+        assert!(show.gradients && show.loss && !show.weights, "{settings}");
+    }
+}
+
 #[test]
 fn every_diagnostic_builds() {
     builds_each(DIAGNOSTICS, |_, call| {
@@ -502,6 +513,16 @@ fn labels_say_what_was_written() {
     // The data set's arguments, and the variant's arithmetic as written.
     assert_eq!(plan.data.name, "linear(4)");
     assert_eq!(plan.variants[0].label, "init(xavier_normal(gain=5/3))");
+}
+
+/// The run header names the network as `compare` labels do: arithmetic as written,
+/// a plain number as its value.
+#[test]
+fn network_arguments_read_as_written() {
+    let plan = run_plan(
+        "network g(gain = 1, width = 2) { input 1 dense width tanh init=xavier_normal(gain) dense 1 linear }\ntrain g(gain = 5/3, width = 3) on linear(4) { steps 1 }",
+    );
+    assert_eq!(plan.net_ref.label(), "g(gain=5/3, width=3)");
 }
 
 #[test]

@@ -20,10 +20,33 @@ pub struct Data {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetRef {
     pub name: String,
-    pub args: Vec<(String, Value, Span)>,
+    pub args: Vec<NetArg>,
     pub span: Span,
     /// The parameters it holds instead of its seeded ones: a trained network's.
     pub weights: Option<Weights>,
+}
+
+/// A network argument bound to its parameter: `gain = 5/3`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetArg {
+    pub name: String,
+    pub value: Value,
+    pub span: Span,
+    /// The arithmetic that gave the value, as written (`5/3`), for labels.
+    pub written: Option<String>,
+}
+
+impl NetArg {
+    /// An argument the checker sets itself (a sweep's grid value, `remedy depth(n)`),
+    /// which has no text of its own.
+    pub fn computed(name: impl Into<String>, value: f64, span: Span) -> Self {
+        NetArg {
+            name: name.into(),
+            value: Value::Num(value),
+            span,
+            written: None,
+        }
+    }
 }
 
 /// Parameters a network holds instead of its seeded initialisation, and the name they
@@ -91,15 +114,11 @@ impl NetRef {
         if let Some(weights) = &self.weights {
             return weights.name.clone();
         }
-        if self.args.is_empty() {
-            return self.name.clone();
-        }
-        let args: Vec<String> = self
+        let args = self
             .args
             .iter()
-            .map(|(k, v, _)| format!("{k}={v}"))
-            .collect();
-        format!("{}({})", self.name, args.join(", "))
+            .map(|a| (Some(a.name.as_str()), &a.value, a.written.as_deref()));
+        call_label(&self.name, args)
     }
 }
 
@@ -171,7 +190,7 @@ impl Value {
                     count += specs.len();
                     stack.extend(specs.iter().flat_map(|s| s.args.iter().map(|a| &a.value)))
                 }
-                Value::Network(net) => stack.extend(net.args.iter().map(|(_, v, _)| v)),
+                Value::Network(net) => stack.extend(net.args.iter().map(|a| &a.value)),
                 // Data sets are capped as data; a network output by its input, a list.
                 Value::Num(_)
                 | Value::Str(_)
@@ -265,20 +284,32 @@ impl fmt::Display for Value {
 }
 
 fn write_spec(f: &mut fmt::Formatter<'_>, spec: &Spec) -> fmt::Result {
-    write!(f, "{}", spec.name)?;
-    if !spec.args.is_empty() {
-        let args: Vec<String> = spec
-            .args
-            .iter()
-            .map(|a| {
-                let value = a.written.clone().unwrap_or_else(|| a.value.to_string());
-                match &a.name {
-                    Some(name) => format!("{name}={value}"),
-                    None => value,
-                }
-            })
-            .collect();
-        write!(f, "({})", args.join(", "))?;
+    let args = spec
+        .args
+        .iter()
+        .map(|a| (a.name.as_deref(), &a.value, a.written.as_deref()));
+    f.write_str(&call_label(&spec.name, args))
+}
+
+/// `name(k=v, …)`, or `name` without arguments, each argument as the script wrote it
+/// (`gain=5/3`, not `gain=1.6666666666666667`): how every label names a call, a
+/// network's (run headers) as well as a built-in's (`compare` variants, data sets).
+fn call_label<'a>(
+    name: &str,
+    args: impl Iterator<Item = (Option<&'a str>, &'a Value, Option<&'a str>)>,
+) -> String {
+    let args: Vec<String> = args
+        .map(|(key, value, written)| {
+            let value = written.map_or_else(|| value.to_string(), str::to_string);
+            match key {
+                Some(key) => format!("{key}={value}"),
+                None => value,
+            }
+        })
+        .collect();
+    if args.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}({})", args.join(", "))
     }
-    Ok(())
 }

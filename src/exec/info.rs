@@ -6,7 +6,7 @@ use crate::check::value::Value;
 use crate::diagnostics::SourceMap;
 use crate::engine::{LayerSpec, Stop, WeightSpec};
 use crate::format;
-use crate::report::info::{LayerInfo, RunInfo, Settings, ShowOptions, Training};
+use crate::report::info::{LayerInfo, RunInfo, Settings, Training};
 use crate::syntax::ast::RunKind;
 use crate::weights::names;
 
@@ -49,13 +49,7 @@ pub fn run_info(plan: &RunPlan, sources: &SourceMap) -> RunInfo {
         layers,
         settings: settings(plan),
         planned_steps: planned_steps(plan),
-        show: ShowOptions {
-            loss: plan.show.loss,
-            gradients: plan.show.gradients,
-            weights: plan.show.weights,
-            heatmap: plan.show.heatmap,
-            every: plan.every,
-        },
+        show: plan.show,
         depth,
         thresholds: plan.thresholds,
         clipping: plan.remedies.clip_norm.is_some() || plan.remedies.clip_value.is_some(),

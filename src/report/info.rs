@@ -28,7 +28,8 @@ pub struct LayerInfo {
     pub weights: String,
 }
 
-/// What to print per step.
+/// What a run shows: what to print at each shown step, and which steps. The checker
+/// reads it off the `show` and `every` settings; only reports act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ShowOptions {
     pub loss: bool,

@@ -25,6 +25,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdicts of a finished run, the most serious first, as `of` ranks them.
+    pub const FINISHED: [Verdict; 8] = [
+        Verdict::Diverged,
+        Verdict::Exploding,
+        Verdict::Vanishing,
+        Verdict::Dead,
+        Verdict::Unstable,
+        Verdict::Stuck,
+        Verdict::Plateau,
+        Verdict::Healthy,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Diverged => "diverged",
@@ -211,6 +223,27 @@ impl OutcomeCollector {
     }
 }
 
+/// The sweep header's definition of `metric`, in the notation of the reports (‖∂L/∂W‖)
+/// where the signature's summary is in words. A verdict sweep lists what its cells can
+/// read: `interrupted` too once some point was cut short, as the note under its table
+/// and its chart's key say.
+pub fn metric_heading(metric: Metric, interrupted: bool) -> String {
+    match metric {
+        Metric::FirstGrad => "first_grad = the first layer's ‖∂L/∂W‖ at step 1".into(),
+        Metric::FinalLoss => "final_loss = the loss at the last step".into(),
+        Metric::MaxGradNorm => "max_grad_norm = the largest global gradient norm".into(),
+        Metric::GradRatio => "grad_ratio = first-layer / last-layer ‖∂L/∂W‖ at step 1".into(),
+        Metric::Verdict => {
+            let mut names: Vec<&str> = Verdict::FINISHED.iter().map(|v| v.name()).collect();
+            if interrupted {
+                names.push(Verdict::Interrupted.name());
+            }
+            let last = names.pop().unwrap_or_default();
+            format!("verdict = {} or {last}", names.join(", "))
+        }
+    }
+}
+
 /// A sweep's metric read off an outcome; `None` for the verdict, which is no number.
 pub fn metric(outcome: &Outcome, metric: Metric) -> Option<f64> {
     match metric {
@@ -228,6 +261,23 @@ mod tests {
 
     fn poor(reason: PoorReason) -> DiagnosticEvent {
         DiagnosticEvent::PoorTraining { step: 1, reason }
+    }
+
+    #[test]
+    fn a_verdict_heading_names_interrupted_only_after_an_interrupt() {
+        assert_eq!(
+            metric_heading(Metric::Verdict, false),
+            "verdict = diverged, exploding, vanishing, dead, unstable, stuck, plateau or healthy"
+        );
+        assert_eq!(
+            metric_heading(Metric::Verdict, true),
+            "verdict = diverged, exploding, vanishing, dead, unstable, stuck, plateau, healthy or interrupted"
+        );
+        // A number's heading stays: its interrupted cells read —, which the note explains.
+        assert_eq!(
+            metric_heading(Metric::FinalLoss, true),
+            metric_heading(Metric::FinalLoss, false)
+        );
     }
 
     #[test]

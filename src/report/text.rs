@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::chart::{self, HeatColumn, HeatTrace, LossTrace, log_bar, positive_range};
 use super::info::{CompareReport, RunInfo, SavedWeights, SweepReport};
-use super::outcome::{Outcome, kept_early, metric};
+use super::outcome::{Outcome, kept_early, metric, metric_heading};
 use super::progress::Progress;
 use super::shown;
 use super::warnings::warning;
@@ -634,7 +634,7 @@ impl Reporter for TextReporter<'_> {
             report.network,
             names.join(", "),
             report.data,
-            report.metric.heading(),
+            metric_heading(report.metric, report.finished() < report.points.len()),
             report.settings_line()
         );
         match report.axes.as_slice() {

@@ -214,7 +214,7 @@ fn literal_of(value: &Value) -> Option<String> {
             let args = net
                 .args
                 .iter()
-                .map(|(k, v, _)| literal_of(v).map(|v| format!("{k}={v}")))
+                .map(|a| literal_of(&a.value).map(|v| format!("{}={v}", a.name)))
                 .collect::<Option<Vec<_>>>()?;
             if args.is_empty() {
                 net.name.clone()

@@ -146,11 +146,16 @@ impl Ring {
     /// Mean of the k newest values.
     fn mean_newest(&self, k: usize) -> f64 {
         let k = k.min(self.len).max(1);
-        (self.len - k..self.len).map(|i| self.get(i)).sum::<f64>() / k as f64
+        self.mean(self.len - k..self.len)
     }
+    /// Mean of the k oldest values.
     fn mean_oldest(&self, k: usize) -> f64 {
-        let k = k.min(self.len).max(1);
-        (0..k).map(|i| self.get(i)).sum::<f64>() / k as f64
+        self.mean(0..k.min(self.len).max(1))
+    }
+    /// Mean of the values `range` indexes (0 = oldest), summed oldest first.
+    fn mean(&self, range: std::ops::Range<usize>) -> f64 {
+        let k = range.len();
+        range.map(|i| self.get(i)).sum::<f64>() / k as f64
     }
 }
 
@@ -641,18 +646,7 @@ mod tests {
         };
         // Baseline 0.25 (XOR's target variance): a flat loss of 1e-4 has converged.
         let mut d = Detectors::new(th, 100, 4, None, 0.25, vec![2; 2]);
-        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
-        let mut out = Vec::new();
-        for s in 1..=20 {
-            let view = StepView {
-                step: s,
-                loss: 1e-4,
-                grad_norm: 1.0,
-                accuracy: None,
-                layers: &calm,
-            };
-            d.observe(&view, &mut out);
-        }
+        let out = calm_steps(&mut d, 20, |_| (1e-4, None));
         assert!(out.is_empty(), "{out:?}");
     }
 
@@ -663,20 +657,7 @@ mod tests {
             ..Thresholds::default()
         };
         let mut d = Detectors::new(th, 100, 4, Some(0.5), 0.25, vec![2; 2]);
-        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
-        let mut out = Vec::new();
-        for s in 1..=12 {
-            d.observe(
-                &StepView {
-                    step: s,
-                    loss: 1.0 + s as f64 * 1e-4,
-                    grad_norm: 1.0,
-                    accuracy: Some(0.5),
-                    layers: &calm,
-                },
-                &mut out,
-            );
-        }
+        let mut out = calm_steps(&mut d, 12, |s| (1.0 + s as f64 * 1e-4, Some(0.5)));
         assert_eq!(out.len(), 1, "{out:?}");
         assert!(matches!(
             out[0],
@@ -778,6 +759,26 @@ mod tests {
         );
     }
 
+    /// Steps 1 to `steps` of a two-layer network with steady gradients, each with the
+    /// loss and accuracy `at` gives it: what the loss detectors see, and what they found.
+    fn calm_steps(
+        d: &mut Detectors,
+        steps: usize,
+        at: impl Fn(usize) -> (f64, Option<f64>),
+    ) -> Vec<DiagnosticEvent> {
+        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
+        let mut out = Vec::new();
+        for s in 1..=steps {
+            let (loss, accuracy) = at(s);
+            let step = StepView {
+                accuracy,
+                ..view(s, loss, &calm)
+            };
+            d.observe(&step, &mut out);
+        }
+        out
+    }
+
     /// The plateau found over `losses`, with a window of 10 steps.
     fn plateau_of(losses: impl Fn(usize) -> f64) -> PoorReason {
         let th = Thresholds {
@@ -785,11 +786,7 @@ mod tests {
             ..Thresholds::default()
         };
         let mut d = Detectors::new(th, 100, 4, None, 0.25, vec![2; 2]);
-        let calm = stats(&[1.0, 1.0], &[1.0, 1.0], &[false; 2]);
-        let mut out = Vec::new();
-        for s in 1..=10 {
-            d.observe(&view(s, losses(s), &calm), &mut out);
-        }
+        let out = calm_steps(&mut d, 10, |s| (losses(s), None));
         match &out[..] {
             [DiagnosticEvent::PoorTraining { reason, .. }] => reason.clone(),
             other => panic!("no plateau: {other:?}"),

@@ -2,12 +2,10 @@
 //! scale, at the first, a middle and the last step. Zeros (dead layers) sit on the
 //! bottom edge as crosses; values that are not numbers on the top edge.
 
-use plotters::chart::SeriesAnno;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::frame::{Axes, Plane, frame, hover_over};
-use super::legend;
+use super::legend::{self, Sample};
 use super::style::{NON_FINITE, SIZE, Scale, viridis, whole};
 use super::{Chart, DrawError};
 use crate::format;
@@ -22,11 +20,46 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
         .iter()
         .flat_map(|s| s.layers.iter().flat_map(|l| [l.grad_weight, l.grad_output]));
     let scale = Scale::log(values).unwrap_or(Scale::AROUND_ONE);
+    let (bottom, top) = (scale.axis_range().start, scale.axis_range().end);
+    let edge = |pick: fn(&LayerPoint) -> bool, y: f64| -> Vec<(f64, f64)> {
+        picks
+            .iter()
+            .flat_map(|s| s.layers.iter().enumerate())
+            .filter(|(_, l)| pick(l))
+            .map(|(i, _)| ((i + 1) as f64, y))
+            .collect()
+    };
+    let zeros = edge(|l| l.grad_weight == 0.0 || l.grad_output == 0.0, bottom);
+    let broken = edge(
+        |l| !l.grad_weight.is_finite() || !l.grad_output.is_finite(),
+        top,
+    );
+    let colour = |i: usize| viridis(i as f64 / picks.len().max(2) as f64 * 0.9);
+    let mut entries: Vec<(Sample, String)> = Vec::new();
+    for (i, step) in picks.iter().enumerate() {
+        entries.push((
+            Sample::Line(colour(i)),
+            format!("‖∂L/∂W‖, step {}", step.step),
+        ));
+        entries.push((
+            Sample::Dashed(colour(i)),
+            format!("‖∂L/∂a‖, step {}", step.step),
+        ));
+    }
+    if !zeros.is_empty() {
+        entries.push((Sample::Cross, "0 (no gradient: dead layer)".into()));
+    }
+    if !broken.is_empty() {
+        entries.push((Sample::NotNumber, "not a number".into()));
+    }
     let mut svg = String::new();
     let hover;
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE)?;
+        // The key stands right of the plot: over it, it hid the lines of the first layers
+        // or the last ones, wherever it went.
+        let (plot, key) = root.split_horizontally(SIZE.0 - legend::key_width(&root, &entries)?);
         let axes = Axes {
             x: 0.5..layers as f64 + 0.5,
             x_desc: "layer (1 = input side)".into(),
@@ -37,68 +70,37 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
             y_ticks: None,
         };
         let title = format!("Gradient flow across the layers: {}", run.info.network);
-        let mut chart = frame(&root, &title, &axes)?;
+        let mut chart = frame(&plot, &title, &axes)?;
         for (i, step) in picks.iter().enumerate() {
-            let colour = viridis(i as f64 / picks.len().max(2) as f64 * 0.9);
-            let label = format!("step {}", step.step);
             series(
                 &mut chart,
                 &scale,
                 &step.layers,
                 |l| l.grad_weight,
-                colour,
+                colour(i),
                 false,
-            )?
-            .label(format!("‖∂L/∂W‖, {label}"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+            )?;
             series(
                 &mut chart,
                 &scale,
                 &step.layers,
                 |l| l.grad_output,
-                colour,
+                colour(i),
                 true,
-            )?
-            .label(format!("‖∂L/∂a‖, {label}"))
-            .legend(move |(x, y)| {
-                DashedPathElement::new([(x, y), (x + 20, y)], 4, 3, colour.stroke_width(2))
-            });
+            )?;
         }
-        let (bottom, top) = (scale.axis_range().start, scale.axis_range().end);
-        let edge = |pick: fn(&LayerPoint) -> bool, y: f64| -> Vec<(f64, f64)> {
-            picks
+        chart.draw_series(
+            zeros
                 .iter()
-                .flat_map(|s| s.layers.iter().enumerate())
-                .filter(|(_, l)| pick(l))
-                .map(|(i, _)| ((i + 1) as f64, y))
-                .collect()
-        };
-        let zeros = edge(|l| l.grad_weight == 0.0 || l.grad_output == 0.0, bottom);
-        if !zeros.is_empty() {
-            chart
-                .draw_series(
-                    zeros
-                        .iter()
-                        .map(|&p| Cross::new(p, 5, BLACK.stroke_width(2))),
-                )?
-                .label("0 (no gradient: dead layer)")
-                .legend(|(x, y)| Cross::new((x + 10, y), 5, BLACK.stroke_width(2)));
-        }
-        let broken = edge(
-            |l| !l.grad_weight.is_finite() || !l.grad_output.is_finite(),
-            top,
-        );
-        if !broken.is_empty() {
-            chart
-                .draw_series(
-                    broken
-                        .iter()
-                        .map(|&p| TriangleMarker::new(p, 6, NON_FINITE.filled())),
-                )?
-                .label("not a number")
-                .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, NON_FINITE.filled()));
-        }
-        legend::series(&mut chart)?;
+                .map(|&p| Cross::new(p, 5, BLACK.stroke_width(2))),
+        )?;
+        chart.draw_series(
+            broken
+                .iter()
+                .map(|&p| TriangleMarker::new(p, 6, NON_FINITE.filled())),
+        )?;
+        let plot_top = chart.plotting_area().get_pixel_range().1.start;
+        legend::key(&key, plot_top, &entries)?;
         let cells = (0..layers)
             .map(|i| {
                 let at = picks.iter().filter_map(|s| {
@@ -126,14 +128,14 @@ pub fn chart(run: &RunHistory, name: String) -> Result<Chart, DrawError> {
 }
 
 /// One measure across the layers, broken where it is zero or not a number.
-fn series<'c, 'a, 'b>(
-    chart: &'c mut Plane<'a, 'b>,
+fn series(
+    chart: &mut Plane,
     scale: &Scale,
     layers: &[LayerPoint],
     measure: fn(&LayerPoint) -> f64,
     colour: RGBColor,
     dashed: bool,
-) -> Result<&'c mut SeriesAnno<'a, SVGBackend<'b>>, DrawError> {
+) -> Result<(), DrawError> {
     let points: Vec<(f64, f64)> = layers
         .iter()
         .enumerate()
@@ -141,14 +143,11 @@ fn series<'c, 'a, 'b>(
         .map(|(i, l)| ((i + 1) as f64, scale.axis(measure(l))))
         .collect();
     let style = colour.stroke_width(2);
-    let anno = if dashed {
-        chart.draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?
+    if dashed {
+        chart.draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?;
     } else {
-        chart.draw_series(LineSeries::new(points.clone(), style))?
-    };
-    let _ = anno;
-    let marker = points
-        .iter()
-        .map(move |&p| Circle::new(p, 3, colour.filled()));
-    Ok(chart.draw_series(marker)?)
+        chart.draw_series(LineSeries::new(points.clone(), style))?;
+    }
+    chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
+    Ok(())
 }

@@ -1,11 +1,13 @@
-//! Legends: the series' names in a box, and the colour bar beside a heat map.
+//! Legends: the series' names in a box, a key of samples beside a chart, and the colour
+//! bar beside a heat map.
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::DrawError;
 use super::frame::Plane;
-use super::style::{Scale, label_style, viridis};
+use super::style::{NON_FINITE, Scale, label_style, viridis};
 
 /// The series' legend in the upper right corner, over a translucent white box.
 pub fn series<'a, 'b: 'a>(chart: &mut Plane<'a, 'b>) -> Result<(), DrawError> {
@@ -16,6 +18,61 @@ pub fn series<'a, 'b: 'a>(chart: &mut Plane<'a, 'b>) -> Result<(), DrawError> {
         .border_style(RGBColor(160, 160, 160))
         .label_font(label_style())
         .draw()?;
+    Ok(())
+}
+
+/// What a key entry shows of its series.
+#[derive(Debug, Clone, Copy)]
+pub enum Sample {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    /// A zero on the bottom edge.
+    Cross,
+    /// A value that is not a number, on the top edge.
+    NotNumber,
+}
+
+/// The space between a key's rows, and the width of a sample.
+const ROW: i32 = 20;
+const SAMPLE: i32 = 22;
+
+/// The width a key of `entries` needs: its longest text, its samples and a margin.
+pub fn key_width(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    entries: &[(Sample, String)],
+) -> Result<u32, DrawError> {
+    let mut text = 0;
+    for (_, label) in entries {
+        text = text.max(area.estimate_text_size(label, &label_style())?.0);
+    }
+    Ok(text + SAMPLE as u32 + 12)
+}
+
+/// A key of samples and their names on `area`, one row each from `top`: beside a chart
+/// rather than over it, so that it covers none of its lines.
+pub fn key(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    top: i32,
+    entries: &[(Sample, String)],
+) -> Result<(), DrawError> {
+    for (i, (sample, label)) in entries.iter().enumerate() {
+        let y = top + ROW * i as i32;
+        let (start, end, middle) = ((6, y + 7), (6 + SAMPLE, y + 7), (6 + SAMPLE / 2, y + 7));
+        match *sample {
+            Sample::Line(colour) => {
+                area.draw(&PathElement::new([start, end], colour.stroke_width(2)))?
+            }
+            Sample::Dashed(colour) => area.draw(&DashedPathElement::new(
+                [start, end],
+                4,
+                3,
+                colour.stroke_width(2),
+            ))?,
+            Sample::Cross => area.draw(&Cross::new(middle, 5, BLACK.stroke_width(2)))?,
+            Sample::NotNumber => area.draw(&TriangleMarker::new(middle, 6, NON_FINITE.filled()))?,
+        }
+        area.draw(&Text::new(label.clone(), (SAMPLE + 12, y), label_style()))?;
+    }
     Ok(())
 }
 
