@@ -5,6 +5,7 @@
 use std::cell::Cell;
 
 use super::args::{Bound, bind, check_number, no_arguments};
+use super::attribute_word;
 use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
@@ -612,7 +613,11 @@ impl Builder<'_> {
                 Err(error) if which == LayerAttr::Init => {
                     return Err(init::unknown(expr, |n| self.is_declared(n)).unwrap_or(error));
                 }
-                Err(error) => return Err(error),
+                Err(error) => {
+                    return Err(attribute_word::unknown(
+                        which, expr, spec.width, fan_in, error,
+                    ));
+                }
             };
             match which {
                 LayerAttr::Weight => {
