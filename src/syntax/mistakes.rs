@@ -5,6 +5,7 @@
 
 use logos::Logos;
 
+use super::parser::STATEMENT_KEYWORDS;
 use super::token::Token;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::signature::{self, RUN_SETTINGS, SHOW, did_you_mean};
@@ -35,6 +36,10 @@ pub(super) const STATEMENTS: &[&str] = &[
 
 const LAYERS: &[&str] = &["input", "dense", "repeat", "residual"];
 
+/// The keywords that begin a layer, which no expression holds.
+const LAYER_TOKENS: &[Token<'static>] =
+    &[Token::Input, Token::Dense, Token::Repeat, Token::Residual];
+
 /// Finds the mistakes in `tokens` (lexed from `src`, whose spans start at `base`),
 /// reports each, and mends the tokens.
 pub fn mend<'s>(
@@ -50,7 +55,7 @@ pub fn mend<'s>(
         diagnostics: Vec::new(),
         blocks: Vec::new(),
         statement: None,
-        open_brackets: 0,
+        open_brackets: Vec::new(),
     };
     mender.run();
     (mender.out, mender.diagnostics)
@@ -66,8 +71,8 @@ struct Mender<'s> {
     blocks: Vec<Block>,
     /// The keyword that began the statement (or layer) the current token is in.
     statement: Option<Token<'s>>,
-    /// Round and square brackets open at the current token.
-    open_brackets: usize,
+    /// Round and square brackets open at the current token, innermost last.
+    open_brackets: Vec<(Token<'s>, Span)>,
 }
 
 impl<'s> Mender<'s> {
@@ -116,13 +121,13 @@ impl<'s> Mender<'s> {
 
     fn keep(&mut self, i: usize) -> usize {
         let (token, span) = self.input[i].clone();
-        self.track(&token);
+        self.track(&token, span);
         self.out.push((token, span));
         i + 1
     }
 
     /// Keeps the block stack and the current statement up to date with `token`.
-    fn track(&mut self, token: &Token<'s>) {
+    fn track(&mut self, token: &Token<'s>, span: Span) {
         match token {
             Token::LBrace => {
                 let block = match &self.statement {
@@ -139,9 +144,9 @@ impl<'s> Mender<'s> {
                 self.blocks.pop();
                 self.statement = None;
             }
-            Token::LParen | Token::LBracket => self.open_brackets += 1,
+            Token::LParen | Token::LBracket => self.open_brackets.push((token.clone(), span)),
             Token::RParen | Token::RBracket => {
-                self.open_brackets = self.open_brackets.saturating_sub(1);
+                self.open_brackets.pop();
             }
             Token::Let
             | Token::Print
@@ -172,6 +177,12 @@ impl<'s> Mender<'s> {
     /// Looks at token `i`, reports and mends a mistake that starts there, and returns
     /// the index of the next token to look at.
     fn step(&mut self, i: usize) -> usize {
+        if !self.open_brackets.is_empty()
+            && self.starts_a_line(i)
+            && self.begins_a_line_of_its_own(i)
+        {
+            self.close_brackets(i);
+        }
         let span = self.span(i);
         let next = self.token(i + 1).cloned();
         match self.token(i).cloned() {
@@ -185,7 +196,7 @@ impl<'s> Mender<'s> {
                         .with_label(both, "write `^` here")
                         .with_help("for example `2 ^ 3`"),
                 );
-                self.track(&Token::Caret);
+                self.track(&Token::Caret, both);
                 self.out.push((Token::Caret, both));
                 i + 2
             }
@@ -207,7 +218,7 @@ impl<'s> Mender<'s> {
             Some(Token::Ident(word)) if self.starts_a_line(i) => self.unknown_word(i, word, next),
             Some(Token::Comma)
                 if self.block() == Some(Block::Network)
-                    && self.open_brackets == 0
+                    && self.open_brackets.is_empty()
                     && (next == Some(Token::RBrace) || self.starts_a_line(i + 1)) =>
             {
                 self.report(
@@ -232,6 +243,57 @@ impl<'s> Mender<'s> {
                 self.unknown_setting(i, "step")
             }
             _ => self.keep(i),
+        }
+    }
+
+    /// True if token `i` can only begin a statement, a layer or a setting, never
+    /// continue an expression: a keyword such as `print` or `dense`, or in a run block
+    /// a setting's name followed by its value (`steps 10`; `momentum=0.9` or `steps - 1`
+    /// may be an argument). Newlines mean nothing, so this is what says that a bracket
+    /// still open before it was meant to be closed.
+    fn begins_a_line_of_its_own(&self, i: usize) -> bool {
+        match self.token(i) {
+            Some(Token::Ident(word)) => {
+                self.block() == Some(Block::Run)
+                    && RUN_SETTINGS.iter().any(|(name, _)| name == word)
+                    && matches!(
+                        self.token(i + 1),
+                        Some(Token::Num(_) | Token::Ident(_) | Token::Str(_))
+                    )
+            }
+            Some(token) => STATEMENT_KEYWORDS.contains(token) || LAYER_TOKENS.contains(token),
+            None => false,
+        }
+    }
+
+    /// Reports the brackets still open before token `i` and closes them where the
+    /// line before `i` ends, so that the parser goes on as if they had been closed.
+    fn close_brackets(&mut self, i: usize) {
+        let end = self.span(i - 1).end;
+        let open = std::mem::take(&mut self.open_brackets);
+        let closers: String = open
+            .iter()
+            .rev()
+            .map(|(t, _)| if *t == Token::LBracket { ']' } else { ')' })
+            .collect();
+        let (first, first_at) = open[0].clone();
+        let mut report = Diagnostic::error(format!("this `{first}` is not closed"))
+            .with_label(first_at, "opened here");
+        for (token, at) in &open[1..] {
+            report = report.with_label(*at, format!("nor is this `{token}`"));
+        }
+        self.report(
+            report
+                .with_label(Span::new(end, end), format!("add `{closers}` here"))
+                .with_help(format!("add `{closers}` at the end of the line")),
+        );
+        for closer in closers.chars() {
+            let token = if closer == ']' {
+                Token::RBracket
+            } else {
+                Token::RParen
+            };
+            self.out.push((token, Span::new(end, end)));
         }
     }
 
@@ -337,7 +399,7 @@ impl<'s> Mender<'s> {
             Some(Ok(token)) => token,
             _ => return self.keep(i),
         };
-        self.track(&token);
+        self.track(&token, self.span(i));
         self.out.push((token, self.span(i)));
         i + 1
     }
@@ -444,6 +506,15 @@ mod tests {
                 "network m { input 1 dense 2 activation=tanh }",
                 "activation",
             ),
+            (
+                "train n on xor() {\n optimizer sgd(lr=0.1, momentum=0.9\n steps 3\n}",
+                "this `(` is not closed",
+            ),
+            (
+                "network m { input 1\n dense 2 relu init=normal(0, [1\n dense 1 relu }",
+                "this `(` is not closed",
+            ),
+            ("let a = (1 + 2\nprint a", "this `(` is not closed"),
         ] {
             let src = format!("{net}{src}");
             let parsed = parse(&src, 0);
@@ -479,7 +550,8 @@ mod tests {
     /// A word that is no near miss is left to the parser and the checker.
     #[test]
     fn unknown_words_without_a_near_keyword_are_left_alone() {
-        let src = "network n { input 2 dense 4 relu init=normal(0,\n 1) }\nfoo n on xor()";
+        let src = "network n { input 2 dense 4 relu init=normal(0,\n 1) }\nfoo n on xor()\n\
+                   train n on xor() { optimizer sgd(\n lr=0.1,\n momentum=0.9\n )\n steps 3 }";
         let tokens = token::lex(src, 0).tokens;
         let (mended, reports) = mend(tokens.clone(), src, 0);
         assert!(reports.is_empty());
