@@ -35,6 +35,13 @@ pub fn missing(
         .filter(|&i| tokens[i].0 == Token::Dense)?;
     let layer = Span::new(tokens[dense].1.start, tokens[last].1.end);
     let written = src.get(layer.start - base..layer.end - base)?;
+    if let Some(bare) = called(&tokens[dense + 1..=last], src, base) {
+        return Some(
+            Diagnostic::error("a dense layer is written without parentheses")
+                .with_label(layer, format!("write `dense {bare}`"))
+                .with_help("a dense layer is `dense WIDTH ACTIVATION`, for example `dense 8 relu`"),
+        );
+    }
     Some(
         Diagnostic::error("this dense layer has no activation")
             .with_label(
@@ -46,6 +53,33 @@ pub fn missing(
                 sig::names(ACTIVATIONS).collect::<Vec<_>>().join(", ")
             )),
     )
+}
+
+/// `(4, relu)`, the width of `dense(4, relu)` written as a call, as its items
+/// separated by spaces: `4 relu`. None if `width` is not one parenthesised list.
+fn called(width: &[(Token<'_>, Span)], src: &str, base: usize) -> Option<String> {
+    let [(Token::LParen, open), inner @ .., (Token::RParen, close)] = width else {
+        return None;
+    };
+    let mut depth = 0usize;
+    let mut cuts = vec![open.end];
+    for (token, at) in inner {
+        match token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth = depth.checked_sub(1)?,
+            Token::Comma if depth == 0 => cuts.extend([at.start, at.end]),
+            _ => {}
+        }
+    }
+    if cuts.len() == 1 {
+        return None;
+    }
+    cuts.push(close.start);
+    let items: Option<Vec<&str>> = cuts
+        .chunks(2)
+        .map(|c| src.get(c[0] - base..c[1] - base).map(str::trim))
+        .collect();
+    Some(items?.join(" "))
 }
 
 #[cfg(test)]
@@ -76,6 +110,17 @@ mod tests {
             let at = only.primary_span();
             assert!(src[at.range()].starts_with("dense"), "{src}");
         }
+    }
+
+    /// `dense(4, relu)` is a call where gradlab writes words.
+    #[test]
+    fn a_dense_layer_written_as_a_call_is_written_bare() {
+        let parsed = parse("network n { input 2\n dense(4, relu)\n dense 1 relu }", 0);
+        let [only] = parsed.diagnostics.as_slice() else {
+            panic!("{:?}", parsed.diagnostics);
+        };
+        assert_eq!(only.message, "a dense layer is written without parentheses");
+        assert_eq!(only.labels[0].message, "write `dense 4 relu`");
     }
 
     /// A token on the layer's own line is what is wrong: the parser says so.

@@ -219,7 +219,9 @@ impl<'s> Mender<'s> {
             Some(Token::Comma)
                 if self.block() == Some(Block::Network)
                     && self.open_brackets.is_empty()
-                    && (next == Some(Token::RBrace) || self.starts_a_line(i + 1)) =>
+                    && (next == Some(Token::RBrace)
+                        || next.as_ref().is_some_and(|t| LAYER_TOKENS.contains(t))
+                        || self.starts_a_line(i + 1)) =>
             {
                 self.report(
                     Diagnostic::error("layers are written one per line, without commas")
@@ -515,6 +517,10 @@ mod tests {
                 "this `(` is not closed",
             ),
             ("let a = (1 + 2\nprint a", "this `(` is not closed"),
+            (
+                "network m { input 1 dense 2 relu, dense 1 relu }",
+                "without commas",
+            ),
         ] {
             let src = format!("{net}{src}");
             let parsed = parse(&src, 0);
