@@ -205,6 +205,24 @@ impl<'s> Mender<'s> {
             {
                 self.activation_attribute(i)
             }
+            Some(Token::Ident(word)) if self.parameter_without_default(i) => {
+                self.report(
+                    Diagnostic::error("a network's parameter needs a default value")
+                        .with_label(span, format!("write `{word} = …`"))
+                        .with_help(format!(
+                            "for example `network {}({word} = 4)`; a call such as \
+                             `{0}({word} = 8)` gives it another value",
+                            self.network_name()
+                        )),
+                );
+                let at = Span::new(span.end, span.end);
+                self.keep(i);
+                // A stand-in default, so the parser reads on; with a syntax error
+                // reported, nothing is checked or run.
+                self.out.push((Token::Eq, at));
+                self.out.push((Token::Num(1.0), at));
+                i + 1
+            }
             Some(Token::Ident(word)) if self.outside_the_run_block(i, word) => {
                 let line_end = self.line_end(span.start);
                 let rest = self.text(Span::new(span.start, line_end)).trim_end();
@@ -296,6 +314,27 @@ impl<'s> Mender<'s> {
                 Token::RParen
             };
             self.out.push((token, Span::new(end, end)));
+        }
+    }
+
+    /// True if token `i` is a parameter of a network's header written without its
+    /// default: the `depth` of `network n(depth) {`.
+    fn parameter_without_default(&self, i: usize) -> bool {
+        self.statement == Some(Token::Network)
+            && matches!(self.open_brackets.as_slice(), [(Token::LParen, _)])
+            && matches!(
+                self.token(i.wrapping_sub(1)),
+                Some(Token::LParen | Token::Comma)
+            )
+            && matches!(self.token(i + 1), Some(Token::Comma | Token::RParen))
+    }
+
+    /// The name of the network whose header is being read.
+    fn network_name(&self) -> &'s str {
+        let network = self.out.iter().rposition(|(t, _)| *t == Token::Network);
+        match network.and_then(|n| self.out.get(n + 1)) {
+            Some((Token::Ident(name), _)) => name,
+            _ => "net",
         }
     }
 
@@ -517,6 +556,10 @@ mod tests {
                 "this `(` is not closed",
             ),
             ("let a = (1 + 2\nprint a", "this `(` is not closed"),
+            (
+                "network m(depth, w = 2) { input 1 repeat depth { dense 1 relu } }",
+                "needs a default value",
+            ),
             (
                 "network m { input 1 dense 2 relu, dense 1 relu }",
                 "without commas",
