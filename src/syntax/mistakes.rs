@@ -223,6 +223,9 @@ impl<'s> Mender<'s> {
                 self.out.push((Token::Num(1.0), at));
                 i + 1
             }
+            Some(Token::Ident(word)) if self.optimizer_parameter_outside(i, word).is_some() => {
+                self.optimizer_arguments(i, word)
+            }
             Some(Token::Ident(word)) if self.outside_the_run_block(i, word) => {
                 let line_end = self.line_end(span.start);
                 let rest = self.text(Span::new(span.start, line_end)).trim_end();
@@ -327,6 +330,74 @@ impl<'s> Mender<'s> {
                 Some(Token::LParen | Token::Comma)
             )
             && matches!(self.token(i + 1), Some(Token::Comma | Token::RParen))
+    }
+
+    /// The optimizer named just before token `i`, `word`, if `word = …` is an
+    /// optimizer's parameter written after it instead of in its parentheses:
+    /// `optimizer adam, lr=0.01` or `optimizer adam lr=0.01`.
+    fn optimizer_parameter_outside(&self, i: usize, word: &str) -> Option<&'s str> {
+        if self.block() != Some(Block::Run)
+            || !self.open_brackets.is_empty()
+            || self.token(i + 1) != Some(&Token::Eq)
+        {
+            return None;
+        }
+        let mut before = self.out.as_slice();
+        if let [rest @ .., (Token::Comma, _)] = before {
+            before = rest;
+        }
+        let [.., (Token::Ident("optimizer"), _), (Token::Ident(name), _)] = before else {
+            return None;
+        };
+        // Any optimizer's parameter: `sgd, betas=…` is still meant for the optimizer,
+        // and the checker says which parameters `sgd` takes once it is in place.
+        signature::OPTIMIZERS
+            .iter()
+            .any(|o| o.params.iter().any(|p| p.name == word))
+            .then_some(*name)
+    }
+
+    /// `optimizer adam, lr=0.01, eps=1e-6`: reported once, and mended into
+    /// `optimizer adam(lr=0.01, eps=1e-6)`.
+    fn optimizer_arguments(&mut self, i: usize, word: &str) -> usize {
+        let name = self.optimizer_parameter_outside(i, word).unwrap_or("sgd");
+        if self.out.last().is_some_and(|(t, _)| *t == Token::Comma) {
+            self.out.pop();
+        }
+        let start = self.span(i).start;
+        self.out.push((Token::LParen, Span::new(start, start)));
+        let mut j = i;
+        loop {
+            // `NAME =`, then one value: a bracketed group, or a (negated) operand.
+            j = self.keep(j);
+            j = self.keep(j);
+            if self.token(j) == Some(&Token::Minus) {
+                j = self.keep(j);
+            }
+            let depth = self.open_brackets.len();
+            if !matches!(self.token(j), None | Some(Token::RBrace | Token::Comma)) {
+                j = self.keep(j);
+            }
+            while self.open_brackets.len() > depth && j < self.input.len() {
+                j = self.keep(j);
+            }
+            let another = self.token(j) == Some(&Token::Comma)
+                && matches!(self.token(j + 1), Some(Token::Ident(_)))
+                && self.token(j + 2) == Some(&Token::Eq);
+            if !another {
+                break;
+            }
+            j = self.keep(j);
+        }
+        let end = self.span(j - 1).end;
+        self.out.push((Token::RParen, Span::new(end, end)));
+        let whole = Span::new(start, end);
+        let arguments = self.text(whole);
+        self.report(
+            Diagnostic::error("an optimizer's parameters go in its parentheses")
+                .with_label(whole, format!("write `optimizer {name}({arguments})`")),
+        );
+        j
     }
 
     /// The name of the network whose header is being read.
@@ -560,6 +631,11 @@ mod tests {
                 "network m(depth, w = 2) { input 1 repeat depth { dense 1 relu } }",
                 "needs a default value",
             ),
+            (
+                "train n on xor() { optimizer adam, lr=0.01, betas=(0.9, 0.99)\n steps 3 }",
+                "parentheses",
+            ),
+            ("train n on xor() { optimizer sgd lr=-0.1 }", "parentheses"),
             (
                 "network m { input 1 dense 2 relu, dense 1 relu }",
                 "without commas",
