@@ -205,6 +205,13 @@ impl<'s> Mender<'s> {
             {
                 self.activation_attribute(i)
             }
+            Some(token)
+                if LAYER_TOKENS.contains(&token)
+                    && matches!(self.statement, Some(Token::Repeat | Token::Residual))
+                    && self.open_brackets.is_empty() =>
+            {
+                self.layer_without_braces(i)
+            }
             Some(Token::Ident(word)) if self.parameter_without_default(i) => {
                 self.report(
                     Diagnostic::error("a network's parameter needs a default value")
@@ -318,6 +325,54 @@ impl<'s> Mender<'s> {
             };
             self.out.push((token, Span::new(end, end)));
         }
+    }
+
+    /// `repeat 3 dense 4 relu`: the layer that `repeat` (or `residual`) holds, written
+    /// without braces. Reported, and mended into `repeat 3 { dense 4 relu }`, the
+    /// block holding the rest of the line.
+    fn layer_without_braces(&mut self, i: usize) -> usize {
+        let start = self.span(i).start;
+        let line_end = self.line_end(start);
+        // To the end of the line, or of the block around, past the layer's own blocks.
+        let (mut j, mut depth) = (i, 0usize);
+        while j < self.input.len() && (self.span(j).start < line_end || depth > 0) {
+            match self.token(j) {
+                Some(Token::LBrace) => depth += 1,
+                Some(Token::RBrace) if depth == 0 => break,
+                Some(Token::RBrace) => depth -= 1,
+                _ => {}
+            }
+            j += 1;
+        }
+        let end = self.span(j - 1).end;
+        let outer = self
+            .out
+            .iter()
+            .rposition(|(t, _)| matches!(t, Token::Repeat | Token::Residual))
+            .map_or(start, |n| self.out[n].1.start);
+        let head = self.text(Span::new(outer, start)).trim_end();
+        let first_line = Span::new(start, end.min(line_end));
+        let mut body = self.text(first_line).trim_end().to_string();
+        if end > line_end {
+            // The layer's own block: its first line stands for it.
+            body.push_str(" … }");
+        }
+        let keyword = head.split_whitespace().next().unwrap_or("repeat");
+        self.report(
+            Diagnostic::error(format!("the layers of `{keyword}` go in braces"))
+                .with_label(first_line, "write this layer in `{ … }`")
+                .with_help(format!("write `{head} {{ {body} }}`")),
+        );
+        let open = (Token::LBrace, Span::new(start, start));
+        self.track(&open.0, open.1);
+        self.out.push(open);
+        for k in i..j {
+            self.keep(k);
+        }
+        let close = (Token::RBrace, Span::new(end, end));
+        self.track(&close.0, close.1);
+        self.out.push(close);
+        j
     }
 
     /// True if token `i` is a parameter of a network's header written without its
@@ -636,6 +691,18 @@ mod tests {
                 "parentheses",
             ),
             ("train n on xor() { optimizer sgd lr=-0.1 }", "parentheses"),
+            (
+                "network m { input 1\n repeat 3 dense 2 relu\n dense 1 relu }",
+                "go in braces",
+            ),
+            (
+                "network m { input 1 residual dense 1 relu }",
+                "go in braces",
+            ),
+            (
+                "network m { input 1\n repeat 2 repeat 3 {\n dense 1 relu\n }\n}",
+                "go in braces",
+            ),
             (
                 "network m { input 1 dense 2 relu, dense 1 relu }",
                 "without commas",
