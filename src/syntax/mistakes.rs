@@ -5,7 +5,9 @@
 
 use logos::Logos;
 
-use super::parser::STATEMENT_KEYWORDS;
+mod arguments;
+mod brackets;
+
 use super::token::Token;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::signature::{self, RUN_SETTINGS, SHOW, did_you_mean};
@@ -213,22 +215,7 @@ impl<'s> Mender<'s> {
                 self.layer_without_braces(i)
             }
             Some(Token::Ident(word)) if self.parameter_without_default(i) => {
-                self.report(
-                    Diagnostic::error("a network's parameter needs a default value")
-                        .with_label(span, format!("write `{word} = …`"))
-                        .with_help(format!(
-                            "for example `network {}({word} = 4)`; a call such as \
-                             `{0}({word} = 8)` gives it another value",
-                            self.network_name()
-                        )),
-                );
-                let at = Span::new(span.end, span.end);
-                self.keep(i);
-                // A stand-in default, so the parser reads on; with a syntax error
-                // reported, nothing is checked or run.
-                self.out.push((Token::Eq, at));
-                self.out.push((Token::Num(1.0), at));
-                i + 1
+                self.parameter_default(i, word)
             }
             Some(Token::Ident(word)) if self.optimizer_parameter_outside(i, word).is_some() => {
                 self.optimizer_arguments(i, word)
@@ -273,194 +260,6 @@ impl<'s> Mender<'s> {
                 self.unknown_setting(i, "step")
             }
             _ => self.keep(i),
-        }
-    }
-
-    /// True if token `i` can only begin a statement, a layer or a setting, never
-    /// continue an expression: a keyword such as `print` or `dense`, or in a run block
-    /// a setting's name followed by its value (`steps 10`; `momentum=0.9` or `steps - 1`
-    /// may be an argument). Newlines mean nothing, so this is what says that a bracket
-    /// still open before it was meant to be closed.
-    fn begins_a_line_of_its_own(&self, i: usize) -> bool {
-        match self.token(i) {
-            Some(Token::Ident(word)) => {
-                self.block() == Some(Block::Run)
-                    && RUN_SETTINGS.iter().any(|(name, _)| name == word)
-                    && matches!(
-                        self.token(i + 1),
-                        Some(Token::Num(_) | Token::Ident(_) | Token::Str(_))
-                    )
-            }
-            Some(token) => STATEMENT_KEYWORDS.contains(token) || LAYER_TOKENS.contains(token),
-            None => false,
-        }
-    }
-
-    /// Reports the brackets still open before token `i` and closes them where the
-    /// line before `i` ends, so that the parser goes on as if they had been closed.
-    fn close_brackets(&mut self, i: usize) {
-        let end = self.span(i - 1).end;
-        let open = std::mem::take(&mut self.open_brackets);
-        let closers: String = open
-            .iter()
-            .rev()
-            .map(|(t, _)| if *t == Token::LBracket { ']' } else { ')' })
-            .collect();
-        let (first, first_at) = open[0].clone();
-        let mut report = Diagnostic::error(format!("this `{first}` is not closed"))
-            .with_label(first_at, "opened here");
-        for (token, at) in &open[1..] {
-            report = report.with_label(*at, format!("nor is this `{token}`"));
-        }
-        self.report(
-            report
-                .with_label(Span::new(end, end), format!("add `{closers}` here"))
-                .with_help(format!("add `{closers}` at the end of the line")),
-        );
-        for closer in closers.chars() {
-            let token = if closer == ']' {
-                Token::RBracket
-            } else {
-                Token::RParen
-            };
-            self.out.push((token, Span::new(end, end)));
-        }
-    }
-
-    /// `repeat 3 dense 4 relu`: the layer that `repeat` (or `residual`) holds, written
-    /// without braces. Reported, and mended into `repeat 3 { dense 4 relu }`, the
-    /// block holding the rest of the line.
-    fn layer_without_braces(&mut self, i: usize) -> usize {
-        let start = self.span(i).start;
-        let line_end = self.line_end(start);
-        // To the end of the line, or of the block around, past the layer's own blocks.
-        let (mut j, mut depth) = (i, 0usize);
-        while j < self.input.len() && (self.span(j).start < line_end || depth > 0) {
-            match self.token(j) {
-                Some(Token::LBrace) => depth += 1,
-                Some(Token::RBrace) if depth == 0 => break,
-                Some(Token::RBrace) => depth -= 1,
-                _ => {}
-            }
-            j += 1;
-        }
-        let end = self.span(j - 1).end;
-        let outer = self
-            .out
-            .iter()
-            .rposition(|(t, _)| matches!(t, Token::Repeat | Token::Residual))
-            .map_or(start, |n| self.out[n].1.start);
-        let head = self.text(Span::new(outer, start)).trim_end();
-        let first_line = Span::new(start, end.min(line_end));
-        let mut body = self.text(first_line).trim_end().to_string();
-        if end > line_end {
-            // The layer's own block: its first line stands for it.
-            body.push_str(" … }");
-        }
-        let keyword = head.split_whitespace().next().unwrap_or("repeat");
-        self.report(
-            Diagnostic::error(format!("the layers of `{keyword}` go in braces"))
-                .with_label(first_line, "write this layer in `{ … }`")
-                .with_help(format!("write `{head} {{ {body} }}`")),
-        );
-        let open = (Token::LBrace, Span::new(start, start));
-        self.track(&open.0, open.1);
-        self.out.push(open);
-        for k in i..j {
-            self.keep(k);
-        }
-        let close = (Token::RBrace, Span::new(end, end));
-        self.track(&close.0, close.1);
-        self.out.push(close);
-        j
-    }
-
-    /// True if token `i` is a parameter of a network's header written without its
-    /// default: the `depth` of `network n(depth) {`.
-    fn parameter_without_default(&self, i: usize) -> bool {
-        self.statement == Some(Token::Network)
-            && matches!(self.open_brackets.as_slice(), [(Token::LParen, _)])
-            && matches!(
-                self.token(i.wrapping_sub(1)),
-                Some(Token::LParen | Token::Comma)
-            )
-            && matches!(self.token(i + 1), Some(Token::Comma | Token::RParen))
-    }
-
-    /// The optimizer named just before token `i`, `word`, if `word = …` is an
-    /// optimizer's parameter written after it instead of in its parentheses:
-    /// `optimizer adam, lr=0.01` or `optimizer adam lr=0.01`.
-    fn optimizer_parameter_outside(&self, i: usize, word: &str) -> Option<&'s str> {
-        if self.block() != Some(Block::Run)
-            || !self.open_brackets.is_empty()
-            || self.token(i + 1) != Some(&Token::Eq)
-        {
-            return None;
-        }
-        let mut before = self.out.as_slice();
-        if let [rest @ .., (Token::Comma, _)] = before {
-            before = rest;
-        }
-        let [.., (Token::Ident("optimizer"), _), (Token::Ident(name), _)] = before else {
-            return None;
-        };
-        // Any optimizer's parameter: `sgd, betas=…` is still meant for the optimizer,
-        // and the checker says which parameters `sgd` takes once it is in place.
-        signature::OPTIMIZERS
-            .iter()
-            .any(|o| o.params.iter().any(|p| p.name == word))
-            .then_some(*name)
-    }
-
-    /// `optimizer adam, lr=0.01, eps=1e-6`: reported once, and mended into
-    /// `optimizer adam(lr=0.01, eps=1e-6)`.
-    fn optimizer_arguments(&mut self, i: usize, word: &str) -> usize {
-        let name = self.optimizer_parameter_outside(i, word).unwrap_or("sgd");
-        if self.out.last().is_some_and(|(t, _)| *t == Token::Comma) {
-            self.out.pop();
-        }
-        let start = self.span(i).start;
-        self.out.push((Token::LParen, Span::new(start, start)));
-        let mut j = i;
-        loop {
-            // `NAME =`, then one value: a bracketed group, or a (negated) operand.
-            j = self.keep(j);
-            j = self.keep(j);
-            if self.token(j) == Some(&Token::Minus) {
-                j = self.keep(j);
-            }
-            let depth = self.open_brackets.len();
-            if !matches!(self.token(j), None | Some(Token::RBrace | Token::Comma)) {
-                j = self.keep(j);
-            }
-            while self.open_brackets.len() > depth && j < self.input.len() {
-                j = self.keep(j);
-            }
-            let another = self.token(j) == Some(&Token::Comma)
-                && matches!(self.token(j + 1), Some(Token::Ident(_)))
-                && self.token(j + 2) == Some(&Token::Eq);
-            if !another {
-                break;
-            }
-            j = self.keep(j);
-        }
-        let end = self.span(j - 1).end;
-        self.out.push((Token::RParen, Span::new(end, end)));
-        let whole = Span::new(start, end);
-        let arguments = self.text(whole);
-        self.report(
-            Diagnostic::error("an optimizer's parameters go in its parentheses")
-                .with_label(whole, format!("write `optimizer {name}({arguments})`")),
-        );
-        j
-    }
-
-    /// The name of the network whose header is being read.
-    fn network_name(&self) -> &'s str {
-        let network = self.out.iter().rposition(|(t, _)| *t == Token::Network);
-        match network.and_then(|n| self.out.get(n + 1)) {
-            Some((Token::Ident(name), _)) => name,
-            _ => "net",
         }
     }
 
