@@ -179,10 +179,7 @@ impl<'s> Mender<'s> {
     /// Looks at token `i`, reports and mends a mistake that starts there, and returns
     /// the index of the next token to look at.
     fn step(&mut self, i: usize) -> usize {
-        if !self.open_brackets.is_empty()
-            && self.starts_a_line(i)
-            && self.begins_a_line_of_its_own(i)
-        {
+        if !self.open_brackets.is_empty() && self.begins_something_new(i) {
             self.close_brackets(i);
         }
         let span = self.span(i);
@@ -481,6 +478,10 @@ mod tests {
                 "this `(` is not closed",
             ),
             ("let a = (1 + 2\nprint a", "this `(` is not closed"),
+            (
+                "train n on xor() { optimizer adam(lr=0.01 steps 3 }",
+                "this `(` is not closed",
+            ),
             (
                 "network m(depth, w = 2) { input 1 repeat depth { dense 1 relu } }",
                 "needs a default value",

@@ -12,9 +12,10 @@ impl<'s> Mender<'s> {
     /// True if token `i` can only begin a statement, a layer or a setting, never
     /// continue an expression: a keyword such as `print` or `dense`, or in a run block
     /// a setting's name followed by its value (`steps 10`; `momentum=0.9` or `steps - 1`
-    /// may be an argument). Newlines mean nothing, so this is what says that a bracket
-    /// still open before it was meant to be closed.
-    pub(super) fn begins_a_line_of_its_own(&self, i: usize) -> bool {
+    /// may be an argument, and no expression sets two operands side by side).
+    /// Newlines mean nothing, so this is what says that a bracket still open before
+    /// it was meant to be closed.
+    pub(super) fn begins_something_new(&self, i: usize) -> bool {
         match self.token(i) {
             Some(Token::Ident(word)) => {
                 self.block() == Some(Block::Run)
@@ -33,6 +34,11 @@ impl<'s> Mender<'s> {
     /// line before `i` ends, so that the parser goes on as if they had been closed.
     pub(super) fn close_brackets(&mut self, i: usize) {
         let end = self.span(i - 1).end;
+        let place = if self.starts_a_line(i) {
+            "at the end of the line".to_string()
+        } else {
+            format!("before `{}`", self.text(self.span(i)))
+        };
         let open = std::mem::take(&mut self.open_brackets);
         let closers: String = open
             .iter()
@@ -48,7 +54,7 @@ impl<'s> Mender<'s> {
         self.report(
             report
                 .with_label(Span::new(end, end), format!("add `{closers}` here"))
-                .with_help(format!("add `{closers}` at the end of the line")),
+                .with_help(format!("add `{closers}` {place}")),
         );
         for closer in closers.chars() {
             let token = if closer == ']' {
