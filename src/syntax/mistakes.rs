@@ -217,6 +217,18 @@ impl<'s> Mender<'s> {
             Some(Token::Ident(word)) if self.optimizer_parameter_outside(i, word).is_some() => {
                 self.optimizer_arguments(i, word)
             }
+            Some(Token::Ident(word)) if self.setting_without_value(i, word) => {
+                let meaning = RUN_SETTINGS
+                    .iter()
+                    .find(|(name, _)| *name == word)
+                    .map_or("", |(_, meaning)| *meaning);
+                self.report(
+                    Diagnostic::error(format!("`{word}` needs a value"))
+                        .with_label(span, format!("write `{word} …` here"))
+                        .with_help(format!("`{word}` sets {meaning}")),
+                );
+                i + 1
+            }
             Some(Token::Ident(word)) if self.outside_the_run_block(i, word) => {
                 let line_end = self.line_end(span.start);
                 let rest = self.text(Span::new(span.start, line_end)).trim_end();
@@ -265,6 +277,27 @@ impl<'s> Mender<'s> {
         self.src[at.saturating_sub(self.base)..]
             .find('\n')
             .map_or(self.base + self.src.len(), |n| at + n)
+    }
+
+    /// True if `word`, token `i`, is a run setting with nothing after it: `steps }`.
+    /// Only where a setting must begin (after `{`, `;`, or a value that ends with a
+    /// number, a string or a bracket), so that `show loss }` keeps its value `loss`.
+    fn setting_without_value(&self, i: usize, word: &str) -> bool {
+        self.block() == Some(Block::Run)
+            && self.open_brackets.is_empty()
+            && RUN_SETTINGS.iter().any(|(name, _)| *name == word)
+            && matches!(self.token(i + 1), None | Some(Token::RBrace | Token::Semi))
+            && matches!(
+                self.token(i.wrapping_sub(1)),
+                Some(
+                    Token::LBrace
+                        | Token::Semi
+                        | Token::Num(_)
+                        | Token::Str(_)
+                        | Token::RParen
+                        | Token::RBracket
+                )
+            )
     }
 
     /// True if `word`, token `i`, is a run setting written after a run's data with no
@@ -478,6 +511,14 @@ mod tests {
                 "this `(` is not closed",
             ),
             ("let a = (1 + 2\nprint a", "this `(` is not closed"),
+            (
+                "train n on xor() { show loss every 10 steps }",
+                "`steps` needs a value",
+            ),
+            (
+                "train n on xor() { steps 3\n batch\n}",
+                "`batch` needs a value",
+            ),
             (
                 "train n on xor() { optimizer adam(lr=0.01 steps 3 }",
                 "this `(` is not closed",
