@@ -3,7 +3,7 @@
 //! `weight=…`) and for the `init(…)` remedy alike.
 
 use super::args::{Bound, bind};
-use super::attribute_word::init_help;
+use super::bare_word::init_help;
 use super::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{FanMode, InitScheme, Nonlinearity};

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 
 use super::args::{Bound, bind, check_number, no_arguments};
-use super::attribute_word;
+use super::bare_word;
 use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
@@ -614,7 +614,7 @@ impl Builder<'_> {
                     return Err(init::unknown(expr, |n| self.is_declared(n)).unwrap_or(error));
                 }
                 Err(error) => {
-                    return Err(attribute_word::unknown(
+                    return Err(bare_word::for_attribute(
                         which, expr, spec.width, fan_in, error,
                     ));
                 }

@@ -1,6 +1,6 @@
-//! A bare word given to a layer attribute that names nothing: `bias=zero`,
-//! `weight=ones`, `init=zeros`. The attribute says what was likely meant, which the
-//! generic "unknown name" cannot: a number, `none`, or an init scheme.
+//! A bare word that names nothing, given where a number, `none` or one of a few names
+//! is expected: `bias=zero`, `weight=ones`, `init=zeros`, `on_nan ignore`. What takes
+//! it says what was likely meant, which the generic "unknown name" cannot.
 
 use crate::diagnostics::{Diagnostic, ErrorKind};
 use crate::signature::{LayerAttr, did_you_mean};
@@ -24,18 +24,17 @@ fn constant(word: &str) -> Option<&'static str> {
 /// `which` on a layer `width` wide with `fan_in` inputs: the same error with a help
 /// about the attribute, when `expr` is a bare word that names nothing and no declared
 /// name is close to it. Any other error is returned as it is.
-pub fn unknown(
+pub fn for_attribute(
     which: LayerAttr,
     expr: &Expr,
     width: usize,
     fan_in: usize,
     error: Diagnostic,
 ) -> Diagnostic {
-    let ExprKind::Var(name) = &expr.kind else {
+    let Some(name) = unknown_name(expr, &error) else {
         return error;
     };
-    let unknown_here = matches!(&error.kind, ErrorKind::UnknownName { name: n } if **n == *name);
-    if !unknown_here || error.helps.iter().any(|h| h.starts_with("did you mean")) {
+    if error.helps.iter().any(|h| h.starts_with("did you mean")) {
         return error;
     }
     // `bias=zero` is `bias=0`; any other word gets a number as an example.
@@ -67,6 +66,14 @@ pub fn unknown(
         first.message = label;
     }
     error
+}
+
+/// The word `expr` is, if `error` (its failed evaluation) says it names nothing.
+pub fn unknown_name<'e>(expr: &'e Expr, error: &Diagnostic) -> Option<&'e str> {
+    let ExprKind::Var(name) = &expr.kind else {
+        return None;
+    };
+    matches!(&error.kind, ErrorKind::UnknownName { name: n } if **n == *name).then_some(name)
 }
 
 /// `error` with `help` in place of its own.
