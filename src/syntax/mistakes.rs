@@ -199,6 +199,13 @@ impl<'s> Mender<'s> {
                 self.out.push((Token::Caret, both));
                 i + 2
             }
+            Some(Token::Ident(activation))
+                if self.out.last().is_some_and(|(t, _)| *t == Token::Dense)
+                    && signature::find(signature::ACTIVATIONS, activation).is_some()
+                    && matches!(next, Some(Token::Num(_))) =>
+            {
+                self.width_after_activation(i, activation)
+            }
             Some(Token::Ident("activation"))
                 if self.block() == Some(Block::Network) && next == Some(Token::Eq) =>
             {
@@ -425,6 +432,21 @@ impl<'s> Mender<'s> {
         }
     }
 
+    /// `dense relu 4`: the activation (token `i`) before the width. Reported, and the
+    /// two are swapped for the parser.
+    fn width_after_activation(&mut self, i: usize, activation: &str) -> usize {
+        let width = self.text(self.span(i + 1));
+        let both = Span::new(self.span(i).start, self.span(i + 1).end);
+        self.report(
+            Diagnostic::error("a dense layer's width comes before its activation")
+                .with_label(both, format!("write `{width} {activation}`"))
+                .with_help(format!("for example `dense {width} {activation}`")),
+        );
+        self.keep(i + 1);
+        self.keep(i);
+        i + 2
+    }
+
     /// `show gradients weights`: the items of `show` are separated by commas.
     fn show_list(&mut self, i: usize) -> usize {
         let mut j = self.keep(i);
@@ -511,6 +533,7 @@ mod tests {
                 "this `(` is not closed",
             ),
             ("let a = (1 + 2\nprint a", "this `(` is not closed"),
+            ("network m { input 1 dense relu 2 }", "width comes before"),
             (
                 "train n on xor() { show loss every 10 steps }",
                 "`steps` needs a value",
