@@ -202,6 +202,12 @@ impl<'a> SettingsReader<'a> {
                     "`{key}` is a parameter of the optimizer: `optimizer {}({key}=…)`",
                     optimizer.name
                 ));
+            } else if sig::find(sig::REMEDIES, key).is_some() {
+                // `remedy clip_norm(1) clip_value(0.5)`: a second remedy without `,`.
+                d = d.with_help(format!(
+                    "`{key}` is a remedy: separate it from the remedy before it with `,` \
+                     (or combine the two with `+`)"
+                ));
             } else if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k))
             {
                 d = d.with_help(format!("did you mean `{best}`?"));
