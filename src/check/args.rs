@@ -349,5 +349,21 @@ pub fn check_kind(name: &str, kind: Kind, value: &Value, span: Span) -> Result<(
     {
         d = d.with_help(format!("use a whole number such as {}", n.round().max(1.0)));
     }
+    // `lr="0.1"`: a number in quotes, as a config file may have it.
+    let wants_a_number = match kind {
+        Kind::Num
+        | Kind::Positive
+        | Kind::NonNegative
+        | Kind::PositiveOrInf
+        | Kind::Count
+        | Kind::Natural => true,
+        Kind::Bool | Kind::Str | Kind::Choice(_) | Kind::Pair | Kind::List | Kind::Any => false,
+    };
+    if wants_a_number
+        && let Value::Str(s) = value
+        && s.trim().parse::<f64>().is_ok()
+    {
+        d = d.with_help(format!("write the number without quotes: {}", s.trim()));
+    }
     Err(d)
 }

@@ -3,6 +3,7 @@
 //! `weight=…`) and for the `init(…)` remedy alike.
 
 use super::args::{Bound, bind};
+use super::bare_word::init_help;
 use super::value::{Spec, Value};
 use crate::diagnostics::{Diagnostic, ErrorKind, Span};
 use crate::engine::{FanMode, InitScheme, Nonlinearity};
@@ -88,10 +89,12 @@ pub fn unknown(expr: &Expr, declared: impl Fn(&str) -> bool) -> Option<Diagnosti
         .with_label(span, "not an init scheme");
     Some(match did_you_mean(name, sig::names(sig::INITS)) {
         Some(best) => d.with_help(format!("did you mean `{best}`?")),
-        None => d.with_help(format!(
-            "the init schemes are {}",
-            sig::names(sig::INITS).collect::<Vec<_>>().join(", ")
-        )),
+        None => d.with_help(init_help(name).unwrap_or_else(|| {
+            format!(
+                "the init schemes are {}",
+                sig::names(sig::INITS).collect::<Vec<_>>().join(", ")
+            )
+        })),
     })
 }
 

@@ -5,12 +5,13 @@
 //! fail in numerics. It reports every mistake it finds, not just the first.
 //!
 //! Its modules import each other in one direction only, from the leaves up:
-//! `value`, `written`, `crate::signature` → `env`, `args` → `init`, `builtins` → `eval` ⇄ `network`
+//! `value`, `written`, `crate::signature` → `env`, `args`, `bare_word` → `init`, `builtins` → `eval` ⇄ `network`
 //! (expressions name networks, and layers hold expressions) → `data`, `plan`,
 //! `relevance` → `budget`, `remedy`, `settings` → `run` → this module. `tests::modules_import_one_way`
 //! keeps it so.
 
 pub mod args;
+pub mod bare_word;
 pub mod budget;
 pub mod builtins;
 pub mod data;

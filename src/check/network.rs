@@ -5,6 +5,7 @@
 use std::cell::Cell;
 
 use super::args::{Bound, bind, check_number, no_arguments};
+use super::bare_word;
 use super::env::{Entry, Env};
 use super::eval::{Building, Scope, eval};
 use super::init;
@@ -620,7 +621,11 @@ impl Builder<'_> {
                 Err(error) if which == LayerAttr::Init => {
                     return Err(init::unknown(expr, |n| self.is_declared(n)).unwrap_or(error));
                 }
-                Err(error) => return Err(error),
+                Err(error) => {
+                    return Err(bare_word::for_attribute(
+                        which, expr, spec.width, fan_in, error,
+                    ));
+                }
             };
             match which {
                 LayerAttr::Weight => {

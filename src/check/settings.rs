@@ -4,6 +4,7 @@
 //! for is reported too (`relevance`).
 
 use super::args::{Bound, bind, check_kind, check_number, no_arguments};
+use super::bare_word;
 use super::env::Env;
 use super::eval::{Scope, eval};
 use super::relevance::{Asks, Block, unused};
@@ -199,6 +200,12 @@ impl<'a> SettingsReader<'a> {
                     "`{key}` is a parameter of the optimizer: `optimizer {}({key}=…)`",
                     optimizer.name
                 ));
+            } else if sig::find(sig::REMEDIES, key).is_some() {
+                // `remedy clip_norm(1) clip_value(0.5)`: a second remedy without `,`.
+                d = d.with_help(format!(
+                    "`{key}` is a remedy: separate it from the remedy before it with `,` \
+                     (or combine the two with `+`)"
+                ));
             } else if let Some(best) = did_you_mean(key, sig::RUN_SETTINGS.iter().map(|(k, _)| *k))
             {
                 d = d.with_help(format!("did you mean `{best}`?"));
@@ -354,7 +361,8 @@ impl<'a> SettingsReader<'a> {
 
     fn on_nan(&mut self, setting: &Setting) -> Result<(), Diagnostic> {
         let expr = one_value(setting)?;
-        let value = eval(expr, &Scope::global(self.env))?;
+        let value = eval(expr, &Scope::global(self.env))
+            .map_err(|error| unknown_choice("on_nan", ON_NAN, expr, error))?;
         check_kind("on_nan", Kind::Choice(ON_NAN), &value, expr.span)?;
         self.settings.continue_on_nan = chosen::<OnNan>(&value) == Some(OnNan::Continue);
         Ok(())
@@ -369,6 +377,29 @@ impl<'a> SettingsReader<'a> {
         self.settings.precision = precision_of(one_value(setting)?, self.env)?;
         Ok(())
     }
+}
+
+/// `error`, the failed evaluation of `expr`, the value of `setting`, which takes one of
+/// `options`: when `expr` is a bare word that names nothing (`on_nan ignore`), the
+/// report says what the setting takes instead of to declare the word.
+fn unknown_choice(
+    setting: &str,
+    options: &[&str],
+    expr: &Expr,
+    mut error: Diagnostic,
+) -> Diagnostic {
+    let Some(name) = bare_word::unknown_name(expr, &error) else {
+        return error;
+    };
+    let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+    if let Some(first) = error.labels.first_mut() {
+        first.message = format!("`{setting}` takes {}", quoted.join(" or "));
+    }
+    error.helps = vec![match did_you_mean(name, options.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("for example `{setting} {}`", options[0]),
+    }];
+    error
 }
 
 pub fn one_value(setting: &Setting) -> Result<&Expr, Diagnostic> {
@@ -410,13 +441,23 @@ pub fn spec_of<F: Family>(expr: &Expr, env: &Env) -> Result<(F, Spec), Diagnosti
             }
             return Err(e);
         }
-        Ok(other) => {
+        // `optimizer "adam"`: the name is right, the quotes are not.
+        Ok(Value::Str(name)) if F::named(&name).is_some() => {
+            let what = F::WHAT;
             return Err(Diagnostic::error(format!(
-                "expected a {}, found a {}",
-                F::WHAT,
+                "{} {what} is written without quotes",
+                article(what)
+            ))
+            .with_label(expr.span, format!("write `{name}`")));
+        }
+        Ok(other) => {
+            let what = F::WHAT;
+            let article = article(what);
+            return Err(Diagnostic::error(format!(
+                "expected {article} {what}, found a {}",
                 other.type_name()
             ))
-            .with_label(expr.span, format!("not a {}", F::WHAT)));
+            .with_label(expr.span, format!("not {article} {what}")));
         }
     };
     match F::named(&spec.name) {
@@ -425,13 +466,18 @@ pub fn spec_of<F: Family>(expr: &Expr, env: &Env) -> Result<(F, Spec), Diagnosti
     }
 }
 
-fn unknown_in<F: Family>(name: &str, span: Span) -> Diagnostic {
-    let what = F::WHAT;
-    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+/// "a" or "an", the article of `what`.
+fn article(what: &str) -> &'static str {
+    if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
     } else {
         "a"
-    };
+    }
+}
+
+fn unknown_in<F: Family>(name: &str, span: Span) -> Diagnostic {
+    let what = F::WHAT;
+    let article = article(what);
     let mut d = Diagnostic::error(format!("unknown {what} `{name}`"))
         .with_kind(ErrorKind::UnknownBuiltin)
         .with_label(span, format!("not {article} {what}"));

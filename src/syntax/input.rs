@@ -7,8 +7,8 @@
 use chumsky::error::{Rich, RichReason};
 use chumsky::span::SimpleSpan;
 
-use super::parser;
 use super::token::{self, Token};
+use super::{mistakes, parser};
 
 /// How far a piece of input is from a whole program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +27,12 @@ pub fn input_status(src: &str) -> InputStatus {
     if lexed.too_deep {
         return InputStatus::Failed;
     }
+    // The tokens as the parser will read them: a `(` left open before the next
+    // setting is closed there (and reported), so it does not hold the input open.
+    let (tokens, _) = mistakes::mend(lexed.tokens, src, 0);
     // An unclosed delimiter continues whatever else is wrong inside it: the error is
     // reported once the block is closed, not halfway through it.
-    match open_brackets(&lexed.tokens) {
+    match open_brackets(&tokens) {
         depth if depth > 0 => return InputStatus::Partial,
         depth if depth < 0 => return InputStatus::Failed,
         _ => {}
@@ -37,7 +40,7 @@ pub fn input_status(src: &str) -> InputStatus {
     if !lexed.errors.is_empty() {
         return InputStatus::Failed;
     }
-    let (_, errors) = parser::parse_tokens(lexed.tokens, src.len());
+    let (_, errors) = parser::parse_tokens(tokens, src.len());
     if errors.is_empty() {
         InputStatus::Complete
     } else if errors.iter().all(found_end_of_input) {
@@ -82,6 +85,8 @@ mod tests {
             "let x = 1 +",
             "let x =",
             "train n on",
+            // The `(` is closed where `steps` begins; the block is still open.
+            "train n on xor() {\n  optimizer sgd(lr=0.1\n  steps 3",
         ] {
             assert_eq!(input_status(src), Partial, "{src}");
         }
@@ -96,6 +101,13 @@ mod tests {
         ] {
             assert_eq!(input_status(src), Complete, "{src}");
         }
+    }
+
+    /// A `(` that the next statement shows was never closed does not wait for more
+    /// lines: the input is submitted, and its report says to close it.
+    #[test]
+    fn a_bracket_left_open_before_a_statement_is_submitted() {
+        assert_eq!(input_status("let x = (1\nprint x"), Complete);
     }
 
     #[test]

@@ -5,6 +5,9 @@
 
 use logos::Logos;
 
+mod arguments;
+mod brackets;
+
 use super::token::Token;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::signature::{self, RUN_SETTINGS, SHOW, did_you_mean};
@@ -35,6 +38,10 @@ pub(super) const STATEMENTS: &[&str] = &[
 
 const LAYERS: &[&str] = &["input", "dense", "repeat", "residual"];
 
+/// The keywords that begin a layer, which no expression holds.
+const LAYER_TOKENS: &[Token<'static>] =
+    &[Token::Input, Token::Dense, Token::Repeat, Token::Residual];
+
 /// Finds the mistakes in `tokens` (lexed from `src`, whose spans start at `base`),
 /// reports each, and mends the tokens.
 pub fn mend<'s>(
@@ -50,7 +57,7 @@ pub fn mend<'s>(
         diagnostics: Vec::new(),
         blocks: Vec::new(),
         statement: None,
-        open_brackets: 0,
+        open_brackets: Vec::new(),
     };
     mender.run();
     (mender.out, mender.diagnostics)
@@ -66,8 +73,8 @@ struct Mender<'s> {
     blocks: Vec<Block>,
     /// The keyword that began the statement (or layer) the current token is in.
     statement: Option<Token<'s>>,
-    /// Round and square brackets open at the current token.
-    open_brackets: usize,
+    /// Round and square brackets open at the current token, innermost last.
+    open_brackets: Vec<(Token<'s>, Span)>,
 }
 
 impl<'s> Mender<'s> {
@@ -116,13 +123,13 @@ impl<'s> Mender<'s> {
 
     fn keep(&mut self, i: usize) -> usize {
         let (token, span) = self.input[i].clone();
-        self.track(&token);
+        self.track(&token, span);
         self.out.push((token, span));
         i + 1
     }
 
     /// Keeps the block stack and the current statement up to date with `token`.
-    fn track(&mut self, token: &Token<'s>) {
+    fn track(&mut self, token: &Token<'s>, span: Span) {
         match token {
             Token::LBrace => {
                 let block = match &self.statement {
@@ -139,9 +146,9 @@ impl<'s> Mender<'s> {
                 self.blocks.pop();
                 self.statement = None;
             }
-            Token::LParen | Token::LBracket => self.open_brackets += 1,
+            Token::LParen | Token::LBracket => self.open_brackets.push((token.clone(), span)),
             Token::RParen | Token::RBracket => {
-                self.open_brackets = self.open_brackets.saturating_sub(1);
+                self.open_brackets.pop();
             }
             Token::Let
             | Token::Print
@@ -172,6 +179,9 @@ impl<'s> Mender<'s> {
     /// Looks at token `i`, reports and mends a mistake that starts there, and returns
     /// the index of the next token to look at.
     fn step(&mut self, i: usize) -> usize {
+        if !self.open_brackets.is_empty() && self.begins_something_new(i) {
+            self.close_brackets(i);
+        }
         let span = self.span(i);
         let next = self.token(i + 1).cloned();
         match self.token(i).cloned() {
@@ -185,14 +195,46 @@ impl<'s> Mender<'s> {
                         .with_label(both, "write `^` here")
                         .with_help("for example `2 ^ 3`"),
                 );
-                self.track(&Token::Caret);
+                self.track(&Token::Caret, both);
                 self.out.push((Token::Caret, both));
                 i + 2
+            }
+            Some(Token::Ident(activation))
+                if self.out.last().is_some_and(|(t, _)| *t == Token::Dense)
+                    && signature::find(signature::ACTIVATIONS, activation).is_some()
+                    && matches!(next, Some(Token::Num(_))) =>
+            {
+                self.width_after_activation(i, activation)
             }
             Some(Token::Ident("activation"))
                 if self.block() == Some(Block::Network) && next == Some(Token::Eq) =>
             {
                 self.activation_attribute(i)
+            }
+            Some(token)
+                if LAYER_TOKENS.contains(&token)
+                    && matches!(self.statement, Some(Token::Repeat | Token::Residual))
+                    && self.open_brackets.is_empty() =>
+            {
+                self.layer_without_braces(i)
+            }
+            Some(Token::Ident(word)) if self.parameter_without_default(i) => {
+                self.parameter_default(i, word)
+            }
+            Some(Token::Ident(word)) if self.optimizer_parameter_outside(i, word).is_some() => {
+                self.optimizer_arguments(i, word)
+            }
+            Some(Token::Ident(word)) if self.setting_without_value(i, word) => {
+                let meaning = RUN_SETTINGS
+                    .iter()
+                    .find(|(name, _)| *name == word)
+                    .map_or("", |(_, meaning)| *meaning);
+                self.report(
+                    Diagnostic::error(format!("`{word}` needs a value"))
+                        .with_label(span, format!("write `{word} …` here"))
+                        .with_help(format!("`{word}` sets {meaning}")),
+                );
+                i + 1
             }
             Some(Token::Ident(word)) if self.outside_the_run_block(i, word) => {
                 let line_end = self.line_end(span.start);
@@ -207,8 +249,10 @@ impl<'s> Mender<'s> {
             Some(Token::Ident(word)) if self.starts_a_line(i) => self.unknown_word(i, word, next),
             Some(Token::Comma)
                 if self.block() == Some(Block::Network)
-                    && self.open_brackets == 0
-                    && (next == Some(Token::RBrace) || self.starts_a_line(i + 1)) =>
+                    && self.open_brackets.is_empty()
+                    && (next == Some(Token::RBrace)
+                        || next.as_ref().is_some_and(|t| LAYER_TOKENS.contains(t))
+                        || self.starts_a_line(i + 1)) =>
             {
                 self.report(
                     Diagnostic::error("layers are written one per line, without commas")
@@ -240,6 +284,27 @@ impl<'s> Mender<'s> {
         self.src[at.saturating_sub(self.base)..]
             .find('\n')
             .map_or(self.base + self.src.len(), |n| at + n)
+    }
+
+    /// True if `word`, token `i`, is a run setting with nothing after it: `steps }`.
+    /// Only where a setting must begin (after `{`, `;`, or a value that ends with a
+    /// number, a string or a bracket), so that `show loss }` keeps its value `loss`.
+    fn setting_without_value(&self, i: usize, word: &str) -> bool {
+        self.block() == Some(Block::Run)
+            && self.open_brackets.is_empty()
+            && RUN_SETTINGS.iter().any(|(name, _)| *name == word)
+            && matches!(self.token(i + 1), None | Some(Token::RBrace | Token::Semi))
+            && matches!(
+                self.token(i.wrapping_sub(1)),
+                Some(
+                    Token::LBrace
+                        | Token::Semi
+                        | Token::Num(_)
+                        | Token::Str(_)
+                        | Token::RParen
+                        | Token::RBracket
+                )
+            )
     }
 
     /// True if `word`, token `i`, is a run setting written after a run's data with no
@@ -337,7 +402,7 @@ impl<'s> Mender<'s> {
             Some(Ok(token)) => token,
             _ => return self.keep(i),
         };
-        self.track(&token);
+        self.track(&token, self.span(i));
         self.out.push((token, self.span(i)));
         i + 1
     }
@@ -365,6 +430,21 @@ impl<'s> Mender<'s> {
         } else {
             i + 2
         }
+    }
+
+    /// `dense relu 4`: the activation (token `i`) before the width. Reported, and the
+    /// two are swapped for the parser.
+    fn width_after_activation(&mut self, i: usize, activation: &str) -> usize {
+        let width = self.text(self.span(i + 1));
+        let both = Span::new(self.span(i).start, self.span(i + 1).end);
+        self.report(
+            Diagnostic::error("a dense layer's width comes before its activation")
+                .with_label(both, format!("write `{width} {activation}`"))
+                .with_help(format!("for example `dense {width} {activation}`")),
+        );
+        self.keep(i + 1);
+        self.keep(i);
+        i + 2
     }
 
     /// `show gradients weights`: the items of `show` are separated by commas.
@@ -444,6 +524,53 @@ mod tests {
                 "network m { input 1 dense 2 activation=tanh }",
                 "activation",
             ),
+            (
+                "train n on xor() {\n optimizer sgd(lr=0.1, momentum=0.9\n steps 3\n}",
+                "this `(` is not closed",
+            ),
+            (
+                "network m { input 1\n dense 2 relu init=normal(0, [1\n dense 1 relu }",
+                "this `(` is not closed",
+            ),
+            ("let a = (1 + 2\nprint a", "this `(` is not closed"),
+            ("network m { input 1 dense relu 2 }", "width comes before"),
+            (
+                "train n on xor() { show loss every 10 steps }",
+                "`steps` needs a value",
+            ),
+            (
+                "train n on xor() { steps 3\n batch\n}",
+                "`batch` needs a value",
+            ),
+            (
+                "train n on xor() { optimizer adam(lr=0.01 steps 3 }",
+                "this `(` is not closed",
+            ),
+            (
+                "network m(depth, w = 2) { input 1 repeat depth { dense 1 relu } }",
+                "needs a default value",
+            ),
+            (
+                "train n on xor() { optimizer adam, lr=0.01, betas=(0.9, 0.99)\n steps 3 }",
+                "parentheses",
+            ),
+            ("train n on xor() { optimizer sgd lr=-0.1 }", "parentheses"),
+            (
+                "network m { input 1\n repeat 3 dense 2 relu\n dense 1 relu }",
+                "go in braces",
+            ),
+            (
+                "network m { input 1 residual dense 1 relu }",
+                "go in braces",
+            ),
+            (
+                "network m { input 1\n repeat 2 repeat 3 {\n dense 1 relu\n }\n}",
+                "go in braces",
+            ),
+            (
+                "network m { input 1 dense 2 relu, dense 1 relu }",
+                "without commas",
+            ),
         ] {
             let src = format!("{net}{src}");
             let parsed = parse(&src, 0);
@@ -479,7 +606,8 @@ mod tests {
     /// A word that is no near miss is left to the parser and the checker.
     #[test]
     fn unknown_words_without_a_near_keyword_are_left_alone() {
-        let src = "network n { input 2 dense 4 relu init=normal(0,\n 1) }\nfoo n on xor()";
+        let src = "network n { input 2 dense 4 relu init=normal(0,\n 1) }\nfoo n on xor()\n\
+                   train n on xor() { optimizer sgd(\n lr=0.1,\n momentum=0.9\n )\n steps 3 }";
         let tokens = token::lex(src, 0).tokens;
         let (mended, reports) = mend(tokens.clone(), src, 0);
         assert!(reports.is_empty());

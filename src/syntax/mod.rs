@@ -1,5 +1,6 @@
 //! Source text to syntax tree: lexing, parsing and the reports for both.
 
+mod activation;
 pub mod ast;
 mod input;
 mod mistakes;
@@ -45,6 +46,7 @@ pub fn parse(src: &str, base: usize) -> Parsed {
     let (tokens, mistakes) = mistakes::mend(tokens, src, base);
     diagnostics.extend(mistakes);
     let unmatched = unmatched_closers(&tokens);
+    let read = tokens.clone();
     let (program, errors) = parser::parse_tokens(tokens, base + src.len());
     for error in errors {
         let at = Span::from(*error.span());
@@ -52,7 +54,13 @@ pub fn parse(src: &str, base: usize) -> Parsed {
         if error_spans.iter().any(|s| s.start == at.start) {
             continue;
         }
-        diagnostics.push(syntax_error(&error, src, base, &unmatched));
+        let expects_activation = error
+            .expected()
+            .any(|p| matches!(p, RichPattern::Label(l) if *l == "activation"));
+        let report = expects_activation
+            .then(|| activation::missing(at, &read, src, base))
+            .flatten();
+        diagnostics.push(report.unwrap_or_else(|| syntax_error(&error, src, base, &unmatched)));
     }
     diagnostics.sort_by_key(|d| d.primary_span().start);
     Parsed {

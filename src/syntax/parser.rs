@@ -360,7 +360,8 @@ where
     })
 }
 
-const STATEMENT_KEYWORDS: [Token<'static>; 10] = [
+/// The keywords a statement begins with; no expression holds one.
+pub(super) const STATEMENT_KEYWORDS: [Token<'static>; 10] = [
     Token::Let,
     Token::Print,
     Token::Network,
