@@ -217,14 +217,8 @@ unsafe fn small_product_fused<R: Real>(
 const TILE_ROWS: usize = 4;
 
 /// The tiled loop: the arithmetic of the plain loop (and so of matrixmultiply), in tiles
-/// of `ROWS × COLS` elements of `c` whose sums run side by side in registers, reading `b`
-/// (row-major, `b.cs == 1`) where it lies instead of packing it.
-///
-/// Its speed rests on the compiler unrolling a tile and keeping its sums in vector
-/// registers. With this workspace's profiles it does (B's products at about 105 GFLOP/s,
-/// 90% of a core's peak); built with `codegen-units = 1` it did not, and the loop ran ten
-/// times slower, though with the same results. Kernels written with `std::arch`
-/// intrinsics per type would not depend on that.
+/// of `TILE_ROWS × COLS` elements of `c` whose sums run side by side in registers,
+/// reading `b` (row-major, `b.cs == 1`) where it lies instead of packing it.
 fn tiled_product<R: Real>(
     shape: (usize, usize, usize),
     a: View<R>,
@@ -245,8 +239,35 @@ fn tiled_product<R: Real>(
         unsafe { tiled_product_avx2(shape, a, b, c, accumulate) };
         return;
     }
-    tiled_with::<R, TILE_ROWS, 16>(shape, a, b, c, accumulate, |sum, x, y| sum + x * y);
+    let (rows, dims) = tile_extent(shape, 16);
+    tiles::<R, TILE_ROWS, 16>(0..rows, dims, a, b, c, accumulate, unfused);
+    tiles::<R, 1, 16>(rows..shape.0, dims, a, b, c, accumulate, unfused);
+    edges(shape, dims.2, a, b, c, accumulate, unfused);
 }
+
+/// The rows in whole tiles of `TILE_ROWS`, and `(k, n, columns in whole tiles of cols)`.
+fn tile_extent((m, k, n): (usize, usize, usize), cols: usize) -> (usize, (usize, usize, usize)) {
+    (m - m % TILE_ROWS, (k, n, n - n % cols))
+}
+
+/// One term of a sum with one rounding, as matrixmultiply's FMA kernels add it.
+#[inline(always)]
+fn fused<R: Real>(sum: R, x: R, y: R) -> R {
+    x.mul_add(y, sum)
+}
+
+/// One term of a sum as matrixmultiply's kernels without FMA add it.
+#[inline(always)]
+fn unfused<R: Real>(sum: R, x: R, y: R) -> R {
+    sum + x * y
+}
+
+// The tiles run in functions of their own (`#[inline(never)]`), compiled for the
+// processor's vector instructions. Their speed rests on the compiler unrolling a tile and
+// keeping its sums in vector registers. As separate functions, B took 200 µs per step
+// against 220 µs inlined into one; built with `codegen-units = 1` neither form did, and
+// the loop ran ten times slower, though with the same results. Kernels written with
+// `std::arch` intrinsics per type would not depend on the compiler's choices.
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
@@ -257,7 +278,27 @@ unsafe fn tiled_product_avx512<R: Real>(
     c: &mut [R],
     accumulate: bool,
 ) {
-    tiled_with::<R, TILE_ROWS, 32>(shape, a, b, c, accumulate, |sum, x, y| x.mul_add(y, sum));
+    let (rows, dims) = tile_extent(shape, 32);
+    // SAFETY: this function's own target features.
+    unsafe {
+        tiles_avx512::<R, TILE_ROWS>(0..rows, dims, a, b, c, accumulate);
+        tiles_avx512::<R, 1>(rows..shape.0, dims, a, b, c, accumulate);
+    }
+    edges(shape, dims.2, a, b, c, accumulate, fused);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+#[inline(never)]
+unsafe fn tiles_avx512<R: Real, const ROWS: usize>(
+    rows: std::ops::Range<usize>,
+    dims: (usize, usize, usize),
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+) {
+    tiles::<R, ROWS, 32>(rows, dims, a, b, c, accumulate, fused);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -269,25 +310,40 @@ unsafe fn tiled_product_avx2<R: Real>(
     c: &mut [R],
     accumulate: bool,
 ) {
-    tiled_with::<R, TILE_ROWS, 16>(shape, a, b, c, accumulate, |sum, x, y| x.mul_add(y, sum));
+    let (rows, dims) = tile_extent(shape, 16);
+    // SAFETY: this function's own target features.
+    unsafe {
+        tiles_avx2::<R, TILE_ROWS>(0..rows, dims, a, b, c, accumulate);
+        tiles_avx2::<R, 1>(rows..shape.0, dims, a, b, c, accumulate);
+    }
+    edges(shape, dims.2, a, b, c, accumulate, fused);
 }
 
-#[inline(always)]
-fn tiled_with<R: Real, const ROWS: usize, const COLS: usize>(
-    (m, k, n): (usize, usize, usize),
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+unsafe fn tiles_avx2<R: Real, const ROWS: usize>(
+    rows: std::ops::Range<usize>,
+    dims: (usize, usize, usize),
     a: View<R>,
     b: View<R>,
     c: &mut [R],
     accumulate: bool,
-    term: impl Fn(R, R, R) -> R + Copy,
 ) {
-    let (tiled_m, tiled_n) = (m - m % ROWS, n - n % COLS);
-    let shape = (k, n, tiled_n);
-    tiles::<R, ROWS, COLS>(0..tiled_m, shape, a, b, c, accumulate, term);
-    // The rows below the tiles, one at a time but still a tile's columns at once (a
-    // batch of one row is all rows below the tiles).
-    tiles::<R, 1, COLS>(tiled_m..m, shape, a, b, c, accumulate, term);
-    // The columns right of the tiles.
+    tiles::<R, ROWS, 16>(rows, dims, a, b, c, accumulate, fused);
+}
+
+/// The columns right of the whole tiles (from `tiled_n`), every row.
+#[inline(always)]
+fn edges<R: Real>(
+    (m, k, n): (usize, usize, usize),
+    tiled_n: usize,
+    a: View<R>,
+    b: View<R>,
+    c: &mut [R],
+    accumulate: bool,
+    term: impl Fn(R, R, R) -> R,
+) {
     for i in 0..m {
         for j in tiled_n..n {
             let mut sum = R::ZERO;
