@@ -128,7 +128,7 @@ fn slope<R: Real>(z: &[R], a: &[R], ga: &[R], gz: &mut [R], f: impl Fn(R, R, R) 
     for i in full..n {
         gz[i] = f(z[i], a[i], ga[i]);
     }
-    lanes.finish(&ga[full..])
+    lanes.finish(&ga[full..], full > 0)
 }
 
 #[cfg(test)]
