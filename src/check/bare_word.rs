@@ -48,7 +48,10 @@ pub fn for_attribute(
                 return with_help(error, "did you mean `none`?".into());
             }
             (
-                format!("`bias` takes a number, a list of {width} numbers or `none`"),
+                format!(
+                    "`bias` takes a number, a list of {width} number{} or `none`",
+                    crate::format::plural(width)
+                ),
                 format!("write {}, or `bias=none` for no bias", number("bias")),
             )
         }
