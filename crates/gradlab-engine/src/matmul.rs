@@ -269,69 +269,46 @@ fn unfused<R: Real>(sum: R, x: R, y: R) -> R {
 // the loop ran ten times slower, though with the same results. Kernels written with
 // `std::arch` intrinsics per type would not depend on the compiler's choices.
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-unsafe fn tiled_product_avx512<R: Real>(
-    shape: (usize, usize, usize),
-    a: View<R>,
-    b: View<R>,
-    c: &mut [R],
-    accumulate: bool,
-) {
-    let (rows, dims) = tile_extent(shape, 32);
-    // SAFETY: this function's own target features.
-    unsafe {
-        tiles_avx512::<R, TILE_ROWS>(0..rows, dims, a, b, c, accumulate);
-        tiles_avx512::<R, 1>(rows..shape.0, dims, a, b, c, accumulate);
-    }
-    edges(shape, dims.2, a, b, c, accumulate, fused);
+/// One instruction set's tiled loop: `$product`, a whole product, and `$tiles`, its
+/// tiles of `ROWS × $cols`, both compiled with `$features`.
+macro_rules! tiled_kernels {
+    ($features:literal, $cols:literal, $product:ident, $tiles:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $product<R: Real>(
+            shape: (usize, usize, usize),
+            a: View<R>,
+            b: View<R>,
+            c: &mut [R],
+            accumulate: bool,
+        ) {
+            let (rows, dims) = tile_extent(shape, $cols);
+            // SAFETY: this function's own target features.
+            unsafe {
+                $tiles::<R, TILE_ROWS>(0..rows, dims, a, b, c, accumulate);
+                $tiles::<R, 1>(rows..shape.0, dims, a, b, c, accumulate);
+            }
+            edges(shape, dims.2, a, b, c, accumulate, fused);
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        #[inline(never)]
+        unsafe fn $tiles<R: Real, const ROWS: usize>(
+            rows: std::ops::Range<usize>,
+            dims: (usize, usize, usize),
+            a: View<R>,
+            b: View<R>,
+            c: &mut [R],
+            accumulate: bool,
+        ) {
+            tiles::<R, ROWS, $cols>(rows, dims, a, b, c, accumulate, fused);
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-#[inline(never)]
-unsafe fn tiles_avx512<R: Real, const ROWS: usize>(
-    rows: std::ops::Range<usize>,
-    dims: (usize, usize, usize),
-    a: View<R>,
-    b: View<R>,
-    c: &mut [R],
-    accumulate: bool,
-) {
-    tiles::<R, ROWS, 32>(rows, dims, a, b, c, accumulate, fused);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tiled_product_avx2<R: Real>(
-    shape: (usize, usize, usize),
-    a: View<R>,
-    b: View<R>,
-    c: &mut [R],
-    accumulate: bool,
-) {
-    let (rows, dims) = tile_extent(shape, 16);
-    // SAFETY: this function's own target features.
-    unsafe {
-        tiles_avx2::<R, TILE_ROWS>(0..rows, dims, a, b, c, accumulate);
-        tiles_avx2::<R, 1>(rows..shape.0, dims, a, b, c, accumulate);
-    }
-    edges(shape, dims.2, a, b, c, accumulate, fused);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[inline(never)]
-unsafe fn tiles_avx2<R: Real, const ROWS: usize>(
-    rows: std::ops::Range<usize>,
-    dims: (usize, usize, usize),
-    a: View<R>,
-    b: View<R>,
-    c: &mut [R],
-    accumulate: bool,
-) {
-    tiles::<R, ROWS, 16>(rows, dims, a, b, c, accumulate, fused);
-}
+tiled_kernels!("avx512f,fma", 32, tiled_product_avx512, tiles_avx512);
+tiled_kernels!("avx2,fma", 16, tiled_product_avx2, tiles_avx2);
 
 /// The columns right of the whole tiles (from `tiled_n`), every row.
 #[inline(always)]
@@ -520,6 +497,7 @@ mod tests {
     fn tiled_kernels_agree() {
         use std::arch::is_x86_feature_detected as has;
         if !(has!("avx512f") && has!("avx2") && has!("fma")) {
+            eprintln!("SKIPPED tiled_kernels_agree: this processor lacks AVX-512, AVX2 or FMA");
             return;
         }
         let (m, k, n) = (37, 50, 70);
